@@ -1,0 +1,47 @@
+"""repolens: reproducible metrics for research code repositories.
+
+``scan`` walks a tree and records every file; ``summarise`` turns the records
+into totals; ``write_metrics_json`` and ``write_files_csv`` write the reports.
+pandas and matplotlib are imported only by ``to_frame`` and the charts module.
+"""
+
+from ._version import __version__
+from .cache import default_cache_dir
+from .filetypes import CATEGORIES
+from .frame import notebooks_frame, to_frame
+from .records import FileRecord, Kind, LineCounts, NotebookStats, State
+from .report import (
+    SCHEMA_VERSION,
+    load_schema,
+    metrics_document,
+    write_files_csv,
+    write_metrics_json,
+)
+from .scan import ScanError, ScanOptions, ScanResult, scan
+from .summary import Group, NotebookTotals, Summary, summarise
+
+__all__ = [
+    "CATEGORIES",
+    "SCHEMA_VERSION",
+    "FileRecord",
+    "Group",
+    "Kind",
+    "LineCounts",
+    "NotebookStats",
+    "NotebookTotals",
+    "ScanError",
+    "ScanOptions",
+    "ScanResult",
+    "State",
+    "Summary",
+    "__version__",
+    "default_cache_dir",
+    "load_schema",
+    "metrics_document",
+    "notebooks_frame",
+    "scan",
+    "summarise",
+    "to_frame",
+    "write_files_csv",
+    "write_metrics_json",
+]

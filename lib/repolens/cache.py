@@ -1,0 +1,168 @@
+"""The incremental cache: what a file's content gave, keyed by what its ``lstat`` says.
+
+One JSON file per scanned root under the cache directory. An entry is reused
+only when the file's path, size, mtime (ns), ctime (ns) and inode are all the
+same as when it was read, and the cache was written by the same format, engine
+and file-type table. Anything else (a corrupt file, another version, a foreign
+document) is ignored and rebuilt: the cache is never trusted, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .records import FileRecord, Kind, LineCounts, NotebookStats, State
+
+__all__ = ["CacheKey", "ScanCache", "default_cache_dir"]
+
+FORMAT = "repolens-cache"
+FORMAT_VERSION = 1
+
+CacheKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+_NOTEBOOK_FIELDS = NotebookStats.__slots__  # type: ignore[attr-defined]
+
+
+def default_cache_dir() -> Path:
+    """``$REPOLENS_CACHE_DIR``, else ``$XDG_CACHE_HOME/repolens``, else ``~/.cache/repolens``."""
+    explicit = os.environ.get("REPOLENS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "repolens"
+
+
+def cache_key(st: os.stat_result) -> CacheKey:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _encode(record: FileRecord) -> list[Any]:
+    notebook = record.notebook
+    encoded_notebook = None
+    if notebook is not None:
+        encoded_notebook = [
+            [notebook.code_lines.code, notebook.code_lines.comment, notebook.code_lines.blank]
+            if name == "code_lines"
+            else getattr(notebook, name)
+            for name in _NOTEBOOK_FIELDS
+        ]
+    counts = record.counts
+    return [
+        record.category,
+        record.language,
+        record.is_binary,
+        record.encoding,
+        record.lines,
+        None if counts is None else [counts.code, counts.comment, counts.blank],
+        record.state.value,
+        record.reason,
+        encoded_notebook,
+    ]
+
+
+def _decode(payload: list[Any], base: FileRecord) -> FileRecord:
+    (category, language, is_binary, encoding, lines, counts, state, reason, notebook) = payload
+    decoded_notebook = None
+    if notebook is not None:
+        values = dict(zip(_NOTEBOOK_FIELDS, notebook, strict=True))
+        values["code_lines"] = LineCounts(*values["code_lines"])
+        decoded_notebook = NotebookStats(**values)
+    return FileRecord(
+        path=base.path,
+        kind=Kind.FILE,
+        category=str(category),
+        language=language,
+        size_bytes=base.size_bytes,
+        modified_ns=base.modified_ns,
+        changed_ns=base.changed_ns,
+        birth_ns=base.birth_ns,
+        is_binary=is_binary,
+        encoding=encoding,
+        lines=lines,
+        counts=None if counts is None else LineCounts(*counts),
+        state=State(state),
+        reason=str(reason),
+        notebook=decoded_notebook,
+        link_target=base.link_target,
+        path_is_utf8=base.path_is_utf8,
+    )
+
+
+@dataclass
+class ScanCache:
+    """Cached content results for one root; ``hits``/``misses`` count look-ups."""
+
+    path: Path | None
+    identity: dict[str, Any]
+    entries: dict[str, list[Any]]
+    hits: int = 0
+    misses: int = 0
+    problem: str | None = None  # why an existing cache was not used, or could not be saved
+
+    @classmethod
+    def open(cls, directory: Path | None, root: str, identity: dict[str, Any]) -> ScanCache:
+        """Load the cache for ``root``; any problem leaves an empty cache and a note."""
+        if directory is None:
+            return cls(None, identity, {})
+        digest = hashlib.sha256(os.fsencode(os.path.abspath(root))).hexdigest()[:24]
+        path = Path(directory) / f"{digest}.json"
+        full_identity = {"format": FORMAT, "version": FORMAT_VERSION, **identity}
+        cache = cls(path, full_identity, {})
+        try:
+            with open(path, "rb") as handle:
+                document = json.loads(handle.read())
+        except FileNotFoundError:
+            return cache
+        except (OSError, ValueError) as error:
+            cache.problem = f"cache {path} ignored: {error}"
+            return cache
+        if not isinstance(document, dict) or document.get("identity") != full_identity:
+            cache.problem = f"cache {path} ignored: written by another version or for another tree"
+            return cache
+        entries = document.get("entries")
+        if isinstance(entries, dict):
+            cache.entries = entries
+        return cache
+
+    def lookup(self, base: FileRecord, key: CacheKey) -> FileRecord | None:
+        """The cached record for a file whose lstat gives ``key``, or None."""
+        item = self.entries.get(base.path)
+        if item is not None:
+            try:
+                if tuple(item[0]) == key:
+                    record = _decode(item[1], base)
+                    self.hits += 1
+                    return record
+            except (TypeError, ValueError, IndexError, KeyError):
+                pass
+        self.misses += 1
+        return None
+
+    def save(self, items: Iterable[tuple[FileRecord, CacheKey]]) -> None:
+        """Write the cache atomically; failing to write is noted, never raised."""
+        if self.path is None:
+            return
+        from .writers import atomic_write
+
+        entries = {
+            record.path: [list(key), _encode(record)]
+            for record, key in items
+            if record.kind is Kind.FILE and record.state is not State.UNREADABLE
+        }
+        document = {"identity": self.identity, "entries": entries}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(self.path, "w") as handle:
+                json.dump(document, handle, separators=(",", ":"))
+        except OSError as error:
+            self.problem = f"cache not saved to {self.path}: {_describe(error)}"
+
+
+def _describe(error: OSError) -> str:
+    return error.strerror or str(error)

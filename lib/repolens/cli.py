@@ -1,0 +1,237 @@
+"""``repolens scan``: the command line over the library. Parses, calls, prints.
+
+Exit codes: 0 success; 2 bad arguments or a missing/unreadable root (one line
+on stderr, nothing written); 1 an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from ._version import __version__
+from .cache import default_cache_dir
+from .scan import ScanError, ScanOptions, ScanResult, scan
+from .summary import Summary, summarise
+
+__all__ = ["main"]
+
+FORMATS = ("json", "csv")
+DEFAULT_OUTPUT = "repolens-report"
+
+
+class UsageError(Exception):
+    """Bad arguments: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or repr(text)}; choose from {', '.join(FORMATS)}"
+        )
+    return chosen
+
+
+def _top(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="repolens", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"repolens {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    command = commands.add_parser(
+        "scan",
+        help="analyse a tree and write metrics.json and files.csv",
+        description="Analyse every file under PATH and write the metrics reports.",
+    )
+    command.add_argument(
+        "path", nargs="?", default=None,
+        help="the tree to analyse (default: $ANALYSIS_PATH)",
+    )
+    command.add_argument(
+        "-o", "--output-dir", default=None,
+        help=f"where reports go (default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
+    )
+    command.add_argument(
+        "--format", type=_formats, default=FORMATS, metavar="LIST",
+        help="comma-separated report files to write: json,csv (default: both)",
+    )
+    command.add_argument(
+        "--json", dest="json_stream", choices=["-"], default=None,
+        help="'--json -' prints the metrics document to stdout instead of the summary",
+    )
+    command.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB",
+        help="leave out paths matching a gitignore-style glob (repeatable)",
+    )
+    command.add_argument(
+        "--no-gitignore", action="store_true",
+        help="do not apply .gitignore rules (they apply only inside a git work tree)",
+    )
+    command.add_argument(
+        "--follow-symlinks", action="store_true",
+        help="follow symbolic links (each directory is still visited once)",
+    )
+    command.add_argument("--top", type=_top, default=10, metavar="N",
+                         help="length of the largest-files lists (default: 10)")
+    command.add_argument(
+        "--cache-dir", default=None,
+        help=f"incremental cache folder (default: $REPOLENS_CACHE_DIR, else {default_cache_dir()})",
+    )
+    command.add_argument("--no-cache", action="store_true", help="read every file again")
+    command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    return parser
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} TB"
+
+
+def print_summary(result: ScanResult, summary: Summary, written: list[Path], out: TextIO) -> None:
+    """The short human summary printed after a scan."""
+    total = summary.files
+    print(
+        f"{result.root}: {total.files:,} files, {_human(total.size_bytes)}, "
+        f"{total.counts.code:,} lines of code ({total.counts.comment:,} comment, "
+        f"{total.counts.blank:,} blank) in {result.elapsed:.2f} s",
+        file=out,
+    )
+    width = max([len(name) for name in summary.by_category] + [8])
+    print(f"  {'category':<{width}} {'files':>9} {'size':>10} {'code':>10}", file=out)
+    for name, group in summary.by_category.items():
+        print(
+            f"  {name:<{width}} {group.files:>9,} {_human(group.size_bytes):>10} "
+            f"{group.counts.code:>10,}",
+            file=out,
+        )
+    notebooks = summary.notebooks
+    if notebooks.notebooks or notebooks.invalid:
+        print(
+            f"  notebooks: {notebooks.notebooks} ({notebooks.cells} cells, "
+            f"{_human(notebooks.output_bytes)} of outputs, {notebooks.with_errors} with errors, "
+            f"{notebooks.out_of_order} run out of order, {notebooks.invalid} unreadable)",
+            file=out,
+        )
+    if summary.largest:
+        largest = summary.largest[0]
+        print(f"  largest: {largest.path} ({_human(largest.size_bytes)})", file=out)
+    unusual = {state: n for state, n in summary.by_state.items() if state != "ok"}
+    if unusual:
+        print("  states: " + ", ".join(f"{state} {n:,}" for state, n in unusual.items()),
+              file=out)
+    if result.gitignored or result.excluded:
+        print(f"  left out: {result.gitignored:,} git-ignored, {result.excluded:,} excluded",
+              file=out)
+    for note in result.notes:
+        print(f"  note: {note}", file=out)
+    for path in written:
+        print(f"  wrote {path}", file=out)
+
+
+def _inside(path: Path, root: Path) -> str | None:
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return relative.as_posix() if str(relative) != "." else None
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from .report import write_files_csv, write_metrics_json
+
+    path = args.path or os.environ.get("ANALYSIS_PATH")
+    if not path:
+        raise UsageError("no PATH given and $ANALYSIS_PATH is not set")
+    output_dir = Path(args.output_dir or os.environ.get("OUTPUT_DIR") or DEFAULT_OUTPUT)
+    to_stdout = args.json_stream == "-"
+    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+
+    excludes = list(args.exclude)
+    for own in (output_dir, cache_dir):  # never scan our own outputs
+        if own is not None and os.path.isdir(path):
+            inside = _inside(own, Path(path))
+            if inside:
+                excludes.append("/" + inside + "/")
+
+    options = ScanOptions(
+        gitignore=False if args.no_gitignore else None,
+        excludes=tuple(excludes),
+        follow_symlinks=args.follow_symlinks,
+        cache_dir=cache_dir,
+    )
+    progress = None
+    if sys.stderr.isatty() and not args.quiet:
+        from .progress import ProgressLine
+
+        progress = ProgressLine(sys.stderr)
+    try:
+        result = scan(path, options, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    summary = summarise(result.records, top=args.top)
+
+    written: list[Path] = []
+    if to_stdout:
+        write_metrics_json(sys.stdout, result, summary)
+        sys.stdout.flush()
+    else:
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot create output folder {output_dir}: {error.strerror}") from None
+        if "json" in args.format:
+            write_metrics_json(output_dir / "metrics.json", result, summary)
+            written.append(output_dir / "metrics.json")
+        if "csv" in args.format:
+            write_files_csv(output_dir / "files.csv", result.records)
+            written.append(output_dir / "files.csv")
+    if not args.quiet:
+        print_summary(result, summary, written, sys.stderr if to_stdout else sys.stdout)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return _run_scan(args)
+    except (UsageError, ScanError) as error:
+        print(f"repolens: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("repolens: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception:  # an unexpected failure: say so, with the traceback to report it
+        traceback.print_exc()
+        print("repolens: unexpected failure (the traceback above says where)", file=sys.stderr)
+        return 1

@@ -1,0 +1,271 @@
+"""The metrics document (JSON) and the per-file table (CSV), written atomically.
+
+The JSON keeps the keys of the original metrics tool (``timestamp``,
+``base_path``, ``file_metrics[]``, ``summary`` with its totals) and adds the
+richer fields beside them. Its shape is ``schema/metrics.schema.json``; its
+``schema_version`` follows semantic versioning. Everything but ``timestamp``
+depends only on the tree and the options: records are sorted by path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import IO, Any
+
+from ._version import __version__
+from .counting import engine_version
+from .filetypes import file_types
+from .records import FileRecord, NotebookStats
+from .scan import ScanResult
+from .summary import Group, Summary
+from .writers import atomic_write
+
+__all__ = [
+    "CSV_COLUMNS",
+    "SCHEMA_VERSION",
+    "file_metric",
+    "iso_time",
+    "load_schema",
+    "metrics_document",
+    "write_files_csv",
+    "write_metrics_json",
+]
+
+SCHEMA_VERSION = "1.0.0"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MB = 1024 * 1024
+_PLACEHOLDER = "\u0000file_metrics\u0000"
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema the metrics document follows."""
+    text = resources.files("repolens").joinpath("schema/metrics.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def iso_time(ns: int | None) -> str | None:
+    """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond."""
+    if ns is None:
+        return None
+    return (_EPOCH + timedelta(microseconds=ns // 1000)).isoformat()
+
+
+def _notebook(stats: NotebookStats | None) -> dict[str, Any] | None:
+    if stats is None:
+        return None
+    return {
+        "kernel": stats.kernel,
+        "language": stats.language,
+        "cells": stats.cells,
+        "code_cells": stats.code_cells,
+        "markdown_cells": stats.markdown_cells,
+        "raw_cells": stats.raw_cells,
+        "code_lines": stats.code_lines.code,
+        "code_comment_lines": stats.code_lines.comment,
+        "code_blank_lines": stats.code_lines.blank,
+        "markdown_lines": stats.markdown_lines,
+        "outputs": stats.outputs,
+        "output_bytes": stats.output_bytes,
+        "image_outputs": stats.image_outputs,
+        "image_bytes": stats.image_bytes,
+        "error_cells": stats.error_cells,
+        "executed_cells": stats.executed_cells,
+        "out_of_order": stats.out_of_order,
+    }
+
+
+def file_metric(record: FileRecord) -> dict[str, Any]:
+    """One ``file_metrics`` item: the original keys first, then the richer ones."""
+    created = record.birth_ns if record.birth_ns is not None else record.changed_ns
+    return {
+        "file_path": record.path,
+        "file_name": record.name,
+        "file_type": file_types().extension(record.name),
+        "size_bytes": record.size_bytes,
+        "line_count": record.lines,
+        "created_time": iso_time(created),
+        "modified_time": iso_time(record.modified_ns),
+        "kind": record.kind.value,
+        "category": record.category,
+        "language": record.language,
+        "code_lines": record.code,
+        "comment_lines": record.comment,
+        "blank_lines": record.blank,
+        "is_binary": record.is_binary,
+        "encoding": record.encoding,
+        "state": record.state.value,
+        "reason": record.reason,
+        "changed_time": iso_time(record.changed_ns),
+        "birth_time": iso_time(record.birth_ns),
+        "link_target": record.link_target,
+        "path_is_utf8": record.path_is_utf8,
+        "notebook": _notebook(record.notebook),
+    }
+
+
+def _group(group: Group) -> dict[str, int]:
+    return {
+        "files": group.files,
+        "size_bytes": group.size_bytes,
+        "lines": group.lines,
+        "code_lines": group.counts.code,
+        "comment_lines": group.counts.comment,
+        "blank_lines": group.counts.blank,
+    }
+
+
+def _ranked(records: tuple[FileRecord, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "file_path": record.path,
+            "size_bytes": record.size_bytes,
+            "line_count": record.lines,
+            "category": record.category,
+        }
+        for record in records
+    ]
+
+
+def _summary(summary: Summary) -> dict[str, Any]:
+    largest = summary.largest[0] if summary.largest else None
+    most = summary.most_lines[0] if summary.most_lines else None
+    notebooks = summary.notebooks
+    return {
+        "total_files": summary.total_files,
+        "total_lines": summary.total_lines,
+        "total_size_bytes": summary.total_size_bytes,
+        "total_size_mb": round(summary.total_size_bytes / _MB, 3),
+        "files_by_type": summary.by_extension,
+        "largest_file": None
+        if largest is None
+        else {"file_path": largest.path, "size_bytes": largest.size_bytes},
+        "file_with_most_lines": None
+        if most is None
+        else {"file_path": most.path, "line_count": most.lines},
+        "average_lines_per_file": round(summary.average_lines_per_file, 2),
+        "average_file_size_mb": round(summary.average_file_size_bytes / _MB, 6),
+        "total_records": summary.records,
+        "code_lines": summary.files.counts.code,
+        "comment_lines": summary.files.counts.comment,
+        "blank_lines": summary.files.counts.blank,
+        "binary_files": summary.binary_files,
+        "by_category": {name: _group(group) for name, group in summary.by_category.items()},
+        "by_language": {name: _group(group) for name, group in summary.by_language.items()},
+        "by_state": summary.by_state,
+        "top_n": summary.top,
+        "largest_files": _ranked(summary.largest),
+        "most_lines": _ranked(summary.most_lines),
+        "notebooks": {
+            "notebooks": notebooks.notebooks,
+            "invalid": notebooks.invalid,
+            "cells": notebooks.cells,
+            "code_cells": notebooks.code_cells,
+            "markdown_cells": notebooks.markdown_cells,
+            "outputs": notebooks.outputs,
+            "output_bytes": notebooks.output_bytes,
+            "image_outputs": notebooks.image_outputs,
+            "image_bytes": notebooks.image_bytes,
+            "error_cells": notebooks.error_cells,
+            "with_errors": notebooks.with_errors,
+            "out_of_order": notebooks.out_of_order,
+            "kernels": notebooks.kernels,
+        },
+    }
+
+
+def metrics_document(
+    result: ScanResult, summary: Summary, *, include_files: bool = True
+) -> dict[str, Any]:
+    """The whole metrics document as plain data (``file_metrics`` sorted by path)."""
+    options = result.options
+    document: dict[str, Any] = {
+        "timestamp": datetime.fromtimestamp(result.started, UTC).isoformat(),
+        "base_path": result.root,
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "repolens", "version": __version__, "engine": engine_version()},
+        "settings": {
+            "gitignore": result.gitignore_applied,
+            "git_work_tree": result.work_tree is not None,
+            "excludes": list(options.excludes),
+            "follow_symlinks": options.follow_symlinks,
+            "max_count_bytes": options.max_count_bytes,
+            "docstrings": "code",
+            "gitignored_entries": result.gitignored,
+            "excluded_entries": result.excluded,
+        },
+        "summary": _summary(summary),
+    }
+    if include_files:
+        document["file_metrics"] = [file_metric(record) for record in result.records]
+    return document
+
+
+def _json_chunks(result: ScanResult, summary: Summary) -> Iterator[str]:
+    """The document as text: indented, with one ``file_metrics`` item a line."""
+    head = metrics_document(result, summary, include_files=False)
+    head["file_metrics"] = _PLACEHOLDER
+    before, after = json.dumps(head, indent=2, ensure_ascii=False).split(
+        json.dumps(_PLACEHOLDER), 1
+    )
+    yield before
+    if not result.records:
+        yield "[]"
+    else:
+        yield "["
+        separator = "\n    "
+        for record in result.records:
+            yield separator
+            yield json.dumps(file_metric(record), ensure_ascii=False)
+            separator = ",\n    "
+        yield "\n  ]"
+    yield after
+    yield "\n"
+
+
+def write_metrics_json(
+    destination: str | os.PathLike[str] | IO[str], result: ScanResult, summary: Summary
+) -> None:
+    """Write the metrics document to a path (atomically) or to an open text stream."""
+    if hasattr(destination, "write"):
+        for chunk in _json_chunks(result, summary):
+            destination.write(chunk)  # type: ignore[union-attr]
+        return
+    with atomic_write(destination, "w") as handle:  # type: ignore[arg-type]
+        handle.writelines(_json_chunks(result, summary))
+
+
+CSV_COLUMNS = (
+    "file_path", "file_name", "file_type", "kind", "category", "language", "size_bytes",
+    "line_count", "code_lines", "comment_lines", "blank_lines", "is_binary", "encoding",
+    "state", "reason", "modified_time", "changed_time", "birth_time",
+    "notebook_kernel", "notebook_cells", "notebook_code_cells", "notebook_markdown_cells",
+    "notebook_outputs", "notebook_output_bytes", "notebook_image_outputs",
+    "notebook_error_cells", "notebook_out_of_order",
+)
+
+
+def _csv_row(record: FileRecord) -> list[Any]:
+    item = file_metric(record)
+    notebook = item.pop("notebook") or {}
+    row = [item.get(column) for column in CSV_COLUMNS[:18]]
+    row += [
+        notebook.get(key)
+        for key in ("kernel", "cells", "code_cells", "markdown_cells", "outputs",
+                    "output_bytes", "image_outputs", "error_cells", "out_of_order")
+    ]
+    return ["" if value is None else value for value in row]
+
+
+def write_files_csv(destination: str | os.PathLike[str], records: tuple[FileRecord, ...]) -> None:
+    """Write one CSV row per record, atomically."""
+    with atomic_write(destination, "w") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(_csv_row(record) for record in records)

@@ -1,0 +1,429 @@
+"""The scan pipeline: walk -> read & count -> one record per file.
+
+``scan(root)`` is the whole analysis; everything else formats its result.
+Files are read in chunks: each chunk is sniffed (first 8 KiB), then its text
+files are counted by the engine in one call, so memory stays bounded and
+progress moves on a tree of any size.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ._version import __version__
+from .cache import CacheKey, ScanCache, cache_key
+from .counting import count_newlines, count_physical, count_with_engine, engine_version
+from .filetypes import FileTypes, file_types
+from .notebooks import InvalidNotebook, ParsedNotebook, read_notebook, source_extension
+from .records import FileRecord, Kind, LineCounts, State
+from .sniff import SNIFF_BYTES, Sniff, sniff
+from .walk import Entry, WalkSettings, WalkStats, walk
+
+__all__ = ["Progress", "ScanError", "ScanOptions", "ScanResult", "scan"]
+
+Progress = Callable[[str, int, int | None], None]
+"""Called as ``progress(phase, done, total)``; phases are "walk" and "read"."""
+
+CHUNK = 4096
+_READ_BLOCK = 1 << 20
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+class ScanError(Exception):
+    """The scan cannot start: a missing or unreadable root. Nothing was written."""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    gitignore: bool | None = None  # None: honour .gitignore inside a git work tree
+    excludes: tuple[str, ...] = ()
+    follow_symlinks: bool = False
+    max_count_bytes: int = 64 << 20  # text above this gets physical lines only
+    cache_dir: Path | None = None  # None: no cache
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    root: str  # absolute
+    records: tuple[FileRecord, ...]  # sorted by path
+    options: ScanOptions
+    work_tree: str | None
+    gitignore_applied: bool
+    gitignored: int
+    excluded: int
+    started: float  # epoch seconds
+    elapsed: float  # seconds
+    cache_hits: int = 0
+    cache_misses: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+
+def _check_root(root: str | os.PathLike[str]) -> str:
+    text = os.fspath(root)
+    if not text:
+        raise ScanError("no path given to analyse")
+    try:
+        st = os.stat(text)
+    except FileNotFoundError:
+        raise ScanError(f"{text}: no such directory") from None
+    except OSError as error:
+        raise ScanError(f"{text}: cannot open: {error.strerror}") from None
+    if not stat_module.S_ISDIR(st.st_mode):
+        raise ScanError(f"{text}: not a directory")
+    if not os.access(text, os.R_OK | os.X_OK):
+        raise ScanError(f"{text}: cannot read directory: permission denied")
+    try:
+        with os.scandir(text):
+            pass
+    except OSError as error:
+        raise ScanError(f"{text}: cannot read directory: {error.strerror}") from None
+    return os.path.abspath(text)
+
+
+def _display_path(rel: str) -> tuple[str, bool]:
+    try:
+        rel.encode("utf-8")
+        return rel, True
+    except UnicodeEncodeError:
+        raw = rel.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace"), False
+
+
+def _birth_ns(st: os.stat_result) -> int | None:
+    birth = getattr(st, "st_birthtime_ns", None)
+    if birth is not None:
+        return int(birth)
+    seconds = getattr(st, "st_birthtime", None)
+    return None if seconds is None else int(seconds * 1_000_000_000)
+
+
+def _base(entry: Entry, table: FileTypes) -> FileRecord:
+    """The record as far as the walk knows it: path, kind and times."""
+    path, utf8 = _display_path(entry.rel)
+    st = entry.stat
+    name = path.rsplit("/", 1)[-1]
+    return FileRecord(
+        path=path,
+        kind=entry.kind,
+        category=table.category(name) or "other",
+        language=None,
+        size_bytes=0 if st is None else st.st_size,
+        modified_ns=0 if st is None else st.st_mtime_ns,
+        changed_ns=0 if st is None else st.st_ctime_ns,
+        birth_ns=None if st is None else _birth_ns(st),
+        is_binary=None,
+        encoding=None,
+        lines=None,
+        counts=None,
+        state=State.OK,
+        reason="",
+        link_target=None if entry.link_target is None else _display_path(entry.link_target)[0],
+        path_is_utf8=utf8,
+    )
+
+
+_replace = replace
+
+
+_SPECIAL_NAMES = (
+    (stat_module.S_ISFIFO, "a FIFO"),
+    (stat_module.S_ISSOCK, "a socket"),
+    (stat_module.S_ISCHR, "a character device"),
+    (stat_module.S_ISBLK, "a block device"),
+)
+
+
+def _special_reason(mode: int) -> str:
+    for test, text in _SPECIAL_NAMES:
+        if test(mode):
+            return f"{text}, never opened"
+    return "not a regular file, never opened"
+
+
+def _non_file(entry: Entry, base: FileRecord) -> FileRecord:
+    if entry.kind is Kind.DIRECTORY:
+        return _replace(
+            base, category="other", state=State.UNREADABLE,
+            reason=f"directory could not be listed: {entry.error}",
+        )
+    if entry.kind is Kind.SPECIAL:
+        mode = entry.stat.st_mode if entry.stat is not None else 0
+        return _replace(base, category="other", state=State.SPECIAL, reason=_special_reason(mode))
+    target = base.link_target
+    reasons = {
+        None: f"symbolic link to {target}, not followed",
+        "broken": f"broken symbolic link to {target}",
+        "loop": f"symbolic link loop (or a directory already scanned): {target}",
+    }
+    return _replace(base, category="other", state=State.SYMLINK, reason=reasons[entry.link_note])
+
+
+# --- reading -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Text:
+    """A text file waiting for its lines to be counted."""
+
+    entry: Entry
+    record: FileRecord  # category, encoding and sizes known
+    head: bytes | None  # the whole content when it fit in the sniff buffer
+    notebook: ParsedNotebook | None = None
+
+
+def _error_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "vanished during the scan"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _read_head(path: str) -> tuple[bytes, os.stat_result]:
+    descriptor = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(descriptor)
+        if not stat_module.S_ISREG(st.st_mode):
+            return b"", st
+        return os.read(descriptor, SNIFF_BYTES), st
+    finally:
+        os.close(descriptor)
+
+
+def _read_all(path: str, limit: int) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+def _chunks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while block := handle.read(_READ_BLOCK):
+            yield block
+
+
+def _category(record: FileRecord, found: Sniff, table: FileTypes) -> tuple[str, str]:
+    """The category content and name agree on, and a note where they disagree."""
+    by_name = table.category(record.name)
+    if found.category is not None:
+        extension = table.extension(record.name)
+        if by_name is None:
+            return found.category, ""
+        if by_name != found.category and table.is_text_extension(extension, by_name):
+            return found.category, f"{found.format} content in a {extension or 'name'} file"
+        return by_name, ""
+    if by_name is None:
+        return ("code" if found.shebang else "other"), ""
+    return by_name, ""
+
+
+def _read_one(entry: Entry, base: FileRecord, table: FileTypes, limit: int) -> FileRecord | _Text:
+    try:
+        head, st = _read_head(entry.path)
+    except OSError as error:
+        return _replace(base, state=State.UNREADABLE, reason=_error_reason(error))
+    if not stat_module.S_ISREG(st.st_mode):
+        return _replace(base, kind=Kind.SPECIAL, category="other", state=State.SPECIAL,
+                        reason=_special_reason(st.st_mode))
+    if st.st_size == 0 and not head:
+        return _replace(base, is_binary=False, lines=0, counts=LineCounts(0, 0, 0),
+                        state=State.EMPTY, reason="0 bytes")
+    complete = len(head) < SNIFF_BYTES or st.st_size == len(head)
+    found = sniff(head, complete)
+    category, note = _category(base, found, table)
+    if found.is_binary:
+        what = found.format or "binary"
+        if found.format is None and category in ("code", "config", "notebook"):
+            reason = f"binary content (NUL or control bytes) in a {category} file"
+        else:
+            reason = f"{what} content" + (f"; {note}" if note else "")
+        return _replace(base, category=category, is_binary=True, state=State.BINARY,
+                        reason=reason)
+    record = _replace(base, category=category, is_binary=False, encoding=found.encoding,
+                      reason=found.format or note)
+    if st.st_size > limit:
+        try:
+            lines = count_newlines(_chunks(entry.path))
+        except OSError as error:
+            return _replace(record, state=State.UNREADABLE, reason=_error_reason(error))
+        return _replace(record, lines=lines, state=State.TOO_LARGE,
+                        language=table.text_language(record.name),
+                        reason=f"{st.st_size} bytes is over the {limit}-byte counting limit: "
+                        "physical lines only")
+    if category == "notebook":
+        try:
+            content = head if complete else _read_all(entry.path, limit)
+        except OSError as error:
+            return _replace(record, state=State.UNREADABLE, reason=_error_reason(error))
+        try:
+            parsed = read_notebook(content)
+        except InvalidNotebook as error:
+            return _replace(record, language="Jupyter Notebooks", state=State.INVALID,
+                            reason=f"not a readable notebook: {error}")
+        return _Text(entry, record, None, parsed)
+    return _Text(entry, record, head if complete else None)
+
+
+def _decode(content: bytes, encoding: str | None) -> str:
+    return content.decode(encoding or "utf-8", "replace")
+
+
+def _finish_text(item: _Text, counted: dict[str, tuple[str, LineCounts]], table: FileTypes,
+                 limit: int) -> FileRecord:
+    record = item.record
+    found = counted.get(item.entry.path)
+    if found is not None:
+        language, counts = found
+    else:
+        try:
+            content = item.head if item.head is not None else _read_all(item.entry.path, limit)
+        except OSError as error:
+            return _replace(record, state=State.UNREADABLE, reason=_error_reason(error))
+        counts = count_physical(_decode(content, record.encoding))
+        language = table.text_language(record.name)
+    state, reason = State.OK, record.reason
+    if counts.code + counts.comment == 0:
+        state, reason = State.EMPTY, "only white space"
+    return _replace(record, language=language, lines=counts.lines, counts=counts,
+                    state=state, reason=reason)
+
+
+def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
+    """Count the notebooks' code cells in their kernel languages, in one engine call."""
+    if not items:
+        return []
+    with tempfile.TemporaryDirectory(prefix="repolens-") as folder:
+        sources: dict[int, str] = {}
+        for index, item in enumerate(items):
+            assert item.notebook is not None
+            extension = source_extension(item.notebook.stats.language)
+            if extension and item.notebook.code:
+                path = os.path.join(folder, f"cells{index}{extension}")
+                with open(path, "w", encoding="utf-8", errors="surrogatepass") as handle:
+                    handle.write(item.notebook.code)
+                sources[index] = path
+        counted = count_with_engine(sources.values())
+    records = []
+    for index, item in enumerate(items):
+        assert item.notebook is not None
+        stats = item.notebook.stats
+        code = item.notebook.code
+        engine = counted.get(sources.get(index, ""))
+        code_lines = engine[1] if engine is not None else count_physical(code)
+        stats = replace(stats, code_lines=code_lines)
+        counts = LineCounts(code_lines.code, code_lines.comment + stats.markdown_lines,
+                            code_lines.blank)
+        state, reason = State.OK, item.record.reason
+        if stats.cells == 0:
+            state, reason = State.EMPTY, "a notebook with no cells"
+        records.append(_replace(item.record, language="Jupyter Notebooks", lines=counts.lines,
+                                counts=counts, notebook=stats, state=state, reason=reason))
+    return records
+
+
+def _analyse_chunk(
+    chunk: Sequence[tuple[Entry, FileRecord]], table: FileTypes, limit: int
+) -> list[FileRecord]:
+    done: list[FileRecord] = []
+    texts: list[_Text] = []
+    notebooks: list[_Text] = []
+    for entry, base in chunk:
+        outcome = _read_one(entry, base, table, limit)
+        if isinstance(outcome, FileRecord):
+            done.append(outcome)
+        elif outcome.notebook is not None:
+            notebooks.append(outcome)
+        else:
+            texts.append(outcome)
+    engine_paths = [item.entry.path for item in texts if item.record.path_is_utf8]
+    counted = count_with_engine(engine_paths)
+    done.extend(_finish_text(item, counted, table, limit) for item in texts)
+    done.extend(_finish_notebooks(notebooks))
+    return done
+
+
+# --- the pipeline ------------------------------------------------------------
+
+
+def _cache_identity(options: ScanOptions, table_digest: str) -> dict[str, object]:
+    return {
+        "repolens": __version__,
+        "engine": engine_version(),
+        "table": table_digest,
+        "max_count_bytes": options.max_count_bytes,
+    }
+
+
+def scan(
+    root: str | os.PathLike[str],
+    options: ScanOptions = ScanOptions(),
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Analyse every file under ``root``; raise ``ScanError`` if the root cannot be read."""
+    started = time.time()
+    clock = time.perf_counter()
+    absolute = _check_root(root)
+    table = file_types()
+    report = progress or (lambda phase, done, total: None)
+
+    settings = WalkSettings(options.gitignore, tuple(options.excludes), options.follow_symlinks)
+    walk_stats = WalkStats()
+    entries = list(walk(absolute, settings, walk_stats,
+                        on_directory=lambda n: report("walk", n, None) if n % 256 == 0 else None))
+    cache = ScanCache.open(options.cache_dir, absolute, _cache_identity(options, table.digest))
+
+    records: list[FileRecord] = []
+    keyed: list[tuple[FileRecord, CacheKey]] = []
+    todo: list[tuple[Entry, FileRecord]] = []
+    for entry in entries:
+        base = _base(entry, table)
+        if entry.kind is not Kind.FILE:
+            records.append(_non_file(entry, base))
+            continue
+        assert entry.stat is not None
+        key = cache_key(entry.stat)
+        cached = cache.lookup(base, key) if cache.path is not None else None
+        if cached is not None:
+            records.append(cached)
+            keyed.append((cached, key))
+        else:
+            todo.append((entry, base))
+
+    total = len(todo)
+    report("read", 0, total)
+    for start in range(0, total, CHUNK):
+        chunk = todo[start : start + CHUNK]
+        analysed = _analyse_chunk(chunk, table, options.max_count_bytes)
+        records.extend(analysed)
+        by_path = {entry_base[1].path: entry_base[0] for entry_base in chunk}
+        keyed.extend((record, cache_key(by_path[record.path].stat)) for record in analysed
+                     if record.path in by_path and by_path[record.path].stat is not None)
+        report("read", min(start + CHUNK, total), total)
+
+    cache.save(keyed)
+    records.sort(key=lambda record: record.path)
+    root_note = None
+    if walk_stats.root_ignored:
+        root_note = (f"{absolute} is git-ignored in the work tree at {walk_stats.work_tree}: "
+                     ".gitignore rules were not applied")
+    notes = tuple(note for note in (root_note, cache.problem) if note)
+    return ScanResult(
+        root=absolute,
+        records=tuple(records),
+        options=options,
+        work_tree=walk_stats.work_tree,
+        gitignore_applied=walk_stats.gitignore_applied,
+        gitignored=walk_stats.gitignored,
+        excluded=walk_stats.excluded,
+        started=started,
+        elapsed=time.perf_counter() - clock,
+        cache_hits=cache.hits,
+        cache_misses=cache.misses if cache.path is not None else len(todo),
+        notes=notes,
+    )

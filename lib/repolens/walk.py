@@ -1,0 +1,194 @@
+"""One traversal of a tree: every entry once, with its ``lstat``.
+
+Honours ``.gitignore`` inside a git work tree and ``--exclude`` globs; never
+enters ``.git``; records symbolic links instead of following them unless
+asked, and then never follows one into a directory it has already seen.
+A directory that cannot be listed is yielded as an entry with its error.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat as stat_module
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .ignore import IgnoreRules, find_work_tree, read_patterns
+from .records import Kind
+
+__all__ = ["Entry", "WalkSettings", "WalkStats", "walk"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str  # as the OS takes it (absolute, or relative to the cwd as the root was given)
+    rel: str  # relative to the root, "/"-separated; may hold surrogate escapes
+    kind: Kind
+    stat: os.stat_result | None
+    error: str | None = None  # why a directory could not be listed
+    link_target: str | None = None
+    link_note: str | None = None  # "broken", "loop", "followed"
+
+
+@dataclass(frozen=True)
+class WalkSettings:
+    gitignore: bool | None = None  # None: apply inside a git work tree only
+    excludes: tuple[str, ...] = ()
+    follow_symlinks: bool = False
+
+
+@dataclass
+class WalkStats:
+    work_tree: str | None = None  # top of the git work tree holding the root
+    gitignore_applied: bool = False
+    root_ignored: bool = False  # the root itself is git-ignored: its work tree's rules are off
+    gitignored: int = 0  # entries git ignores (an ignored directory counts once)
+    excluded: int = 0  # entries matched by --exclude (likewise)
+    directories: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _error_text(error: OSError) -> str:
+    return error.strerror or str(error) or type(error).__name__
+
+
+def _initial_rules(root: str, work_tree: str) -> tuple[IgnoreRules, str]:
+    """Rules from the work-tree top down to (not including) the root; root's path in the tree."""
+    rules = IgnoreRules.from_patterns(
+        read_patterns(os.path.join(work_tree, ".git", "info", "exclude"))
+    )
+    rel_root = os.path.relpath(os.path.abspath(root), work_tree)
+    if rel_root == ".":
+        return rules, ""
+    rel_root = rel_root.replace(os.sep, "/")
+    parts = rel_root.split("/")
+    for depth in range(len(parts)):
+        base = "/".join(parts[:depth])
+        directory = os.path.join(work_tree, *parts[:depth])
+        rules = rules.with_patterns(read_patterns(os.path.join(directory, ".gitignore")), base)
+    return rules, rel_root
+
+
+def _ignored_path(rules: IgnoreRules, path: str) -> bool:
+    """Whether a directory path, or any folder above it, is ignored."""
+    parts = path.split("/")
+    return any(rules.ignored("/".join(parts[: depth + 1]), True) for depth in range(len(parts)))
+
+
+def walk(
+    root: str,
+    settings: WalkSettings = WalkSettings(),
+    stats: WalkStats | None = None,
+    on_directory: Callable[[int], None] | None = None,
+) -> Iterator[Entry]:
+    """Yield every entry under ``root`` (a directory) once, files in name order per directory."""
+    stats = stats if stats is not None else WalkStats()
+    work_tree = find_work_tree(root)
+    stats.work_tree = work_tree
+    apply_git = settings.gitignore if settings.gitignore is not None else work_tree is not None
+    apply_git = apply_git and work_tree is not None
+    rules, prefix = _initial_rules(root, work_tree) if apply_git else (IgnoreRules(), "")
+    if apply_git and prefix and _ignored_path(rules, prefix):
+        # The user named a folder git ignores (a data or build folder, a virtualenv):
+        # analyse it as if it were outside the work tree rather than report nothing.
+        stats.root_ignored = True
+        apply_git = False
+        rules, prefix = IgnoreRules(), ""
+    stats.gitignore_applied = apply_git
+    excludes = IgnoreRules.from_patterns(list(settings.excludes))
+
+    root_stat = os.stat(root)
+    seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
+    # stack of (os path, rel path, rules in force for its children)
+    stack: list[tuple[str, str, IgnoreRules]] = [(root, "", rules)]
+    while stack:
+        directory, rel_dir, rules = stack.pop()
+        stats.directories += 1
+        if on_directory is not None:
+            on_directory(stats.directories)
+        try:
+            with os.scandir(directory) as iterator:
+                children = sorted(iterator, key=lambda item: item.name)
+        except OSError as error:
+            yield Entry(
+                directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error)
+            )
+            stats.errors.append(f"{rel_dir or '.'}: {_error_text(error)}")
+            continue
+        if apply_git:
+            here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
+            for child in children:
+                if child.name == ".gitignore":
+                    patterns = read_patterns(child.path)
+                    rules = rules.with_patterns(patterns, here)
+                    break
+        subdirectories: list[tuple[str, str, IgnoreRules]] = []
+        for child in children:
+            name = child.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            try:
+                is_dir = child.is_dir(follow_symlinks=False)
+                is_link = not is_dir and child.is_symlink()
+            except OSError:
+                is_dir = is_link = False
+            if is_dir and name == ".git":
+                continue
+            if excludes and excludes.ignored(rel, is_dir):
+                stats.excluded += 1
+                continue
+            if rules:
+                tree_path = f"{prefix}/{rel}" if prefix else rel
+                if rules.ignored(tree_path, is_dir):
+                    stats.gitignored += 1
+                    continue
+            try:
+                child_stat = child.stat(follow_symlinks=False)
+            except OSError:  # vanished since the listing
+                continue
+            if is_dir:
+                key = (child_stat.st_dev, child_stat.st_ino)
+                if key not in seen_dirs:
+                    seen_dirs.add(key)
+                    subdirectories.append((child.path, rel, rules))
+                continue
+            if is_link:
+                entry = _link_entry(child.path, rel, child_stat, settings, seen_dirs)
+                if entry.link_note == "followed-directory":
+                    subdirectories.append((child.path, rel, rules))
+                    continue
+                yield entry
+                continue
+            mode = child_stat.st_mode
+            kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
+            yield Entry(child.path, rel, kind, child_stat)
+        stack.extend(reversed(subdirectories))
+
+
+def _link_entry(
+    path: str,
+    rel: str,
+    link_stat: os.stat_result,
+    settings: WalkSettings,
+    seen_dirs: set[tuple[int, int]],
+) -> Entry:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = None
+    try:
+        target_stat = os.stat(path)
+    except OSError as error:
+        note = "loop" if error.errno == errno.ELOOP else "broken"
+        return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note=note)
+    if not settings.follow_symlinks:
+        return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note=None)
+    if stat_module.S_ISDIR(target_stat.st_mode):
+        key = (target_stat.st_dev, target_stat.st_ino)
+        if key in seen_dirs:
+            return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note="loop")
+        seen_dirs.add(key)
+        return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target,
+                     link_note="followed-directory")
+    kind = Kind.FILE if stat_module.S_ISREG(target_stat.st_mode) else Kind.SPECIAL
+    return Entry(path, rel, kind, target_stat, link_target=target, link_note="followed")

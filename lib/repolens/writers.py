@@ -1,0 +1,48 @@
+"""Atomic file writing: a report is either the old one or the whole new one.
+
+The content goes to a temporary file in the destination's folder, is flushed
+and synced, then renamed over the destination. A crash leaves at most a
+stray ``.tmp`` file, never a half-written report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_write"]
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it over ``path`` when the block succeeds."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write writes only, not mode {mode!r}")
+    target = Path(path)
+    if mode == "w":
+        kwargs.setdefault("encoding", "utf-8")
+        kwargs.setdefault("newline", "")
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(descriptor, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
