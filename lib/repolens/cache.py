@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def _encode(record: FileRecord) -> list[Any]:
     ]
 
 
-def _decode(payload: list[Any], base: FileRecord) -> FileRecord:
+def _decode(payload: list[Any], base: dict[str, Any]) -> FileRecord:
     (category, language, is_binary, encoding, lines, counts, state, reason, notebook) = payload
     decoded_notebook = None
     if notebook is not None:
@@ -74,14 +74,8 @@ def _decode(payload: list[Any], base: FileRecord) -> FileRecord:
         values["code_lines"] = LineCounts(*values["code_lines"])
         decoded_notebook = NotebookStats(**values)
     return FileRecord(
-        path=base.path,
-        kind=Kind.FILE,
         category=str(category),
         language=language,
-        size_bytes=base.size_bytes,
-        modified_ns=base.modified_ns,
-        changed_ns=base.changed_ns,
-        birth_ns=base.birth_ns,
         is_binary=is_binary,
         encoding=encoding,
         lines=lines,
@@ -89,8 +83,7 @@ def _decode(payload: list[Any], base: FileRecord) -> FileRecord:
         state=State(state),
         reason=str(reason),
         notebook=decoded_notebook,
-        link_target=base.link_target,
-        path_is_utf8=base.path_is_utf8,
+        **base,
     )
 
 
@@ -104,6 +97,7 @@ class ScanCache:
     hits: int = 0
     misses: int = 0
     problem: str | None = None  # why an existing cache was not used, or could not be saved
+    _fresh: dict[str, list[Any]] = field(default_factory=dict)  # entries hit this scan
 
     @classmethod
     def open(cls, directory: Path | None, root: str, identity: dict[str, Any]) -> ScanCache:
@@ -130,14 +124,15 @@ class ScanCache:
             cache.entries = entries
         return cache
 
-    def lookup(self, base: FileRecord, key: CacheKey) -> FileRecord | None:
-        """The cached record for a file whose lstat gives ``key``, or None."""
-        item = self.entries.get(base.path)
+    def lookup(self, base: dict[str, Any], key: CacheKey) -> FileRecord | None:
+        """The cached record for a file (walk fields ``base``) whose lstat gives ``key``."""
+        item = self.entries.get(base["path"])
         if item is not None:
             try:
                 if tuple(item[0]) == key:
                     record = _decode(item[1], base)
                     self.hits += 1
+                    self._fresh[base["path"]] = item
                     return record
             except (TypeError, ValueError, IndexError, KeyError):
                 pass
@@ -150,16 +145,21 @@ class ScanCache:
             return
         from .writers import atomic_write
 
-        entries = {
-            record.path: [list(key), _encode(record)]
-            for record, key in items
-            if record.kind is Kind.FILE and record.state is not State.UNREADABLE
-        }
+        entries: dict[str, list[Any]] = {}
+        for record, key in items:
+            fresh = self._fresh.get(record.path)
+            if fresh is not None:
+                entries[record.path] = fresh
+            elif record.kind is Kind.FILE and record.state is not State.UNREADABLE:
+                entries[record.path] = [list(key), _encode(record)]
+        if entries.keys() == self.entries.keys() and len(self._fresh) == len(entries):
+            return  # every entry was a hit: the file on disk is already right
         document = {"identity": self.identity, "entries": entries}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(document, separators=(",", ":"))
             with atomic_write(self.path, "w") as handle:
-                json.dump(document, handle, separators=(",", ":"))
+                handle.write(text)
         except OSError as error:
             self.problem = f"cache not saved to {self.path}: {_describe(error)}"
 

@@ -132,7 +132,7 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         print(
             f"  notebooks: {notebooks.notebooks} ({notebooks.cells} cells, "
             f"{_human(notebooks.output_bytes)} of outputs, {notebooks.with_errors} with errors, "
-            f"{notebooks.out_of_order} run out of order, {notebooks.invalid} unreadable)",
+            f"{notebooks.out_of_order} run out of order, {notebooks.invalid} invalid)",
             file=out,
         )
     if summary.largest:

@@ -51,6 +51,8 @@ class FileTypes:
             if category not in CATEGORIES:
                 raise ValueError(f"unknown category {category!r} for name {name!r}")
         longest = max(ext.count(".") for ext in extensions) if extensions else 1
+        if longest > 2:
+            raise ValueError("extensions of more than two parts are not supported")
         return cls(
             names=dict(table["names"]),
             extensions=extensions,
@@ -61,18 +63,20 @@ class FileTypes:
         )
 
     def extension(self, name: str) -> str:
-        """The extension a name is classified by: the longest one the table knows,
-        else the last suffix, lower-cased ("" for none; a leading dot is not one)."""
-        lowered = name.lower()
-        stem = lowered.lstrip(".")
-        parts = stem.split(".")
-        if len(parts) < 2:
+        """The extension a name is classified by: a two-part one the table knows
+        (".tar.gz"), else the last suffix; lower-cased, "" for none (a leading dot
+        is not an extension)."""
+        start = len(name) - len(name.lstrip("."))
+        dot = name.rfind(".")
+        if dot <= start:
             return ""
-        for n in range(min(self.longest_extension, len(parts) - 1), 0, -1):
-            candidate = "." + ".".join(parts[-n:])
-            if candidate in self.extensions:
-                return candidate
-        return "." + parts[-1]
+        if self.longest_extension > 1:
+            previous = name.rfind(".", start + 1, dot)
+            if previous > start:
+                double = name[previous:].lower()
+                if double in self.extensions:
+                    return double
+        return name[dot:].lower()
 
     def category(self, name: str) -> str | None:
         """The category a file name implies, or None when the table does not know it."""

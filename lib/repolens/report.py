@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import IO, Any
 
@@ -50,6 +50,7 @@ def load_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+@lru_cache(maxsize=65536)
 def iso_time(ns: int | None) -> str | None:
     """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond."""
     if ns is None:
@@ -218,12 +219,9 @@ def _json_chunks(result: ScanResult, summary: Summary) -> Iterator[str]:
     if not result.records:
         yield "[]"
     else:
-        yield "["
-        separator = "\n    "
-        for record in result.records:
-            yield separator
-            yield json.dumps(file_metric(record), ensure_ascii=False)
-            separator = ",\n    "
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        yield "[\n    "
+        yield ",\n    ".join([encode(file_metric(record)) for record in result.records])
         yield "\n  ]"
     yield after
     yield "\n"
@@ -252,14 +250,23 @@ CSV_COLUMNS = (
 
 
 def _csv_row(record: FileRecord) -> list[Any]:
-    item = file_metric(record)
-    notebook = item.pop("notebook") or {}
-    row = [item.get(column) for column in CSV_COLUMNS[:18]]
-    row += [
-        notebook.get(key)
-        for key in ("kernel", "cells", "code_cells", "markdown_cells", "outputs",
-                    "output_bytes", "image_outputs", "error_cells", "out_of_order")
+    counts = record.counts
+    notebook = record.notebook
+    row: list[Any] = [
+        record.path, record.name, file_types().extension(record.name), record.kind.value,
+        record.category, record.language, record.size_bytes, record.lines,
+        None if counts is None else counts.code,
+        None if counts is None else counts.comment,
+        None if counts is None else counts.blank,
+        record.is_binary, record.encoding, record.state.value, record.reason,
+        iso_time(record.modified_ns), iso_time(record.changed_ns), iso_time(record.birth_ns),
     ]
+    if notebook is None:
+        row += [None] * 9
+    else:
+        row += [notebook.kernel, notebook.cells, notebook.code_cells, notebook.markdown_cells,
+                notebook.outputs, notebook.output_bytes, notebook.image_outputs,
+                notebook.error_cells, notebook.out_of_order]
     return ["" if value is None else value for value in row]
 
 

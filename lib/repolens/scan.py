@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 from pathlib import Path
 
 from ._version import __version__
@@ -21,7 +22,7 @@ from .cache import CacheKey, ScanCache, cache_key
 from .counting import count_newlines, count_physical, count_with_engine, engine_version
 from .filetypes import FileTypes, file_types
 from .notebooks import InvalidNotebook, ParsedNotebook, read_notebook, source_extension
-from .records import FileRecord, Kind, LineCounts, State
+from .records import ZERO_LINES, FileRecord, Kind, LineCounts, NotebookStats, State
 from .sniff import SNIFF_BYTES, Sniff, sniff
 from .walk import Entry, WalkSettings, WalkStats, walk
 
@@ -31,6 +32,7 @@ Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(phase, done, total)``; phases are "walk" and "read"."""
 
 CHUNK = 4096
+NOTEBOOK_LANGUAGE = "Jupyter Notebooks"
 _READ_BLOCK = 1 << 20
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 _OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -104,32 +106,39 @@ def _birth_ns(st: os.stat_result) -> int | None:
     return None if seconds is None else int(seconds * 1_000_000_000)
 
 
-def _base(entry: Entry, table: FileTypes) -> FileRecord:
-    """The record as far as the walk knows it: path, kind and times."""
+def _base(entry: Entry) -> dict[str, Any]:
+    """The fields the walk knows: path, kind, size and times."""
     path, utf8 = _display_path(entry.rel)
     st = entry.stat
-    name = path.rsplit("/", 1)[-1]
+    return {
+        "path": path,
+        "kind": entry.kind,
+        "size_bytes": 0 if st is None else st.st_size,
+        "modified_ns": 0 if st is None else st.st_mtime_ns,
+        "changed_ns": 0 if st is None else st.st_ctime_ns,
+        "birth_ns": None if st is None else _birth_ns(st),
+        "link_target": None if entry.link_target is None else _display_path(entry.link_target)[0],
+        "path_is_utf8": utf8,
+    }
+
+
+def _record(
+    base: dict[str, Any],
+    category: str,
+    state: State,
+    reason: str = "",
+    *,
+    language: str | None = None,
+    is_binary: bool | None = None,
+    encoding: str | None = None,
+    lines: int | None = None,
+    counts: LineCounts | None = None,
+    notebook: NotebookStats | None = None,
+) -> FileRecord:
     return FileRecord(
-        path=path,
-        kind=entry.kind,
-        category=table.category(name) or "other",
-        language=None,
-        size_bytes=0 if st is None else st.st_size,
-        modified_ns=0 if st is None else st.st_mtime_ns,
-        changed_ns=0 if st is None else st.st_ctime_ns,
-        birth_ns=None if st is None else _birth_ns(st),
-        is_binary=None,
-        encoding=None,
-        lines=None,
-        counts=None,
-        state=State.OK,
-        reason="",
-        link_target=None if entry.link_target is None else _display_path(entry.link_target)[0],
-        path_is_utf8=utf8,
+        category=category, language=language, is_binary=is_binary, encoding=encoding,
+        lines=lines, counts=counts, state=state, reason=reason, notebook=notebook, **base,
     )
-
-
-_replace = replace
 
 
 _SPECIAL_NAMES = (
@@ -147,22 +156,20 @@ def _special_reason(mode: int) -> str:
     return "not a regular file, never opened"
 
 
-def _non_file(entry: Entry, base: FileRecord) -> FileRecord:
+def _non_file(entry: Entry, base: dict[str, Any]) -> FileRecord:
     if entry.kind is Kind.DIRECTORY:
-        return _replace(
-            base, category="other", state=State.UNREADABLE,
-            reason=f"directory could not be listed: {entry.error}",
-        )
+        return _record(base, "other", State.UNREADABLE,
+                       f"directory could not be listed: {entry.error}")
     if entry.kind is Kind.SPECIAL:
         mode = entry.stat.st_mode if entry.stat is not None else 0
-        return _replace(base, category="other", state=State.SPECIAL, reason=_special_reason(mode))
-    target = base.link_target
+        return _record(base, "other", State.SPECIAL, _special_reason(mode))
+    target = base["link_target"]
     reasons = {
         None: f"symbolic link to {target}, not followed",
         "broken": f"broken symbolic link to {target}",
         "loop": f"symbolic link loop (or a directory already scanned): {target}",
     }
-    return _replace(base, category="other", state=State.SYMLINK, reason=reasons[entry.link_note])
+    return _record(base, "other", State.SYMLINK, reasons[entry.link_note])
 
 
 # --- reading -----------------------------------------------------------------
@@ -173,7 +180,10 @@ class _Text:
     """A text file waiting for its lines to be counted."""
 
     entry: Entry
-    record: FileRecord  # category, encoding and sizes known
+    base: dict[str, Any]
+    category: str
+    encoding: str | None
+    reason: str
     head: bytes | None  # the whole content when it fit in the sniff buffer
     notebook: ParsedNotebook | None = None
 
@@ -208,13 +218,13 @@ def _chunks(path: str) -> Iterator[bytes]:
             yield block
 
 
-def _category(record: FileRecord, found: Sniff, table: FileTypes) -> tuple[str, str]:
+def _category(name: str, found: Sniff, table: FileTypes) -> tuple[str, str]:
     """The category content and name agree on, and a note where they disagree."""
-    by_name = table.category(record.name)
+    by_name = table.category(name)
     if found.category is not None:
-        extension = table.extension(record.name)
         if by_name is None:
             return found.category, ""
+        extension = table.extension(name)
         if by_name != found.category and table.is_text_extension(extension, by_name):
             return found.category, f"{found.format} content in a {extension or 'name'} file"
         return by_name, ""
@@ -223,60 +233,59 @@ def _category(record: FileRecord, found: Sniff, table: FileTypes) -> tuple[str, 
     return by_name, ""
 
 
-def _read_one(entry: Entry, base: FileRecord, table: FileTypes, limit: int) -> FileRecord | _Text:
+def _read_one(entry: Entry, base: dict[str, Any], table: FileTypes,
+              limit: int) -> FileRecord | _Text:
+    name = base["path"].rsplit("/", 1)[-1]
     try:
         head, st = _read_head(entry.path)
     except OSError as error:
-        return _replace(base, state=State.UNREADABLE, reason=_error_reason(error))
+        return _record(base, table.category(name) or "other", State.UNREADABLE,
+                       _error_reason(error))
     if not stat_module.S_ISREG(st.st_mode):
-        return _replace(base, kind=Kind.SPECIAL, category="other", state=State.SPECIAL,
-                        reason=_special_reason(st.st_mode))
+        return _record({**base, "kind": Kind.SPECIAL}, "other", State.SPECIAL,
+                       _special_reason(st.st_mode))
     if st.st_size == 0 and not head:
-        return _replace(base, is_binary=False, lines=0, counts=LineCounts(0, 0, 0),
-                        state=State.EMPTY, reason="0 bytes")
+        return _record(base, table.category(name) or "other", State.EMPTY, "0 bytes",
+                       is_binary=False, lines=0, counts=ZERO_LINES)
     complete = len(head) < SNIFF_BYTES or st.st_size == len(head)
     found = sniff(head, complete)
-    category, note = _category(base, found, table)
+    category, note = _category(name, found, table)
     if found.is_binary:
-        what = found.format or "binary"
         if found.format is None and category in ("code", "config", "notebook"):
             reason = f"binary content (NUL or control bytes) in a {category} file"
         else:
-            reason = f"{what} content" + (f"; {note}" if note else "")
-        return _replace(base, category=category, is_binary=True, state=State.BINARY,
-                        reason=reason)
-    record = _replace(base, category=category, is_binary=False, encoding=found.encoding,
-                      reason=found.format or note)
+            reason = f"{found.format or 'binary'} content" + (f"; {note}" if note else "")
+        return _record(base, category, State.BINARY, reason, is_binary=True)
+    reason = found.format or note
     if st.st_size > limit:
         try:
             lines = count_newlines(_chunks(entry.path))
         except OSError as error:
-            return _replace(record, state=State.UNREADABLE, reason=_error_reason(error))
-        return _replace(record, lines=lines, state=State.TOO_LARGE,
-                        language=table.text_language(record.name),
-                        reason=f"{st.st_size} bytes is over the {limit}-byte counting limit: "
-                        "physical lines only")
+            return _record(base, category, State.UNREADABLE, _error_reason(error),
+                           is_binary=False, encoding=found.encoding)
+        return _record(
+            base, category, State.TOO_LARGE,
+            f"{st.st_size} bytes is over the {limit}-byte counting limit: physical lines only",
+            language=table.text_language(name), is_binary=False, encoding=found.encoding,
+            lines=lines,
+        )
     if category == "notebook":
         try:
             content = head if complete else _read_all(entry.path, limit)
         except OSError as error:
-            return _replace(record, state=State.UNREADABLE, reason=_error_reason(error))
+            return _record(base, category, State.UNREADABLE, _error_reason(error),
+                           is_binary=False, encoding=found.encoding)
         try:
             parsed = read_notebook(content)
         except InvalidNotebook as error:
-            return _replace(record, language="Jupyter Notebooks", state=State.INVALID,
-                            reason=f"not a readable notebook: {error}")
-        return _Text(entry, record, None, parsed)
-    return _Text(entry, record, head if complete else None)
-
-
-def _decode(content: bytes, encoding: str | None) -> str:
-    return content.decode(encoding or "utf-8", "replace")
+            return _record(base, category, State.INVALID, f"not a readable notebook: {error}",
+                           language=NOTEBOOK_LANGUAGE, is_binary=False, encoding=found.encoding)
+        return _Text(entry, base, category, found.encoding, reason, None, parsed)
+    return _Text(entry, base, category, found.encoding, reason, head if complete else None)
 
 
 def _finish_text(item: _Text, counted: dict[str, tuple[str, LineCounts]], table: FileTypes,
                  limit: int) -> FileRecord:
-    record = item.record
     found = counted.get(item.entry.path)
     if found is not None:
         language, counts = found
@@ -284,14 +293,15 @@ def _finish_text(item: _Text, counted: dict[str, tuple[str, LineCounts]], table:
         try:
             content = item.head if item.head is not None else _read_all(item.entry.path, limit)
         except OSError as error:
-            return _replace(record, state=State.UNREADABLE, reason=_error_reason(error))
-        counts = count_physical(_decode(content, record.encoding))
-        language = table.text_language(record.name)
-    state, reason = State.OK, record.reason
+            return _record(item.base, item.category, State.UNREADABLE, _error_reason(error),
+                           is_binary=False, encoding=item.encoding)
+        counts = count_physical(content.decode(item.encoding or "utf-8", "replace"))
+        language = table.text_language(item.base["path"].rsplit("/", 1)[-1])
+    state, reason = State.OK, item.reason
     if counts.code + counts.comment == 0:
         state, reason = State.EMPTY, "only white space"
-    return _replace(record, language=language, lines=counts.lines, counts=counts,
-                    state=state, reason=reason)
+    return _record(item.base, item.category, state, reason, language=language, is_binary=False,
+                   encoding=item.encoding, lines=counts.lines, counts=counts)
 
 
 def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
@@ -312,23 +322,23 @@ def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
     records = []
     for index, item in enumerate(items):
         assert item.notebook is not None
-        stats = item.notebook.stats
-        code = item.notebook.code
         engine = counted.get(sources.get(index, ""))
-        code_lines = engine[1] if engine is not None else count_physical(code)
-        stats = replace(stats, code_lines=code_lines)
+        code_lines = engine[1] if engine is not None else count_physical(item.notebook.code)
+        stats = replace(item.notebook.stats, code_lines=code_lines)
         counts = LineCounts(code_lines.code, code_lines.comment + stats.markdown_lines,
                             code_lines.blank)
-        state, reason = State.OK, item.record.reason
+        state, reason = State.OK, item.reason
         if stats.cells == 0:
             state, reason = State.EMPTY, "a notebook with no cells"
-        records.append(_replace(item.record, language="Jupyter Notebooks", lines=counts.lines,
-                                counts=counts, notebook=stats, state=state, reason=reason))
+        records.append(_record(item.base, item.category, state, reason,
+                               language=NOTEBOOK_LANGUAGE, is_binary=False,
+                               encoding=item.encoding, lines=counts.lines, counts=counts,
+                               notebook=stats))
     return records
 
 
 def _analyse_chunk(
-    chunk: Sequence[tuple[Entry, FileRecord]], table: FileTypes, limit: int
+    chunk: Sequence[tuple[Entry, dict[str, Any]]], table: FileTypes, limit: int
 ) -> list[FileRecord]:
     done: list[FileRecord] = []
     texts: list[_Text] = []
@@ -341,7 +351,7 @@ def _analyse_chunk(
             notebooks.append(outcome)
         else:
             texts.append(outcome)
-    engine_paths = [item.entry.path for item in texts if item.record.path_is_utf8]
+    engine_paths = [item.entry.path for item in texts if item.base["path_is_utf8"]]
     counted = count_with_engine(engine_paths)
     done.extend(_finish_text(item, counted, table, limit) for item in texts)
     done.extend(_finish_notebooks(notebooks))
@@ -379,34 +389,32 @@ def scan(
     cache = ScanCache.open(options.cache_dir, absolute, _cache_identity(options, table.digest))
 
     records: list[FileRecord] = []
-    keyed: list[tuple[FileRecord, CacheKey]] = []
-    todo: list[tuple[Entry, FileRecord]] = []
+    keys: dict[str, CacheKey] = {}
+    todo: list[tuple[Entry, dict[str, Any]]] = []
+    use_cache = cache.path is not None
     for entry in entries:
-        base = _base(entry, table)
+        base = _base(entry)
         if entry.kind is not Kind.FILE:
             records.append(_non_file(entry, base))
             continue
         assert entry.stat is not None
-        key = cache_key(entry.stat)
-        cached = cache.lookup(base, key) if cache.path is not None else None
-        if cached is not None:
-            records.append(cached)
-            keyed.append((cached, key))
-        else:
-            todo.append((entry, base))
+        if use_cache:
+            key = keys[base["path"]] = cache_key(entry.stat)
+            cached = cache.lookup(base, key)
+            if cached is not None:
+                records.append(cached)
+                continue
+        todo.append((entry, base))
 
     total = len(todo)
     report("read", 0, total)
     for start in range(0, total, CHUNK):
         chunk = todo[start : start + CHUNK]
-        analysed = _analyse_chunk(chunk, table, options.max_count_bytes)
-        records.extend(analysed)
-        by_path = {entry_base[1].path: entry_base[0] for entry_base in chunk}
-        keyed.extend((record, cache_key(by_path[record.path].stat)) for record in analysed
-                     if record.path in by_path and by_path[record.path].stat is not None)
+        records.extend(_analyse_chunk(chunk, table, options.max_count_bytes))
         report("read", min(start + CHUNK, total), total)
 
-    cache.save(keyed)
+    if use_cache:
+        cache.save((record, keys[record.path]) for record in records if record.path in keys)
     records.sort(key=lambda record: record.path)
     root_note = None
     if walk_stats.root_ignored:

@@ -68,8 +68,27 @@ class Sniff:
     shebang: bool  # starts with "#!": a script whatever its name
 
 
+def _index(
+    signatures: tuple[tuple[int, bytes, str, str], ...],
+) -> dict[int, tuple[tuple[int, bytes, str, str], ...]]:
+    """Signatures by the byte they start with (offset-0 ones) or by -1 (others)."""
+    index: dict[int, list[tuple[int, bytes, str, str]]] = {}
+    for item in signatures:
+        key = item[1][0] if item[0] == 0 else -1
+        index.setdefault(key, []).append(item)
+    return {key: tuple(items) for key, items in index.items()}
+
+
+_BY_FIRST_BYTE = _index(_SIGNATURES)
+_NO_SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = ()
+
+
 def _signature(head: bytes) -> tuple[str, str] | None:
-    for offset, magic, fmt, category in _SIGNATURES:
+    if not head:
+        return None
+    for offset, magic, fmt, category in (
+        _BY_FIRST_BYTE.get(head[0], _NO_SIGNATURES) + _BY_FIRST_BYTE.get(-1, _NO_SIGNATURES)
+    ):
         if head.startswith(magic, offset):
             return fmt, category
     return None

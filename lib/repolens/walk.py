@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat as stat_module
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -70,6 +72,31 @@ def _initial_rules(root: str, work_tree: str) -> tuple[IgnoreRules, str]:
     return rules, rel_root
 
 
+def _tracked(root: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Files git tracks under ``root`` (relative to it) and the folders above them.
+
+    Git never ignores a tracked file, whatever the patterns say. None when git
+    is not installed or does not answer: then patterns alone decide.
+    """
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        listing = subprocess.run(
+            [git, "-C", root, "ls-files", "-z", "--cached"],
+            capture_output=True, check=True, timeout=120,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = frozenset(os.fsdecode(item) for item in listing.split(b"\0") if item)
+    folders = {name.rsplit("/", 1)[0] for name in files if "/" in name}
+    for folder in list(folders):
+        while "/" in folder:
+            folder = folder.rsplit("/", 1)[0]
+            folders.add(folder)
+    return files, frozenset(folders)
+
+
 def _ignored_path(rules: IgnoreRules, path: str) -> bool:
     """Whether a directory path, or any folder above it, is ignored."""
     parts = path.split("/")
@@ -82,7 +109,7 @@ def walk(
     stats: WalkStats | None = None,
     on_directory: Callable[[int], None] | None = None,
 ) -> Iterator[Entry]:
-    """Yield every entry under ``root`` (a directory) once, files in name order per directory."""
+    """Yield every entry under ``root`` (a directory) once, in no particular order."""
     stats = stats if stats is not None else WalkStats()
     work_tree = find_work_tree(root)
     stats.work_tree = work_tree
@@ -96,6 +123,8 @@ def walk(
         apply_git = False
         rules, prefix = IgnoreRules(), ""
     stats.gitignore_applied = apply_git
+    tracked = _tracked(root) if apply_git else None
+    tracked_files, tracked_dirs = tracked if tracked is not None else (frozenset(), frozenset())
     excludes = IgnoreRules.from_patterns(list(settings.excludes))
 
     root_stat = os.stat(root)
@@ -109,7 +138,7 @@ def walk(
             on_directory(stats.directories)
         try:
             with os.scandir(directory) as iterator:
-                children = sorted(iterator, key=lambda item: item.name)
+                children = list(iterator)
         except OSError as error:
             yield Entry(
                 directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error)
@@ -139,7 +168,9 @@ def walk(
                 continue
             if rules:
                 tree_path = f"{prefix}/{rel}" if prefix else rel
-                if rules.ignored(tree_path, is_dir):
+                if rules.ignored(tree_path, is_dir) and rel not in (
+                    tracked_dirs if is_dir else tracked_files
+                ):
                     stats.gitignored += 1
                     continue
             try:
