@@ -167,7 +167,8 @@ def _non_file(entry: Entry, base: dict[str, Any]) -> FileRecord:
     reasons = {
         None: f"symbolic link to {target}, not followed",
         "broken": f"broken symbolic link to {target}",
-        "loop": f"symbolic link loop (or a directory already scanned): {target}",
+        "loop": f"symbolic link loop, or a folder already scanned through another link: {target}",
+        "inside": f"symbolic link to a folder inside the tree, scanned where it is: {target}",
     }
     return _record(base, "other", State.SYMLINK, reasons[entry.link_note])
 

@@ -56,7 +56,7 @@ _SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = (
 )
 
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
-_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
+_CONTROL = bytes(range(0, 9)) + bytes(range(14, 27)) + bytes(range(28, 32))  # not ESC
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,9 @@ def _signature(head: bytes) -> tuple[str, str] | None:
 
 
 def _text_encoding(head: bytes, complete: bool) -> str | None:
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    if controls * 20 > len(head):  # over 5 % control characters: not text
+        return None
     if head.isascii():
         return "ascii"
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -103,9 +106,6 @@ def _text_encoding(head: bytes, complete: bool) -> str | None:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    controls = len(head) - len(head.translate(None, _CONTROL))
-    if controls * 20 > len(head):  # over 5 % control characters: not text
-        return None
     try:
         head.decode("cp1252")
         return "cp1252"

@@ -15,6 +15,7 @@ import stat as stat_module
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .ignore import IgnoreRules, find_work_tree, read_patterns
 from .records import Kind
@@ -127,8 +128,8 @@ def walk(
     tracked_files, tracked_dirs = tracked if tracked is not None else (frozenset(), frozenset())
     excludes = IgnoreRules.from_patterns(list(settings.excludes))
 
-    root_stat = os.stat(root)
-    seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
+    real_root = os.path.realpath(root)
+    seen_dirs: set[tuple[int, int]] = set()  # folders outside the root reached through links
     # stack of (os path, rel path, rules in force for its children)
     stack: list[tuple[str, str, IgnoreRules]] = [(root, "", rules)]
     while stack:
@@ -139,6 +140,8 @@ def walk(
         try:
             with os.scandir(directory) as iterator:
                 children = list(iterator)
+            if settings.follow_symlinks:  # which link reaches a folder first must not vary
+                children.sort(key=attrgetter("name"))
         except OSError as error:
             yield Entry(
                 directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error)
@@ -178,13 +181,10 @@ def walk(
             except OSError:  # vanished since the listing
                 continue
             if is_dir:
-                key = (child_stat.st_dev, child_stat.st_ino)
-                if key not in seen_dirs:
-                    seen_dirs.add(key)
-                    subdirectories.append((child.path, rel, rules))
+                subdirectories.append((child.path, rel, rules))
                 continue
             if is_link:
-                entry = _link_entry(child.path, rel, child_stat, settings, seen_dirs)
+                entry = _link_entry(child.path, rel, child_stat, settings, seen_dirs, real_root)
                 if entry.link_note == "followed-directory":
                     subdirectories.append((child.path, rel, rules))
                     continue
@@ -202,6 +202,7 @@ def _link_entry(
     link_stat: os.stat_result,
     settings: WalkSettings,
     seen_dirs: set[tuple[int, int]],
+    real_root: str,
 ) -> Entry:
     try:
         target = os.readlink(path)
@@ -215,6 +216,10 @@ def _link_entry(
     if not settings.follow_symlinks:
         return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note=None)
     if stat_module.S_ISDIR(target_stat.st_mode):
+        # A folder inside the tree is walked where it really is; one outside, once.
+        real = os.path.realpath(path)
+        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+            return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note="inside")
         key = (target_stat.st_dev, target_stat.st_ino)
         if key in seen_dirs:
             return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note="loop")
