@@ -17,7 +17,7 @@ from .report import (
     write_files_csv,
     write_metrics_json,
 )
-from .scan import ScanError, ScanOptions, ScanResult, scan
+from .scanner import ScanError, ScanOptions, ScanResult, scan
 from .summary import Group, NotebookTotals, Summary, summarise
 
 __all__ = [

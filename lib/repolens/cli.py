@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 
 from ._version import __version__
 from .cache import default_cache_dir
-from .scan import ScanError, ScanOptions, ScanResult, scan
+from .scanner import ScanError, ScanOptions, ScanResult, scan
 from .summary import Summary, summarise
 
 __all__ = ["main"]

@@ -22,7 +22,7 @@ from ._version import __version__
 from .counting import engine_version
 from .filetypes import file_types
 from .records import FileRecord, NotebookStats
-from .scan import ScanResult
+from .scanner import ScanResult
 from .summary import Group, Summary
 from .writers import atomic_write
 

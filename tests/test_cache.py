@@ -1,0 +1,136 @@
+"""The incremental cache: unchanged files are not read again; a bad cache is never trusted."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from repolens import ScanOptions, scan
+
+from .conftest import make_tree, notebook_json
+
+TREE = {
+    "a.py": "# a\nx = 1\n",
+    "b.csv": "h\n1\n",
+    "img.png": b"\x89PNG\r\n\x1a\n" + bytes(30),
+    "nb.ipynb": notebook_json([{"cell_type": "code", "source": "y = 2\n", "outputs": [],
+                                "execution_count": 1}]),
+    "empty.txt": "",
+}
+
+
+@pytest.fixture
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path whose content the scan opens."""
+    import repolens.scanner as scan_module
+
+    reads: list[str] = []
+    original = scan_module._read_head
+
+    def spy(path: str):  # noqa: ANN202
+        reads.append(os.path.basename(path))
+        return original(path)
+
+    monkeypatch.setattr(scan_module, "_read_head", spy)
+    return reads
+
+
+def options(cache: Path) -> ScanOptions:
+    return ScanOptions(cache_dir=cache)
+
+
+
+
+def test_an_unchanged_tree_is_not_read_again(tmp_path: Path, counted_reads: list[str]) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    first = scan(root, options(tmp_path / "cache"))
+    assert sorted(counted_reads) == sorted(TREE)
+    counted_reads.clear()
+    second = scan(root, options(tmp_path / "cache"))
+    assert counted_reads == []
+    assert second.records == first.records
+    assert (second.cache_hits, second.cache_misses) == (len(TREE), 0)
+
+
+def test_a_changed_file_is_read_again(tmp_path: Path, counted_reads: list[str]) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    scan(root, options(tmp_path / "cache"))
+    counted_reads.clear()
+    (root / "a.py").write_text("# a\nx = 1\ny = 2\nz = 3\n")
+    result = scan(root, options(tmp_path / "cache"))
+    assert counted_reads == ["a.py"]
+    assert {r.path: r for r in result.records}["a.py"].lines == 4
+
+
+def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(
+    tmp_path: Path, counted_reads: list[str]
+) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    scan(root, options(tmp_path / "cache"))
+    before = (root / "a.py").stat()
+    (root / "a.py").unlink()
+    (root / "a.py").write_text("# b\ny = 1\n")  # same size, new inode
+    os.utime(root / "a.py", ns=(before.st_atime_ns, before.st_mtime_ns))
+    counted_reads.clear()
+    scan(root, options(tmp_path / "cache"))
+    assert counted_reads == ["a.py"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not json at all",
+        b"[1, 2, 3]",
+        json.dumps({"identity": {"format": "someone-else"}, "entries": {}}).encode(),
+        b'{"identity": null}',
+    ],
+)
+def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(
+    tmp_path: Path, damage: bytes, counted_reads: list[str]
+) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    reference = scan(root, options(tmp_path / "cache")).records
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    cache_file.write_bytes(damage)
+    counted_reads.clear()
+    result = scan(root, options(tmp_path / "cache"))
+    assert result.records == reference
+    assert sorted(counted_reads) == sorted(TREE)
+    counted_reads.clear()
+    scan(root, options(tmp_path / "cache"))  # rebuilt: trusted again
+    assert counted_reads == []
+
+
+def test_entries_with_the_right_key_but_garbage_payload_are_read_again(
+    tmp_path: Path, counted_reads: list[str]
+) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    reference = scan(root, options(tmp_path / "cache")).records
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    document = json.loads(cache_file.read_text())
+    for entry in document["entries"].values():
+        entry[1] = ["code", None, "maybe", None, "many", [1], "exploded", 3, None]
+    cache_file.write_text(json.dumps(document))
+    counted_reads.clear()
+    assert scan(root, options(tmp_path / "cache")).records == reference
+    assert sorted(counted_reads) == sorted(TREE)
+
+
+def test_an_unwritable_cache_folder_is_a_note_not_a_failure(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("")
+    result = scan(root, options(blocker / "cache"))
+    assert len(result.records) == len(TREE)
+    assert any("cache not saved" in note for note in result.notes)
+
+
+def test_no_cache_dir_means_no_cache(tmp_path: Path, counted_reads: list[str]) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    scan(root)
+    scan(root)
+    assert len(counted_reads) == 2 * len(TREE)
