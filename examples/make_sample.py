@@ -33,9 +33,7 @@ def png(width: int, height: int, seed: int) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 def notebook(cells: list[dict], kernel: str = "python3") -> str:
@@ -52,13 +50,23 @@ def notebook(cells: list[dict], kernel: str = "python3") -> str:
 
 
 def md(cell_id: str, text: str) -> dict:
-    return {"cell_type": "markdown", "id": cell_id, "metadata": {},
-            "source": text.splitlines(keepends=True)}
+    return {
+        "cell_type": "markdown",
+        "id": cell_id,
+        "metadata": {},
+        "source": text.splitlines(keepends=True),
+    }
 
 
 def code(cell_id: str, text: str, count: int | None, outputs: list[dict] | None = None) -> dict:
-    return {"cell_type": "code", "execution_count": count, "id": cell_id, "metadata": {},
-            "outputs": outputs or [], "source": text.splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "id": cell_id,
+        "metadata": {},
+        "outputs": outputs or [],
+        "source": text.splitlines(keepends=True),
+    }
 
 
 def stream(text: str) -> dict:
@@ -68,21 +76,32 @@ def stream(text: str) -> dict:
 def image_output(data: bytes, count: int) -> dict:
     import base64
 
-    return {"data": {"image/png": base64.b64encode(data).decode("ascii"),
-                     "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
-            "execution_count": count, "metadata": {}, "output_type": "execute_result"}
+    return {
+        "data": {
+            "image/png": base64.b64encode(data).decode("ascii"),
+            "text/plain": ["<Figure size 640x480 with 1 Axes>"],
+        },
+        "execution_count": count,
+        "metadata": {},
+        "output_type": "execute_result",
+    }
 
 
 def error_output() -> dict:
-    return {"ename": "ValueError", "evalue": "Error when checking input: expected 3 dimensions",
-            "output_type": "error",
-            "traceback": ["ValueError Traceback (most recent call last)",
-                          "----> 1 model.fit(X_train, y_train)",
-                          "ValueError: Error when checking input: expected 3 dimensions"]}
+    return {
+        "ename": "ValueError",
+        "evalue": "Error when checking input: expected 3 dimensions",
+        "output_type": "error",
+        "traceback": [
+            "ValueError Traceback (most recent call last)",
+            "----> 1 model.fit(X_train, y_train)",
+            "ValueError: Error when checking input: expected 3 dimensions",
+        ],
+    }
 
 
 SCRIPTS = {
-    "model.py": '''"""Behavioural-cloning network (NVIDIA architecture) trained on the driving log."""
+    "model.py": '''"""Behavioural-cloning network (NVIDIA architecture) on the driving log."""
 
 import csv
 import os
@@ -179,12 +198,16 @@ def main() -> None:
         shutil.rmtree(ROOT)
     for name, text in SCRIPTS.items():
         write(ROOT / name, text)
-    write(ROOT / "README.md", "# Detect_Lines\n\nBehavioural cloning: drive a simulated car "
-          "from camera frames.\n\n## Files\n\n- `model.py` trains the network\n"
-          "- `drive.py` drives the car\n- `data/` holds the driving log and frames\n")
+    write(
+        ROOT / "README.md",
+        "# Detect_Lines\n\nBehavioural cloning: drive a simulated car "
+        "from camera frames.\n\n## Files\n\n- `model.py` trains the network\n"
+        "- `drive.py` drives the car\n- `data/` holds the driving log and frames\n",
+    )
     write(ROOT / "requirements.txt", "numpy==1.24.4\nkeras==2.13.1\nopencv-python==4.8.0.76\n")
-    write(ROOT / "config.yaml", "# training settings\nepochs: 5\nbatch_size: 32\n\n"
-          "correction: 0.2\n")
+    write(
+        ROOT / "config.yaml", "# training settings\nepochs: 5\nbatch_size: 32\n\ncorrection: 0.2\n"
+    )
     write(ROOT / ".gitignore", "*.log\n")
     rows = ["center,left,right,steering,throttle,brake,speed"]
     images = []
@@ -193,8 +216,10 @@ def main() -> None:
             name = f"IMG/{camera}_2016_12_01_13_30_48_{index:03d}.png"
             images.append((name, png(32, 16, index + len(camera))))
         angle = round(((index * 37) % 21 - 10) / 40, 4)
-        rows.append(f"IMG/center_{index:03d}.png,IMG/left_{index:03d}.png,"
-                    f"IMG/right_{index:03d}.png,{angle},0.9,0,30.19")
+        rows.append(
+            f"IMG/center_{index:03d}.png,IMG/left_{index:03d}.png,"
+            f"IMG/right_{index:03d}.png,{angle},0.9,0,30.19"
+        )
     write(ROOT / "data/driving_log.csv", "\n".join(rows) + "\n")
     for name, data in images:
         write(ROOT / "data" / name, data)
@@ -202,31 +227,63 @@ def main() -> None:
     write(ROOT / "model.h5", b"\x89HDF\r\n\x1a\n" + bytes(4088))
     write(ROOT / "archive/run1_frames.zip", b"PK\x03\x04" + bytes(252))
     write(ROOT / "__pycache__/model.cpython-38.pyc", b"\x55\x0d\x0d\x0a" + bytes(60))
-    write(ROOT / "notebooks/01_explore_data.ipynb", notebook([
-        md("a1", "# Explore the driving log\n\nHow are steering angles distributed?\n"),
-        code("a2", "import pandas as pd\nlog = pd.read_csv('../data/driving_log.csv')\n"
-             "log.shape\n", 1, [stream("(12, 7)\n")]),
-        code("a3", "# histogram of steering angles\nlog.steering.hist()\n", 2,
-             [image_output(png(48, 32, 3), 2)]),
-    ]))
-    write(ROOT / "notebooks/02_train_model.ipynb", notebook([
-        md("b1", "# Train\n"),
-        code("b2", "from model import build_model\nmodel = build_model()\n", 3),
-        code("b3", "model.fit(X_train, y_train)\n", 1, [error_output()]),
-        code("b4", "model.save('../model.h5')\n", None),
-    ]))
-    write(ROOT / "notebooks/03_detect_lines.ipynb", notebook([
-        md("c1", "# Lane lines\n\nCanny edges, then a Hough transform.\n"),
-        code("c2", "import cv2\n\n\ndef edges(img):\n    # low and high thresholds\n"
-             "    return cv2.Canny(img, 50, 150)\n", 1),
-        code("c3", "for i in range(3):\n    print(i)\n", 2, [stream("0\n1\n2\n")]),
-    ]))
+    write(
+        ROOT / "notebooks/01_explore_data.ipynb",
+        notebook(
+            [
+                md("a1", "# Explore the driving log\n\nHow are steering angles distributed?\n"),
+                code(
+                    "a2",
+                    "import pandas as pd\nlog = pd.read_csv('../data/driving_log.csv')\n"
+                    "log.shape\n",
+                    1,
+                    [stream("(12, 7)\n")],
+                ),
+                code(
+                    "a3",
+                    "# histogram of steering angles\nlog.steering.hist()\n",
+                    2,
+                    [image_output(png(48, 32, 3), 2)],
+                ),
+            ]
+        ),
+    )
+    write(
+        ROOT / "notebooks/02_train_model.ipynb",
+        notebook(
+            [
+                md("b1", "# Train\n"),
+                code("b2", "from model import build_model\nmodel = build_model()\n", 3),
+                code("b3", "model.fit(X_train, y_train)\n", 1, [error_output()]),
+                code("b4", "model.save('../model.h5')\n", None),
+            ]
+        ),
+    )
+    write(
+        ROOT / "notebooks/03_detect_lines.ipynb",
+        notebook(
+            [
+                md("c1", "# Lane lines\n\nCanny edges, then a Hough transform.\n"),
+                code(
+                    "c2",
+                    "import cv2\n\n\ndef edges(img):\n    # low and high thresholds\n"
+                    "    return cv2.Canny(img, 50, 150)\n",
+                    1,
+                ),
+                code("c3", "for i in range(3):\n    print(i)\n", 2, [stream("0\n1\n2\n")]),
+            ]
+        ),
+    )
     # A notebook broken by a merge conflict: recorded as invalid.
-    write(ROOT / "notebooks/04_merge_conflict.ipynb",
-          '{\n "cells": [\n<<<<<<< HEAD\n  {"cell_type": "markdown"}\n=======\n'
-          '  {"cell_type": "code"}\n>>>>>>> other\n ]\n}\n')
-    write(ROOT / "notebooks/.ipynb_checkpoints/01_explore_data-checkpoint.ipynb",
-          notebook([md("a1", "# Explore the driving log\n")]))
+    write(
+        ROOT / "notebooks/04_merge_conflict.ipynb",
+        '{\n "cells": [\n<<<<<<< HEAD\n  {"cell_type": "markdown"}\n=======\n'
+        '  {"cell_type": "code"}\n>>>>>>> other\n ]\n}\n',
+    )
+    write(
+        ROOT / "notebooks/.ipynb_checkpoints/01_explore_data-checkpoint.ipynb",
+        notebook([md("a1", "# Explore the driving log\n")]),
+    )
     write(ROOT / "data/notes.txt", "")
     for path in sorted(ROOT.rglob("*")):
         import os

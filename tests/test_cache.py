@@ -16,8 +16,9 @@ TREE = {
     "a.py": "# a\nx = 1\n",
     "b.csv": "h\n1\n",
     "img.png": b"\x89PNG\r\n\x1a\n" + bytes(30),
-    "nb.ipynb": notebook_json([{"cell_type": "code", "source": "y = 2\n", "outputs": [],
-                                "execution_count": 1}]),
+    "nb.ipynb": notebook_json(
+        [{"cell_type": "code", "source": "y = 2\n", "outputs": [], "execution_count": 1}]
+    ),
     "empty.txt": "",
 }
 
@@ -30,7 +31,7 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     reads: list[str] = []
     original = scan_module._read_head
 
-    def spy(path: str):  # noqa: ANN202
+    def spy(path: str):
         reads.append(os.path.basename(path))
         return original(path)
 
@@ -40,8 +41,6 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def options(cache: Path) -> ScanOptions:
     return ScanOptions(cache_dir=cache)
-
-
 
 
 def test_an_unchanged_tree_is_not_read_again(tmp_path: Path, counted_reads: list[str]) -> None:

@@ -11,10 +11,17 @@ import pytest
 from .conftest import PYTHON, SAMPLE, make_tree, python_env
 
 
-def run(*args: str, env: dict[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "repolens", *args], capture_output=True, text=True,
-                          env=env or python_env(), cwd=cwd, timeout=120)
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "repolens", *args],
+        capture_output=True,
+        text=True,
+        env=env or python_env(),
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_scan_writes_both_reports_and_prints_a_summary(tmp_path: Path) -> None:
@@ -58,8 +65,17 @@ def test_top_sets_the_ranking_length(tmp_path: Path) -> None:
 
 def test_exclude_and_no_gitignore(tmp_path: Path) -> None:
     root = make_tree(tmp_path / "tree", {"a.py": "x\n", "img/b.png": b"\x89PNG\r\n\x1a\n"})
-    run("scan", str(root), "-o", str(tmp_path / "o"), "--exclude", "img/", "--no-cache",
-        "--no-gitignore", "-q")
+    run(
+        "scan",
+        str(root),
+        "-o",
+        str(tmp_path / "o"),
+        "--exclude",
+        "img/",
+        "--no-cache",
+        "--no-gitignore",
+        "-q",
+    )
     document = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert [item["file_path"] for item in document["file_metrics"]] == ["a.py"]
     assert document["settings"]["excluded_entries"] == 1
@@ -98,13 +114,17 @@ def test_the_cache_makes_the_second_run_reuse_results(tmp_path: Path) -> None:
         (["scan", "{root}", "-o", "{file}/sub"], "cannot create output folder"),
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, args: list[str],
-                                                            message: str) -> None:
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     (tmp_path / "file").write_text("x")
     root = make_tree(tmp_path / "root", {"a.py": "x\n"})
     out = tmp_path / "out"
-    names = {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "file"),
-             "root": str(root)}
+    names = {
+        "missing": str(tmp_path / "missing"),
+        "file": str(tmp_path / "file"),
+        "root": str(root),
+    }
     argv = [arg.format(**names) for arg in args]
     if "-o" not in argv and argv[0] == "scan":
         argv += ["-o", str(out)]
@@ -122,12 +142,18 @@ def test_no_command_shows_help_and_exits_2() -> None:
 
 
 def test_an_unexpected_failure_exits_1(tmp_path: Path) -> None:
-    code = ("import sys, repolens.cli as cli\n"
-            "def boom(*a, **k): raise RuntimeError('kaboom')\n"
-            "cli.scan = boom\n"
-            "sys.exit(cli.main(['scan', sys.argv[1], '--no-cache', '-o', sys.argv[2]]))\n")
-    result = subprocess.run([PYTHON, "-c", code, str(SAMPLE), str(tmp_path / "o")],
-                            capture_output=True, text=True, env=python_env())
+    code = (
+        "import sys, repolens.cli as cli\n"
+        "def boom(*a, **k): raise RuntimeError('kaboom')\n"
+        "cli.scan = boom\n"
+        "sys.exit(cli.main(['scan', sys.argv[1], '--no-cache', '-o', sys.argv[2]]))\n"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", code, str(SAMPLE), str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+    )
     assert result.returncode == 1
     assert "kaboom" in result.stderr and "unexpected failure" in result.stderr
 

@@ -32,7 +32,7 @@ def test_engine_matches_the_counts_each_fixture_states(name: str) -> None:
     path = DATA / name
     lines, expected = stated_counts(path)
     counted = count_with_engine([str(path)])
-    language, counts = counted[str(path)]
+    _language, counts = counted[str(path)]
     assert counts == expected
     assert counts.lines == lines == len(path.read_text().splitlines())
 

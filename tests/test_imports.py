@@ -17,8 +17,13 @@ print(",".join(heavy) or "none")
 
 
 def test_a_scan_imports_neither_pandas_nor_matplotlib() -> None:
-    out = subprocess.run([PYTHON, "-c", CODE, str(SAMPLE)], capture_output=True, text=True,
-                         check=True, env=python_env()).stdout.strip()
+    out = subprocess.run(
+        [PYTHON, "-c", CODE, str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=python_env(),
+    ).stdout.strip()
     assert out == "none"
 
 

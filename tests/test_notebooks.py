@@ -11,12 +11,17 @@ from repolens.notebooks import InvalidNotebook, read_notebook, source_extension
 from .conftest import notebook_json
 
 
-def code(source, count=None, outputs=()):  # noqa: ANN001, ANN201
-    return {"cell_type": "code", "source": source, "execution_count": count,
-            "outputs": list(outputs), "metadata": {}}
+def code(source, count=None, outputs=()):
+    return {
+        "cell_type": "code",
+        "source": source,
+        "execution_count": count,
+        "outputs": list(outputs),
+        "metadata": {},
+    }
 
 
-def markdown(source):  # noqa: ANN001, ANN201
+def markdown(source):
     return {"cell_type": "markdown", "source": source, "metadata": {}}
 
 
@@ -25,23 +30,39 @@ PNG_B64 = "iVBORw0KGgo="  # 12 bytes as stored
 
 def test_cells_outputs_and_kernel_are_counted() -> None:
     # 2 code cells, 1 markdown (2 non-blank lines), 3 outputs of which one image, one error
-    content = notebook_json([
-        markdown(["# Title\n", "\n", "text\n"]),
-        code(["import os\n", "x = 1\n"], 1, [
-            {"output_type": "stream", "name": "stdout", "text": ["hello\n"]},
-            {"output_type": "display_data", "data": {"image/png": PNG_B64}, "metadata": {}},
-        ]),
-        code("raise ValueError", 2, [
-            {"output_type": "error", "ename": "ValueError", "evalue": "",
-             "traceback": ["Traceback", "ValueError"]},
-        ]),
-    ])
+    content = notebook_json(
+        [
+            markdown(["# Title\n", "\n", "text\n"]),
+            code(
+                ["import os\n", "x = 1\n"],
+                1,
+                [
+                    {"output_type": "stream", "name": "stdout", "text": ["hello\n"]},
+                    {"output_type": "display_data", "data": {"image/png": PNG_B64}, "metadata": {}},
+                ],
+            ),
+            code(
+                "raise ValueError",
+                2,
+                [
+                    {
+                        "output_type": "error",
+                        "ename": "ValueError",
+                        "evalue": "",
+                        "traceback": ["Traceback", "ValueError"],
+                    },
+                ],
+            ),
+        ]
+    )
     parsed = read_notebook(content.encode())
     stats = parsed.stats
     assert (stats.code_cells, stats.markdown_cells, stats.raw_cells) == (2, 1, 0)
     assert stats.markdown_lines == 2
     assert (stats.outputs, stats.image_outputs, stats.image_bytes) == (3, 1, len(PNG_B64))
-    assert stats.output_bytes == len("hello\n") + len(PNG_B64) + len("Traceback") + len("ValueError")
+    assert stats.output_bytes == len("hello\n") + len(PNG_B64) + len("Traceback") + len(
+        "ValueError"
+    )
     assert stats.error_cells == 1
     assert stats.executed_cells == 2
     assert not stats.out_of_order
@@ -65,11 +86,23 @@ def test_source_may_be_a_list_or_a_string(source: object) -> None:
 
 
 def test_nbformat_3_worksheets_are_read() -> None:
-    document = {"worksheets": [{"cells": [
-        {"cell_type": "code", "input": ["print(1)\n"], "prompt_number": 1, "outputs": [
-            {"output_type": "pyerr", "traceback": ["boom"]}]},
-        {"cell_type": "heading", "source": ["Title"]},
-    ]}], "metadata": {"language": "python"}, "nbformat": 3}
+    document = {
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": ["print(1)\n"],
+                        "prompt_number": 1,
+                        "outputs": [{"output_type": "pyerr", "traceback": ["boom"]}],
+                    },
+                    {"cell_type": "heading", "source": ["Title"]},
+                ]
+            }
+        ],
+        "metadata": {"language": "python"},
+        "nbformat": 3,
+    }
     stats = read_notebook(json.dumps(document).encode()).stats
     assert (stats.code_cells, stats.markdown_cells, stats.error_cells) == (1, 1, 1)
     assert stats.language == "python"
@@ -86,7 +119,10 @@ def test_nbformat_3_worksheets_are_read() -> None:
         (b'{"cells": [3]}', "cell 0 is a int"),
         (b'{"cells": [{"cell_type": "code", "source": 5}]}', "cell 0 source is int"),
         (b'{"cells": [{"cell_type": "code", "source": ["a", 1]}]}', "cell 0 source is list"),
-        (b'{"cells": [{"cell_type": "code", "source": "", "outputs": 7}]}', "outputs is not a list"),
+        (
+            b'{"cells": [{"cell_type": "code", "source": "", "outputs": 7}]}',
+            "outputs is not a list",
+        ),
         (b"[" * 100_000, "nested too deeply"),
     ],
 )
@@ -97,9 +133,16 @@ def test_invalid_notebooks_say_why(content: bytes, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("language", "extension"),
-    [("python", ".py"), ("Python", ".py"), ("R", ".r"), ("julia", ".jl"), ("brainfuck", None),
-     (None, None)],
+    [
+        ("python", ".py"),
+        ("Python", ".py"),
+        ("R", ".r"),
+        ("julia", ".jl"),
+        ("brainfuck", None),
+        (None, None),
+    ],
 )
-def test_kernel_languages_map_to_engine_extensions(language: str | None,
-                                                   extension: str | None) -> None:
+def test_kernel_languages_map_to_engine_extensions(
+    language: str | None, extension: str | None
+) -> None:
     assert source_extension(language) == extension

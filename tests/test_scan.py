@@ -17,21 +17,25 @@ from repolens.records import LineCounts
 from .conftest import make_tree, notebook_json, run_unprivileged
 
 
-def by_path(root: Path, **options: object):  # noqa: ANN201
+def by_path(root: Path, **options: object):
     return {record.path: record for record in scan(root, ScanOptions(**options)).records}
 
 
 def test_a_small_project_is_recorded_file_by_file(tmp_path: Path) -> None:
     # expected: 6 files; code 1 (2 code lines), data 1, image 1, model 1, docs 1, notebook 1
-    make_tree(tmp_path, {
-        "train.py": "# train\nimport os\n\nprint(os.sep)\n",
-        "data/log.csv": "a,b\n1,2\n",
-        "img/frame.png": b"\x89PNG\r\n\x1a\n" + bytes(100),
-        "model.h5": b"\x89HDF\r\n\x1a\n" + bytes(50),
-        "README.md": "# Title\n\nText\n",
-        "nb.ipynb": notebook_json([{"cell_type": "code", "source": "x = 1\n", "outputs": [],
-                                    "execution_count": 1}]),
-    })
+    make_tree(
+        tmp_path,
+        {
+            "train.py": "# train\nimport os\n\nprint(os.sep)\n",
+            "data/log.csv": "a,b\n1,2\n",
+            "img/frame.png": b"\x89PNG\r\n\x1a\n" + bytes(100),
+            "model.h5": b"\x89HDF\r\n\x1a\n" + bytes(50),
+            "README.md": "# Title\n\nText\n",
+            "nb.ipynb": notebook_json(
+                [{"cell_type": "code", "source": "x = 1\n", "outputs": [], "execution_count": 1}]
+            ),
+        },
+    )
     records = by_path(tmp_path)
     assert len(records) == 6
     script = records["train.py"]
@@ -42,13 +46,18 @@ def test_a_small_project_is_recorded_file_by_file(tmp_path: Path) -> None:
     assert records["data/log.csv"].language == "CSV"
     image = records["img/frame.png"]
     assert (image.category, image.state, image.lines, image.counts) == (
-        "image", State.BINARY, None, None)
+        "image",
+        State.BINARY,
+        None,
+        None,
+    )
     assert records["model.h5"].category == "model"
     notebook = records["nb.ipynb"]
     assert notebook.notebook is not None and notebook.notebook.code_cells == 1
     assert notebook.counts == LineCounts(1, 0, 0)
-    assert all(record.size_bytes == (tmp_path / path).stat().st_size
-               for path, record in records.items())
+    assert all(
+        record.size_bytes == (tmp_path / path).stat().st_size for path, record in records.items()
+    )
 
 
 def test_records_are_sorted_by_path(tmp_path: Path) -> None:
@@ -81,7 +90,8 @@ except ScanError as error:
 RECORDS = """
 import json, sys
 from repolens import scan
-print(json.dumps({r.path: [r.state.value, r.kind.value, r.reason] for r in scan(sys.argv[1]).records}))
+records = scan(sys.argv[1]).records
+print(json.dumps({r.path: [r.state.value, r.kind.value, r.reason] for r in records}))
 """
 
 
@@ -111,8 +121,11 @@ def test_links_loops_and_special_files_are_recorded(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
     records = by_path(tmp_path)
     assert {path: record.state for path, record in records.items()} == {
-        "real/a.py": State.OK, "broken": State.SYMLINK, "real/up": State.SYMLINK,
-        "self": State.SYMLINK, "pipe": State.SPECIAL,
+        "real/a.py": State.OK,
+        "broken": State.SYMLINK,
+        "real/up": State.SYMLINK,
+        "self": State.SYMLINK,
+        "pipe": State.SPECIAL,
     }
     assert "broken symbolic link to nowhere" in records["broken"].reason
     assert "loop" in records["self"].reason
@@ -139,15 +152,20 @@ def test_names_that_are_not_utf8_are_kept(tmp_path: Path) -> None:
         ("empty.py", b"", State.EMPTY, "code", "0 bytes"),
         ("blank.py", b"\n\n   \n", State.EMPTY, "code", "white space"),
         ("photo.json", b"\xff\xd8\xff\xe0" + bytes(64), State.BINARY, "image", "JPEG content in"),
-        ("weights.h5", b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 9\n",
-         State.OK, "model", "Git LFS pointer"),
+        (
+            "weights.h5",
+            b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 9\n",
+            State.OK,
+            "model",
+            "Git LFS pointer",
+        ),
         ("run", b"#!/usr/bin/env python3\nprint(1)\n", State.OK, "code", ""),
         ("blob", b"\x7fELF" + bytes(40), State.BINARY, "other", "ELF content"),
     ],
 )
-def test_content_decides_where_the_name_lies(tmp_path: Path, name: str, content: bytes,
-                                             state: State, category: str,
-                                             reason_part: str) -> None:
+def test_content_decides_where_the_name_lies(
+    tmp_path: Path, name: str, content: bytes, state: State, category: str, reason_part: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     record = by_path(tmp_path)[name]
     assert (record.state, record.category) == (state, category)
@@ -162,19 +180,23 @@ def test_content_decides_where_the_name_lies(tmp_path: Path, name: str, content:
         (b'{"cells": [{"cell_type": "code", "source": 3}]}', "source is int"),
     ],
 )
-def test_broken_notebooks_are_invalid_with_the_reason(tmp_path: Path, content: bytes,
-                                                      reason: str) -> None:
+def test_broken_notebooks_are_invalid_with_the_reason(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
     (tmp_path / "nb.ipynb").write_bytes(content)
     record = by_path(tmp_path)["nb.ipynb"]
     assert record.state is State.INVALID and reason in record.reason
     assert record.lines is None and record.notebook is None
 
 
-@pytest.mark.parametrize("source", [["import os\n", "# c\n", "\n", "x = 1\n"],
-                                    "import os\n# c\n\nx = 1\n"])
+@pytest.mark.parametrize(
+    "source", [["import os\n", "# c\n", "\n", "x = 1\n"], "import os\n# c\n\nx = 1\n"]
+)
 def test_notebook_code_is_counted_in_the_kernel_language(tmp_path: Path, source: object) -> None:
-    cells = [{"cell_type": "markdown", "source": ["# T\n", "\n", "words\n"]},
-             {"cell_type": "code", "source": source, "outputs": [], "execution_count": None}]
+    cells = [
+        {"cell_type": "markdown", "source": ["# T\n", "\n", "words\n"]},
+        {"cell_type": "code", "source": source, "outputs": [], "execution_count": None},
+    ]
     (tmp_path / "nb.ipynb").write_text(notebook_json(cells))
     record = by_path(tmp_path)["nb.ipynb"]
     assert record.notebook.code_lines == LineCounts(code=2, comment=1, blank=1)
@@ -209,28 +231,38 @@ with open(os.path.join(root, "huge.bin"), "wb") as f:
     f.truncate(2 * 1024**3)
 open(os.path.join(root, "zero.txt"), "wb").close()
 records = {r.path: r for r in scan(root).records}
-print(records["huge.bin"].state.value, records["huge.bin"].size_bytes, records["zero.txt"].state.value)
+huge = records["huge.bin"]
+print(huge.state.value, huge.size_bytes, records["zero.txt"].state.value)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
 def test_a_2gb_sparse_file_is_scanned_in_bounded_memory(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", SPARSE_SCRIPT, str(tmp_path)],
-                         capture_output=True, text=True, check=True).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", SPARSE_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     assert out[0] == f"binary {2 * 1024**3} empty"
     assert int(out[1]) < 200 * 1024  # KiB: far below the file's 2 GiB
 
 
 NAMES = st.text(alphabet="abcXYZ_-.é", min_size=1, max_size=8).filter(
-    lambda name: name not in (".", "..", ".git"))
+    lambda name: name not in (".", "..", ".git")
+)
 CONTENT = st.one_of(st.binary(max_size=64), st.text(max_size=64).map(str.encode))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tree=st.dictionaries(st.lists(NAMES, min_size=1, max_size=3).map(tuple), CONTENT,
-                            max_size=12))
-def test_every_walked_file_has_exactly_one_record(tmp_path_factory: pytest.TempPathFactory,
-                                                  tree: dict[tuple[str, ...], bytes]) -> None:
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tree=st.dictionaries(st.lists(NAMES, min_size=1, max_size=3).map(tuple), CONTENT, max_size=12)
+)
+def test_every_walked_file_has_exactly_one_record(
+    tmp_path_factory: pytest.TempPathFactory, tree: dict[tuple[str, ...], bytes]
+) -> None:
     root = tmp_path_factory.mktemp("tree")
     written: set[str] = set()
     for parts, content in tree.items():
@@ -243,7 +275,8 @@ def test_every_walked_file_has_exactly_one_record(tmp_path_factory: pytest.TempP
         written.add("/".join(parts))
     on_disk = {
         os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-        for folder, _dirs, files in os.walk(root) for name in files
+        for folder, _dirs, files in os.walk(root)
+        for name in files
     }
     records = scan(root).records
     paths = [record.path for record in records]

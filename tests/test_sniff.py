@@ -31,16 +31,25 @@ from repolens.sniff import SNIFF_BYTES, sniff
         (b"\x1f\x8b\x08\x00", True, None, "gzip", "archive"),
         (b"%PDF-1.7\n", True, None, "PDF", "docs"),
         (b"\x7fELF\x02\x01", True, None, "ELF", "other"),
-        (b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\n", False, "ascii",
-         "Git LFS pointer", None),
+        (
+            b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\n",
+            False,
+            "ascii",
+            "Git LFS pointer",
+            None,
+        ),
     ],
     ids=lambda value: value[:12].hex() if isinstance(value, bytes) else None,
 )
-def test_sniff_table(head: bytes, binary: bool, encoding: str | None, fmt: str | None,
-                     category: str | None) -> None:
+def test_sniff_table(
+    head: bytes, binary: bool, encoding: str | None, fmt: str | None, category: str | None
+) -> None:
     found = sniff(head, complete=True)
     assert (found.is_binary, found.encoding, found.format, found.category) == (
-        binary, encoding, fmt, category
+        binary,
+        encoding,
+        fmt,
+        category,
     )
 
 
@@ -50,6 +59,6 @@ def test_shebang_marks_a_script() -> None:
 
 
 def test_utf8_cut_mid_character_at_the_buffer_end_is_still_utf8() -> None:
-    text = ("é" * SNIFF_BYTES).encode()[:SNIFF_BYTES - 1]  # ends inside a character
+    text = ("é" * SNIFF_BYTES).encode()[: SNIFF_BYTES - 1]  # ends inside a character
     assert sniff(text, complete=False).encoding == "utf-8"
     assert sniff(text, complete=True).encoding != "utf-8"

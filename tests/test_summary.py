@@ -9,15 +9,34 @@ from hypothesis import strategies as st
 from repolens import FileRecord, Kind, LineCounts, State, summarise
 from repolens.filetypes import CATEGORIES
 
+ONE_EACH = LineCounts(1, 1, 1)
 
-def record(path: str, size: int = 10, category: str = "code", language: str | None = "Python",
-           counts: LineCounts | None = LineCounts(1, 1, 1), kind: Kind = Kind.FILE,
-           state: State = State.OK, lines: int | None = None) -> FileRecord:
+
+def record(
+    path: str,
+    size: int = 10,
+    category: str = "code",
+    language: str | None = "Python",
+    counts: LineCounts | None = ONE_EACH,
+    kind: Kind = Kind.FILE,
+    state: State = State.OK,
+    lines: int | None = None,
+) -> FileRecord:
     return FileRecord(
-        path=path, kind=kind, category=category, language=language, size_bytes=size,
-        modified_ns=0, changed_ns=0, birth_ns=None, is_binary=counts is None and lines is None,
-        encoding=None, lines=lines if lines is not None else (counts.lines if counts else None),
-        counts=counts, state=state, reason="" if state is State.OK else "why",
+        path=path,
+        kind=kind,
+        category=category,
+        language=language,
+        size_bytes=size,
+        modified_ns=0,
+        changed_ns=0,
+        birth_ns=None,
+        is_binary=counts is None and lines is None,
+        encoding=None,
+        lines=lines if lines is not None else (counts.lines if counts else None),
+        counts=counts,
+        state=state,
+        reason="" if state is State.OK else "why",
     )
 
 
@@ -67,8 +86,10 @@ RECORDS = st.lists(
         size=st.integers(0, 10**9),
         category=st.sampled_from(CATEGORIES),
         language=st.sampled_from(["Python", "C", None]),
-        counts=st.one_of(st.none(), st.builds(LineCounts, st.integers(0, 99), st.integers(0, 99),
-                                              st.integers(0, 99))),
+        counts=st.one_of(
+            st.none(),
+            st.builds(LineCounts, st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)),
+        ),
     ),
     max_size=30,
 )

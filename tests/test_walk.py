@@ -26,7 +26,8 @@ def git_files(root: Path) -> set[str]:
     """What git itself lists: tracked plus untracked files that are not ignored."""
     out = subprocess.run(
         ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     return {os.fsdecode(item) for item in out.split(b"\0") if item}
 
@@ -144,7 +145,9 @@ def test_following_symlinks_never_loops(tmp_path: Path) -> None:
     (tmp_path / "real" / "loop").symlink_to("..")
     (tmp_path / "self").symlink_to("self")
     (tmp_path / "elsewhere").symlink_to(tmp_path / "real")
-    entries = {entry.rel: entry for entry in walk(str(tmp_path), WalkSettings(follow_symlinks=True))}
+    entries = {
+        entry.rel: entry for entry in walk(str(tmp_path), WalkSettings(follow_symlinks=True))
+    }
     assert entries["real/loop"].link_note == "inside"
     assert entries["self"].link_note == "loop"
     assert entries["elsewhere"].link_note == "inside"  # real/ is walked where it is

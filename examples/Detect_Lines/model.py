@@ -1,4 +1,4 @@
-"""Behavioural-cloning network (NVIDIA architecture) trained on the driving log."""
+"""Behavioural-cloning network (NVIDIA architecture) on the driving log."""
 
 import csv
 import os

@@ -64,37 +64,58 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyse every file under PATH and write the metrics reports.",
     )
     command.add_argument(
-        "path", nargs="?", default=None,
+        "path",
+        nargs="?",
+        default=None,
         help="the tree to analyse (default: $ANALYSIS_PATH)",
     )
     command.add_argument(
-        "-o", "--output-dir", default=None,
+        "-o",
+        "--output-dir",
+        default=None,
         help=f"where reports go (default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
     )
     command.add_argument(
-        "--format", type=_formats, default=FORMATS, metavar="LIST",
+        "--format",
+        type=_formats,
+        default=FORMATS,
+        metavar="LIST",
         help="comma-separated report files to write: json,csv (default: both)",
     )
     command.add_argument(
-        "--json", dest="json_stream", choices=["-"], default=None,
+        "--json",
+        dest="json_stream",
+        choices=["-"],
+        default=None,
         help="'--json -' prints the metrics document to stdout instead of the summary",
     )
     command.add_argument(
-        "--exclude", action="append", default=[], metavar="GLOB",
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
         help="leave out paths matching a gitignore-style glob (repeatable)",
     )
     command.add_argument(
-        "--no-gitignore", action="store_true",
+        "--no-gitignore",
+        action="store_true",
         help="do not apply .gitignore rules (they apply only inside a git work tree)",
     )
     command.add_argument(
-        "--follow-symlinks", action="store_true",
+        "--follow-symlinks",
+        action="store_true",
         help="follow symbolic links (each directory is still visited once)",
     )
-    command.add_argument("--top", type=_top, default=10, metavar="N",
-                         help="length of the largest-files lists (default: 10)")
     command.add_argument(
-        "--cache-dir", default=None,
+        "--top",
+        type=_top,
+        default=10,
+        metavar="N",
+        help="length of the largest-files lists (default: 10)",
+    )
+    command.add_argument(
+        "--cache-dir",
+        default=None,
         help=f"incremental cache folder (default: $REPOLENS_CACHE_DIR, else {default_cache_dir()})",
     )
     command.add_argument("--no-cache", action="store_true", help="read every file again")
@@ -140,11 +161,11 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         print(f"  largest: {largest.path} ({_human(largest.size_bytes)})", file=out)
     unusual = {state: n for state, n in summary.by_state.items() if state != "ok"}
     if unusual:
-        print("  states: " + ", ".join(f"{state} {n:,}" for state, n in unusual.items()),
-              file=out)
+        print("  states: " + ", ".join(f"{state} {n:,}" for state, n in unusual.items()), file=out)
     if result.gitignored or result.excluded:
-        print(f"  left out: {result.gitignored:,} git-ignored, {result.excluded:,} excluded",
-              file=out)
+        print(
+            f"  left out: {result.gitignored:,} git-ignored, {result.excluded:,} excluded", file=out
+        )
     for note in result.notes:
         print(f"  note: {note}", file=out)
     for path in written:
@@ -202,7 +223,9 @@ def _run_scan(args: argparse.Namespace) -> int:
         try:
             output_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise UsageError(f"cannot create output folder {output_dir}: {error.strerror}") from None
+            raise UsageError(
+                f"cannot create output folder {output_dir}: {error.strerror}"
+            ) from None
         if "json" in args.format:
             write_metrics_json(output_dir / "metrics.json", result, summary)
             written.append(output_dir / "metrics.json")

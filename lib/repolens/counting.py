@@ -18,7 +18,7 @@ from pytokei import Config, Languages
 
 from .records import LineCounts
 
-__all__ = ["count_physical", "count_with_engine", "count_newlines", "engine_version"]
+__all__ = ["count_newlines", "count_physical", "count_with_engine", "engine_version"]
 
 
 def engine_version() -> str:

@@ -57,7 +57,9 @@ class FileTypes:
             names=dict(table["names"]),
             extensions=extensions,
             languages={k.lower(): v for k, v in table.get("languages", {}).items()},
-            text_extensions=frozenset(ext.lower() for ext in table.get("text", {}).get("always", [])),
+            text_extensions=frozenset(
+                ext.lower() for ext in table.get("text", {}).get("always", [])
+            ),
             longest_extension=longest,
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
         )

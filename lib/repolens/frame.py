@@ -24,9 +24,18 @@ def to_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
     for column in ("modified_time", "changed_time", "birth_time"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     integer_columns = [
-        "size_bytes", "line_count", "code_lines", "comment_lines", "blank_lines",
-        "notebook_cells", "notebook_code_cells", "notebook_markdown_cells", "notebook_outputs",
-        "notebook_output_bytes", "notebook_image_outputs", "notebook_error_cells",
+        "size_bytes",
+        "line_count",
+        "code_lines",
+        "comment_lines",
+        "blank_lines",
+        "notebook_cells",
+        "notebook_code_cells",
+        "notebook_markdown_cells",
+        "notebook_outputs",
+        "notebook_output_bytes",
+        "notebook_image_outputs",
+        "notebook_error_cells",
     ]
     for column in integer_columns:
         frame[column] = frame[column].astype("Int64")
@@ -61,7 +70,19 @@ def notebooks_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
                 "size_bytes": record.size_bytes,
             }
         )
-    columns = ["notebook", "kernel", "code_cells", "markdown_cells", "code_lines", "outputs",
-               "output_bytes", "image_outputs", "image_bytes", "error_cells", "executed_cells",
-               "out_of_order", "size_bytes"]
+    columns = [
+        "notebook",
+        "kernel",
+        "code_cells",
+        "markdown_cells",
+        "code_lines",
+        "outputs",
+        "output_bytes",
+        "image_outputs",
+        "image_bytes",
+        "error_cells",
+        "executed_cells",
+        "out_of_order",
+        "size_bytes",
+    ]
     return pd.DataFrame(rows, columns=columns)

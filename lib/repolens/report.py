@@ -240,12 +240,33 @@ def write_metrics_json(
 
 
 CSV_COLUMNS = (
-    "file_path", "file_name", "file_type", "kind", "category", "language", "size_bytes",
-    "line_count", "code_lines", "comment_lines", "blank_lines", "is_binary", "encoding",
-    "state", "reason", "modified_time", "changed_time", "birth_time",
-    "notebook_kernel", "notebook_cells", "notebook_code_cells", "notebook_markdown_cells",
-    "notebook_outputs", "notebook_output_bytes", "notebook_image_outputs",
-    "notebook_error_cells", "notebook_out_of_order",
+    "file_path",
+    "file_name",
+    "file_type",
+    "kind",
+    "category",
+    "language",
+    "size_bytes",
+    "line_count",
+    "code_lines",
+    "comment_lines",
+    "blank_lines",
+    "is_binary",
+    "encoding",
+    "state",
+    "reason",
+    "modified_time",
+    "changed_time",
+    "birth_time",
+    "notebook_kernel",
+    "notebook_cells",
+    "notebook_code_cells",
+    "notebook_markdown_cells",
+    "notebook_outputs",
+    "notebook_output_bytes",
+    "notebook_image_outputs",
+    "notebook_error_cells",
+    "notebook_out_of_order",
 )
 
 
@@ -253,20 +274,39 @@ def _csv_row(record: FileRecord) -> list[Any]:
     counts = record.counts
     notebook = record.notebook
     row: list[Any] = [
-        record.path, record.name, file_types().extension(record.name), record.kind.value,
-        record.category, record.language, record.size_bytes, record.lines,
+        record.path,
+        record.name,
+        file_types().extension(record.name),
+        record.kind.value,
+        record.category,
+        record.language,
+        record.size_bytes,
+        record.lines,
         None if counts is None else counts.code,
         None if counts is None else counts.comment,
         None if counts is None else counts.blank,
-        record.is_binary, record.encoding, record.state.value, record.reason,
-        iso_time(record.modified_ns), iso_time(record.changed_ns), iso_time(record.birth_ns),
+        record.is_binary,
+        record.encoding,
+        record.state.value,
+        record.reason,
+        iso_time(record.modified_ns),
+        iso_time(record.changed_ns),
+        iso_time(record.birth_ns),
     ]
     if notebook is None:
         row += [None] * 9
     else:
-        row += [notebook.kernel, notebook.cells, notebook.code_cells, notebook.markdown_cells,
-                notebook.outputs, notebook.output_bytes, notebook.image_outputs,
-                notebook.error_cells, notebook.out_of_order]
+        row += [
+            notebook.kernel,
+            notebook.cells,
+            notebook.code_cells,
+            notebook.markdown_cells,
+            notebook.outputs,
+            notebook.output_bytes,
+            notebook.image_outputs,
+            notebook.error_cells,
+            notebook.out_of_order,
+        ]
     return ["" if value is None else value for value in row]
 
 

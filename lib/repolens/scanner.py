@@ -14,8 +14,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ._version import __version__
 from .cache import CacheKey, ScanCache, cache_key
@@ -136,8 +136,16 @@ def _record(
     notebook: NotebookStats | None = None,
 ) -> FileRecord:
     return FileRecord(
-        category=category, language=language, is_binary=is_binary, encoding=encoding,
-        lines=lines, counts=counts, state=state, reason=reason, notebook=notebook, **base,
+        category=category,
+        language=language,
+        is_binary=is_binary,
+        encoding=encoding,
+        lines=lines,
+        counts=counts,
+        state=state,
+        reason=reason,
+        notebook=notebook,
+        **base,
     )
 
 
@@ -158,8 +166,9 @@ def _special_reason(mode: int) -> str:
 
 def _non_file(entry: Entry, base: dict[str, Any]) -> FileRecord:
     if entry.kind is Kind.DIRECTORY:
-        return _record(base, "other", State.UNREADABLE,
-                       f"directory could not be listed: {entry.error}")
+        return _record(
+            base, "other", State.UNREADABLE, f"directory could not be listed: {entry.error}"
+        )
     if entry.kind is Kind.SPECIAL:
         mode = entry.stat.st_mode if entry.stat is not None else 0
         return _record(base, "other", State.SPECIAL, _special_reason(mode))
@@ -234,20 +243,30 @@ def _category(name: str, found: Sniff, table: FileTypes) -> tuple[str, str]:
     return by_name, ""
 
 
-def _read_one(entry: Entry, base: dict[str, Any], table: FileTypes,
-              limit: int) -> FileRecord | _Text:
+def _read_one(
+    entry: Entry, base: dict[str, Any], table: FileTypes, limit: int
+) -> FileRecord | _Text:
     name = base["path"].rsplit("/", 1)[-1]
     try:
         head, st = _read_head(entry.path)
     except OSError as error:
-        return _record(base, table.category(name) or "other", State.UNREADABLE,
-                       _error_reason(error))
+        return _record(
+            base, table.category(name) or "other", State.UNREADABLE, _error_reason(error)
+        )
     if not stat_module.S_ISREG(st.st_mode):
-        return _record({**base, "kind": Kind.SPECIAL}, "other", State.SPECIAL,
-                       _special_reason(st.st_mode))
+        return _record(
+            {**base, "kind": Kind.SPECIAL}, "other", State.SPECIAL, _special_reason(st.st_mode)
+        )
     if st.st_size == 0 and not head:
-        return _record(base, table.category(name) or "other", State.EMPTY, "0 bytes",
-                       is_binary=False, lines=0, counts=ZERO_LINES)
+        return _record(
+            base,
+            table.category(name) or "other",
+            State.EMPTY,
+            "0 bytes",
+            is_binary=False,
+            lines=0,
+            counts=ZERO_LINES,
+        )
     complete = len(head) < SNIFF_BYTES or st.st_size == len(head)
     found = sniff(head, complete)
     category, note = _category(name, found, table)
@@ -262,31 +281,55 @@ def _read_one(entry: Entry, base: dict[str, Any], table: FileTypes,
         try:
             lines = count_newlines(_chunks(entry.path))
         except OSError as error:
-            return _record(base, category, State.UNREADABLE, _error_reason(error),
-                           is_binary=False, encoding=found.encoding)
+            return _record(
+                base,
+                category,
+                State.UNREADABLE,
+                _error_reason(error),
+                is_binary=False,
+                encoding=found.encoding,
+            )
         return _record(
-            base, category, State.TOO_LARGE,
+            base,
+            category,
+            State.TOO_LARGE,
             f"{st.st_size} bytes is over the {limit}-byte counting limit: physical lines only",
-            language=table.text_language(name), is_binary=False, encoding=found.encoding,
+            language=table.text_language(name),
+            is_binary=False,
+            encoding=found.encoding,
             lines=lines,
         )
     if category == "notebook":
         try:
             content = head if complete else _read_all(entry.path, limit)
         except OSError as error:
-            return _record(base, category, State.UNREADABLE, _error_reason(error),
-                           is_binary=False, encoding=found.encoding)
+            return _record(
+                base,
+                category,
+                State.UNREADABLE,
+                _error_reason(error),
+                is_binary=False,
+                encoding=found.encoding,
+            )
         try:
             parsed = read_notebook(content)
         except InvalidNotebook as error:
-            return _record(base, category, State.INVALID, f"not a readable notebook: {error}",
-                           language=NOTEBOOK_LANGUAGE, is_binary=False, encoding=found.encoding)
+            return _record(
+                base,
+                category,
+                State.INVALID,
+                f"not a readable notebook: {error}",
+                language=NOTEBOOK_LANGUAGE,
+                is_binary=False,
+                encoding=found.encoding,
+            )
         return _Text(entry, base, category, found.encoding, reason, None, parsed)
     return _Text(entry, base, category, found.encoding, reason, head if complete else None)
 
 
-def _finish_text(item: _Text, counted: dict[str, tuple[str, LineCounts]], table: FileTypes,
-                 limit: int) -> FileRecord:
+def _finish_text(
+    item: _Text, counted: dict[str, tuple[str, LineCounts]], table: FileTypes, limit: int
+) -> FileRecord:
     found = counted.get(item.entry.path)
     if found is not None:
         language, counts = found
@@ -294,15 +337,30 @@ def _finish_text(item: _Text, counted: dict[str, tuple[str, LineCounts]], table:
         try:
             content = item.head if item.head is not None else _read_all(item.entry.path, limit)
         except OSError as error:
-            return _record(item.base, item.category, State.UNREADABLE, _error_reason(error),
-                           is_binary=False, encoding=item.encoding)
+            return _record(
+                item.base,
+                item.category,
+                State.UNREADABLE,
+                _error_reason(error),
+                is_binary=False,
+                encoding=item.encoding,
+            )
         counts = count_physical(content.decode(item.encoding or "utf-8", "replace"))
         language = table.text_language(item.base["path"].rsplit("/", 1)[-1])
     state, reason = State.OK, item.reason
     if counts.code + counts.comment == 0:
         state, reason = State.EMPTY, "only white space"
-    return _record(item.base, item.category, state, reason, language=language, is_binary=False,
-                   encoding=item.encoding, lines=counts.lines, counts=counts)
+    return _record(
+        item.base,
+        item.category,
+        state,
+        reason,
+        language=language,
+        is_binary=False,
+        encoding=item.encoding,
+        lines=counts.lines,
+        counts=counts,
+    )
 
 
 def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
@@ -326,15 +384,26 @@ def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
         engine = counted.get(sources.get(index, ""))
         code_lines = engine[1] if engine is not None else count_physical(item.notebook.code)
         stats = replace(item.notebook.stats, code_lines=code_lines)
-        counts = LineCounts(code_lines.code, code_lines.comment + stats.markdown_lines,
-                            code_lines.blank)
+        counts = LineCounts(
+            code_lines.code, code_lines.comment + stats.markdown_lines, code_lines.blank
+        )
         state, reason = State.OK, item.reason
         if stats.cells == 0:
             state, reason = State.EMPTY, "a notebook with no cells"
-        records.append(_record(item.base, item.category, state, reason,
-                               language=NOTEBOOK_LANGUAGE, is_binary=False,
-                               encoding=item.encoding, lines=counts.lines, counts=counts,
-                               notebook=stats))
+        records.append(
+            _record(
+                item.base,
+                item.category,
+                state,
+                reason,
+                language=NOTEBOOK_LANGUAGE,
+                is_binary=False,
+                encoding=item.encoding,
+                lines=counts.lines,
+                counts=counts,
+                notebook=stats,
+            )
+        )
     return records
 
 
@@ -385,8 +454,14 @@ def scan(
 
     settings = WalkSettings(options.gitignore, tuple(options.excludes), options.follow_symlinks)
     walk_stats = WalkStats()
-    entries = list(walk(absolute, settings, walk_stats,
-                        on_directory=lambda n: report("walk", n, None) if n % 256 == 0 else None))
+    entries = list(
+        walk(
+            absolute,
+            settings,
+            walk_stats,
+            on_directory=lambda n: report("walk", n, None) if n % 256 == 0 else None,
+        )
+    )
     cache = ScanCache.open(options.cache_dir, absolute, _cache_identity(options, table.digest))
 
     records: list[FileRecord] = []
@@ -419,8 +494,10 @@ def scan(
     records.sort(key=lambda record: record.path)
     root_note = None
     if walk_stats.root_ignored:
-        root_note = (f"{absolute} is git-ignored in the work tree at {walk_stats.work_tree}: "
-                     ".gitignore rules were not applied")
+        root_note = (
+            f"{absolute} is git-ignored in the work tree at {walk_stats.work_tree}: "
+            ".gitignore rules were not applied"
+        )
     notes = tuple(note for note in (root_note, cache.problem) if note)
     return ScanResult(
         root=absolute,

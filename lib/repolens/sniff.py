@@ -86,9 +86,9 @@ _NO_SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = ()
 def _signature(head: bytes) -> tuple[str, str] | None:
     if not head:
         return None
-    for offset, magic, fmt, category in (
-        _BY_FIRST_BYTE.get(head[0], _NO_SIGNATURES) + _BY_FIRST_BYTE.get(-1, _NO_SIGNATURES)
-    ):
+    for offset, magic, fmt, category in _BY_FIRST_BYTE.get(
+        head[0], _NO_SIGNATURES
+    ) + _BY_FIRST_BYTE.get(-1, _NO_SIGNATURES):
         if head.startswith(magic, offset):
             return fmt, category
     return None

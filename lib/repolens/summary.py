@@ -101,9 +101,7 @@ def _group(records: Iterable[FileRecord]) -> Group:
     return Group(files, size, LineCounts(code, comment, blank), physical)
 
 
-def _grouped(
-    records: Sequence[FileRecord], key: Callable[[FileRecord], str]
-) -> dict[str, Group]:
+def _grouped(records: Sequence[FileRecord], key: Callable[[FileRecord], str]) -> dict[str, Group]:
     buckets: dict[str, list[FileRecord]] = {}
     for record in records:
         buckets.setdefault(key(record), []).append(record)
@@ -158,11 +156,14 @@ def summarise(records: Sequence[FileRecord], top: int = 10) -> Summary:
         records=len(records),
         by_category={name: categories[name] for name in CATEGORIES if name in categories},
         by_language=dict(
-            sorted(languages.items(), key=lambda item: (-item[1].counts.code, -item[1].lines,
-                                                        item[0]))
+            sorted(
+                languages.items(), key=lambda item: (-item[1].counts.code, -item[1].lines, item[0])
+            )
         ),
         by_state={state.value: by_state[state.value] for state in State if by_state[state.value]},
-        by_extension=dict(sorted(Counter(table.extension(record.name) for record in files).items())),
+        by_extension=dict(
+            sorted(Counter(table.extension(record.name) for record in files).items())
+        ),
         largest=_top(files, lambda record: record.size_bytes, top),
         most_lines=_top(files, lambda record: record.lines or 0, top),
         notebooks=_notebooks(files),

@@ -85,7 +85,9 @@ def _tracked(root: str) -> tuple[frozenset[str], frozenset[str]] | None:
     try:
         listing = subprocess.run(
             [git, "-C", root, "ls-files", "-z", "--cached"],
-            capture_output=True, check=True, timeout=120,
+            capture_output=True,
+            check=True,
+            timeout=120,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -143,9 +145,7 @@ def walk(
             if settings.follow_symlinks:  # which link reaches a folder first must not vary
                 children.sort(key=attrgetter("name"))
         except OSError as error:
-            yield Entry(
-                directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error)
-            )
+            yield Entry(directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error))
             stats.errors.append(f"{rel_dir or '.'}: {_error_text(error)}")
             continue
         if apply_git:
@@ -224,7 +224,8 @@ def _link_entry(
         if key in seen_dirs:
             return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note="loop")
         seen_dirs.add(key)
-        return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target,
-                     link_note="followed-directory")
+        return Entry(
+            path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note="followed-directory"
+        )
     kind = Kind.FILE if stat_module.S_ISREG(target_stat.st_mode) else Kind.SPECIAL
     return Entry(path, rel, kind, target_stat, link_target=target, link_note="followed")
