@@ -1,0 +1,366 @@
+"""Benchmark repolens against scc, tokei, cloc and pygount; write bench/RESULTS.md.
+
+Trees: (a) this interpreter's standard library (copied without site-packages),
+(b) the Linux kernel source from Debian's linux-source-6.1, (c) a generated
+ML project with 50,000 small images beside code, notebooks and CSVs. Every tool
+runs on the same tree in the same session; the page cache is warmed first, so
+"cold" means "without repolens' own cache", not "from disk".
+
+Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml] [--timeout S]
+Data goes to $REPOLENS_BENCH_DATA (default /var/tmp/repolens-bench).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(os.environ.get("REPOLENS_BENCH_DATA", "/var/tmp/repolens-bench"))
+KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
+TOKEI = (
+    "import sys\nfrom pytokei import Config, Languages\n"
+    "languages = Languages()\nlanguages.get_statistics([sys.argv[1]], [], Config())\n"
+    "total = languages.total()\nprint(total.code, total.comments, total.blanks, "
+    "sum(len(lang.reports) for lang in languages.get_languages().values()))\n"
+)
+
+
+@dataclass
+class Run:
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: list[int] = field(default_factory=list)
+    timed_out: float | None = None
+    failed: str | None = None
+    output: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def peak_mib(self) -> float | None:
+        return max(self.peak_kib) / 1024 if self.peak_kib else None
+
+
+def measure(command: list[str], timeout: float) -> tuple[float, int, str] | str:
+    """Run once; (wall seconds, peak RSS KiB, stdout), or 'timeout', or an error text."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return "timeout"
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            return f"exit {process.returncode}: {err.read().decode(errors='replace')[-300:]}"
+        return elapsed, usage.ru_maxrss, out.read().decode(errors="replace")
+
+
+def bench(command: list[str], runs: int, timeout: float) -> Run:
+    result = Run()
+    for _ in range(runs):
+        outcome = measure(command, timeout)
+        if outcome == "timeout":
+            result.timed_out = timeout
+            return result
+        if isinstance(outcome, str):
+            result.failed = outcome
+            return result
+        seconds, peak, output = outcome
+        result.seconds.append(seconds)
+        result.peak_kib.append(peak)
+        result.output = output
+    return result
+
+
+# --- trees ---------------------------------------------------------------------------
+
+
+def stdlib_tree() -> Path:
+    target = DATA / "stdlib"
+    if not target.exists():
+        source = Path(sysconfig.get_paths()["stdlib"])
+        ignore = shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc")
+        shutil.copytree(source, target, ignore=ignore, symlinks=True)
+    return target
+
+
+def linux_tree() -> Path | None:
+    target = DATA / "linux-source-6.1"
+    if not target.exists():
+        if not KERNEL_TARBALL.exists():
+            print(
+                f"skipping the kernel: {KERNEL_TARBALL} is missing "
+                "(apt-get install linux-source-6.1)",
+                file=sys.stderr,
+            )
+            return None
+        print("extracting the kernel source ...", file=sys.stderr)
+        with tarfile.open(KERNEL_TARBALL) as archive:
+            archive.extractall(DATA, filter="tar")
+    return target
+
+
+def ml_tree(images: int = 50_000) -> Path:
+    """A behavioural-cloning-shaped project: many frames, a few scripts, notebooks, logs."""
+    target = DATA / f"ml-{images}"
+    if target.exists():
+        return target
+    building = target.with_suffix(".tmp")
+    shutil.rmtree(building, ignore_errors=True)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2
+    for index in range(images):
+        folder = building / "data" / "IMG" / f"{index // 5000:02d}"
+        if index % 5000 == 0:
+            folder.mkdir(parents=True)
+        (folder / f"center_{index:06d}.png").write_bytes(png + index.to_bytes(4, "big"))
+    code = "import numpy as np\n\n# steering model\ndef f(x):\n    return np.tanh(x)\n" * 20
+    for index in range(40):
+        path = building / "src" / f"module_{index:02d}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    cell = {
+        "cell_type": "code",
+        "source": ["x = 1\n", "print(x)\n"],
+        "execution_count": 1,
+        "metadata": {},
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+    }
+    notebook = {
+        "cells": [cell] * 30,
+        "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    for index in range(12):
+        path = building / "notebooks" / f"{index:02d}_step.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(notebook, indent=1))
+    rows = "".join(f"IMG/center_{i:06d}.png,{(i % 50) / 100},0.9,0,30\n" for i in range(images))
+    (building / "data" / "driving_log.csv").write_text(
+        "center,steering,throttle,brake,speed\n" + rows
+    )
+    (building / "model.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1 << 20))
+    building.rename(target)
+    return target
+
+
+# --- tools ---------------------------------------------------------------------------
+
+
+def tools(tree: Path, out: Path, cache: Path) -> dict[str, list[str]]:
+    python = sys.executable
+    repolens = [python, "-m", "repolens", "scan", str(tree), "-o", str(out), "-q"]
+    return {
+        "repolens (cold)": [*repolens, "--no-cache"],
+        "repolens (warm)": [*repolens, "--cache-dir", str(cache)],
+        "scc": [shutil.which("scc") or "scc", "--no-gitignore", "--format", "json", str(tree)],
+        "tokei": [python, "-c", TOKEI, str(tree)],
+        "cloc": [shutil.which("cloc") or "cloc", "--json", "--quiet", str(tree)],
+        "pygount": [shutil.which("pygount") or "pygount", "--format", "summary", str(tree)],
+    }
+
+
+def counts(tool: str, output: str, out: Path) -> dict[str, int] | None:
+    """Files, code, comment and blank lines as each tool reports them."""
+    try:
+        if tool.startswith("repolens"):
+            summary = json.loads((out / "metrics.json").read_text())["summary"]
+            return {
+                "files": summary["total_files"],
+                "code": summary["code_lines"],
+                "comment": summary["comment_lines"],
+                "blank": summary["blank_lines"],
+            }
+        if tool == "scc":
+            languages = json.loads(output)
+            return {
+                "files": sum(item["Count"] for item in languages),
+                "code": sum(item["Code"] for item in languages),
+                "comment": sum(item["Comment"] for item in languages),
+                "blank": sum(item["Blank"] for item in languages),
+            }
+        if tool == "tokei":
+            code, comment, blank, files = map(int, output.split())
+            return {"files": files, "code": code, "comment": comment, "blank": blank}
+        if tool == "cloc":
+            total = json.loads(output)["SUM"]
+            return {
+                "files": total["nFiles"],
+                "code": total["code"],
+                "comment": total["comment"],
+                "blank": total["blank"],
+            }
+    except (ValueError, KeyError, OSError):
+        return None
+    return None
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{platform.node() and 'this machine'}: {cpu}, {os.cpu_count()} cores, "
+        f"{memory:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def versions() -> str:
+    parts = []
+    for name, command in (
+        ("scc", ["scc", "--version"]),
+        ("cloc", ["cloc", "--version"]),
+        ("pygount", ["pygount", "--version"]),
+    ):
+        try:
+            text = subprocess.run(command, capture_output=True, text=True, timeout=30).stdout
+            parts.append(f"{name} {text.strip().split()[-1]}")
+        except (OSError, subprocess.SubprocessError, IndexError):
+            parts.append(f"{name} missing")
+    import pytokei
+
+    from repolens import __version__
+
+    return ", ".join([f"repolens {__version__}", f"pytokei {pytokei.__version__}", *parts])
+
+
+def fmt_seconds(run: Run) -> str:
+    if run.failed:
+        return "failed"
+    if run.timed_out:
+        return f"did not finish in {run.timed_out:.0f} s"
+    return f"{run.median:.2f} s"
+
+
+def write_results(sections: list[str], path: Path) -> None:
+    text = "\n".join(sections) + "\n"
+    path.write_text(text)
+    print(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per fast tool")
+    parser.add_argument("--trees", default="stdlib,linux,ml")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per slow-tool run")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    DATA.mkdir(parents=True, exist_ok=True)
+
+    trees = {"stdlib": stdlib_tree, "linux": linux_tree, "ml": ml_tree}
+    names = {
+        "stdlib": "Python standard library",
+        "linux": "Linux 6.1 source",
+        "ml": "ML project, 50,000 images",
+    }
+    sections = [
+        "# Benchmarks",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}.",
+        f"Tools: {versions()}.",
+        "",
+        f"Median wall time of {args.runs} runs after one warm-up run (page cache warm); "
+        "peak RSS is the largest of the runs. cloc and pygount run once, bounded by "
+        f'{args.timeout:.0f} s. "repolens (cold)" re-reads every file (`--no-cache`) and '
+        'writes metrics.json and files.csv; "repolens (warm)" re-scans the unchanged tree '
+        "with its cache. Ratios are repolens (cold) / peer, and for the warm run, "
+        "repolens (warm) / peer.",
+    ]
+    for key in [item.strip() for item in args.trees.split(",") if item.strip()]:
+        tree = trees[key]()
+        if tree is None:
+            continue
+        files = sum(len(found) for _, _, found in os.walk(tree))
+        with tempfile.TemporaryDirectory() as scratch:
+            out, cache = Path(scratch) / "out", Path(scratch) / "cache"
+            commands = tools(tree, out, cache)
+            results: dict[str, Run] = {}
+            table_counts: dict[str, dict[str, int] | None] = {}
+            for tool, command in commands.items():
+                slow = tool in ("cloc", "pygount")
+                if shutil.which(command[0]) is None and not command[0].endswith("python"):
+                    results[tool] = Run(failed="not installed")
+                    continue
+                if not slow:
+                    measure(command, args.timeout)  # warm-up (and the cache for the warm run)
+                print(f"{key}: {tool} ...", file=sys.stderr, flush=True)
+                results[tool] = bench(command, 1 if slow else args.runs, args.timeout)
+                table_counts[tool] = counts(tool, results[tool].output, out)
+        peers = {
+            name: run
+            for name, run in results.items()
+            if not name.startswith("repolens") and run.median is not None
+        }
+        fastest = min(peers.items(), key=lambda item: item[1].median) if peers else None
+        sections += [
+            "",
+            f"## {names[key]} ({files:,} files)",
+            "",
+            "| tool | median wall | peak RSS | repolens cold / tool | repolens warm / tool |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        cold = results.get("repolens (cold)")
+        warm = results.get("repolens (warm)")
+        for tool, run in results.items():
+            peak = f"{run.peak_mib:.0f} MiB" if run.peak_mib else "-"
+            ratio_cold = ratio_warm = "-"
+            if tool in peers and cold and cold.median:
+                ratio_cold = f"{cold.median / run.median:.2f}x"
+            if tool in peers and warm and warm.median:
+                ratio_warm = f"{warm.median / run.median:.2f}x"
+            sections.append(
+                f"| {tool} | {fmt_seconds(run)} | {peak} | {ratio_cold} | {ratio_warm} |"
+            )
+        if fastest:
+            sections += ["", f"Fastest peer: {fastest[0]} ({fastest[1].median:.2f} s)."]
+        sections += [
+            "",
+            "What each tool counted:",
+            "",
+            "| tool | files | code | comment | blank |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for tool, numbers in table_counts.items():
+            if tool == "repolens (warm)" or numbers is None:
+                continue
+            sections.append(
+                f"| {tool} | {numbers['files']:,} | {numbers['code']:,} | "
+                f"{numbers['comment']:,} | {numbers['blank']:,} |"
+            )
+        write_results(sections, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
