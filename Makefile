@@ -1,10 +1,17 @@
 # repolens: the few targets that matter. `make help` lists them.
+# `make report PATH=/x` is accepted: PATH names the tree, the shell keeps its own PATH.
+ifeq ($(origin PATH),command line)
+PATH_TO_SCAN := $(PATH)
+override PATH := $(shell printenv PATH)
+OUT ?= reports/$(notdir $(abspath $(PATH_TO_SCAN)))
+endif
 PYTHON ?= python
 PATH_TO_SCAN ?= examples/Detect_Lines
 OUT ?= reports/sample
+TOP_N ?= 10
 
 .DEFAULT_GOAL := help
-.PHONY: help setup scan test lint format bench
+.PHONY: help setup scan report test lint format bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,7 +22,14 @@ setup: ## install repolens with everything the notebooks and tests need
 scan: ## scan PATH_TO_SCAN (default: the bundled sample) into OUT
 	$(PYTHON) -m repolens scan "$(PATH_TO_SCAN)" --output-dir "$(OUT)"
 
-test: ## the whole test suite (unit, CLI, notebooks)
+report: ## run notebooks/analyze.ipynb on PATH_TO_SCAN (or PATH=...) into OUT, with an HTML report
+	@mkdir -p "$(OUT)"
+	$(PYTHON) -m papermill --log-level WARNING notebooks/analyze.ipynb "$(OUT)/analyze.ipynb" \
+		-r path "$(PATH_TO_SCAN)" -r output_dir "$(OUT)" -p top_n $(TOP_N)
+	$(PYTHON) -m jupyter nbconvert --log-level WARN --to html --no-input \
+		"$(OUT)/analyze.ipynb" --output report.html
+
+test: ## the whole test suite (unit, CLI, notebooks through nbmake)
 	$(PYTHON) -m pytest
 
 lint: ## ruff lint and format check

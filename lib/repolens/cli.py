@@ -18,6 +18,7 @@ from ._version import __version__
 from .cache import default_cache_dir
 from .scanner import ScanError, ScanOptions, ScanResult, scan
 from .summary import Summary, summarise
+from .units import human_bytes
 
 __all__ = ["main"]
 
@@ -123,19 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _human(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{size:,.1f} TB"
-
-
 def print_summary(result: ScanResult, summary: Summary, written: list[Path], out: TextIO) -> None:
     """The short human summary printed after a scan."""
     total = summary.files
     print(
-        f"{result.root}: {total.files:,} files, {_human(total.size_bytes)}, "
+        f"{result.root}: {total.files:,} files, {human_bytes(total.size_bytes)}, "
         f"{total.counts.code:,} lines of code ({total.counts.comment:,} comment, "
         f"{total.counts.blank:,} blank) in {result.elapsed:.2f} s",
         file=out,
@@ -144,7 +137,7 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
     print(f"  {'category':<{width}} {'files':>9} {'size':>10} {'code':>10}", file=out)
     for name, group in summary.by_category.items():
         print(
-            f"  {name:<{width}} {group.files:>9,} {_human(group.size_bytes):>10} "
+            f"  {name:<{width}} {group.files:>9,} {human_bytes(group.size_bytes):>10} "
             f"{group.counts.code:>10,}",
             file=out,
         )
@@ -152,13 +145,14 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
     if notebooks.notebooks or notebooks.invalid:
         print(
             f"  notebooks: {notebooks.notebooks} ({notebooks.cells} cells, "
-            f"{_human(notebooks.output_bytes)} of outputs, {notebooks.with_errors} with errors, "
+            f"{human_bytes(notebooks.output_bytes)} of outputs, "
+            f"{notebooks.with_errors} with errors, "
             f"{notebooks.out_of_order} run out of order, {notebooks.invalid} invalid)",
             file=out,
         )
     if summary.largest:
         largest = summary.largest[0]
-        print(f"  largest: {largest.path} ({_human(largest.size_bytes)})", file=out)
+        print(f"  largest: {largest.path} ({human_bytes(largest.size_bytes)})", file=out)
     unusual = {state: n for state, n in summary.by_state.items() if state != "ok"}
     if unusual:
         print("  states: " + ", ".join(f"{state} {n:,}" for state, n in unusual.items()), file=out)

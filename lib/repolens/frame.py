@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .records import FileRecord
+from .records import FileRecord, State
 from .report import CSV_COLUMNS, _csv_row
+from .summary import Summary
+from .units import human_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["notebooks_frame", "to_frame"]
+__all__ = [
+    "languages_frame",
+    "notebooks_frame",
+    "overview_frame",
+    "problems_frame",
+    "ranked_frame",
+    "to_frame",
+]
 
 
 def to_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
@@ -86,3 +95,85 @@ def notebooks_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
         "size_bytes",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _size(size: float) -> str:
+    return human_bytes(size)
+
+
+def overview_frame(summary: Summary) -> pd.DataFrame:
+    """One row per category: files, size, lines of code; a total row last."""
+    import pandas as pd
+
+    total = summary.total_size_bytes or 1
+    rows = [
+        {
+            "category": name,
+            "files": group.files,
+            "size": _size(group.size_bytes),
+            "share of bytes": f"{group.size_bytes / total:.0%}",
+            "lines of code": group.counts.code,
+            "comment lines": group.counts.comment,
+        }
+        for name, group in summary.by_category.items()
+    ]
+    rows.append(
+        {
+            "category": "total",
+            "files": summary.total_files,
+            "size": _size(summary.total_size_bytes),
+            "share of bytes": "100%" if summary.total_files else "0%",
+            "lines of code": summary.files.counts.code,
+            "comment lines": summary.files.counts.comment,
+        }
+    )
+    return pd.DataFrame(rows).set_index("category")
+
+
+def languages_frame(summary: Summary, top: int = 15) -> pd.DataFrame:
+    """Lines per language (most code first), cut to ``top`` rows."""
+    import pandas as pd
+
+    rows = [
+        {
+            "language": name,
+            "files": group.files,
+            "code": group.counts.code,
+            "comment": group.counts.comment,
+            "blank": group.counts.blank,
+        }
+        for name, group in list(summary.by_language.items())[:top]
+    ]
+    return pd.DataFrame(rows, columns=["language", "files", "code", "comment", "blank"]).set_index(
+        "language"
+    )
+
+
+def ranked_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
+    """Files as ranked in a summary: path, category, size and lines."""
+    import pandas as pd
+
+    rows = [
+        {
+            "file": record.path,
+            "category": record.category,
+            "size": _size(record.size_bytes),
+            "lines": record.lines,
+        }
+        for record in records
+    ]
+    return pd.DataFrame(rows, columns=["file", "category", "size", "lines"])
+
+
+def problems_frame(records: Sequence[FileRecord], top: int | None = None) -> pd.DataFrame:
+    """Records that were not analysed as text or binary content: state and reason."""
+    import pandas as pd
+
+    wanted = (State.UNREADABLE, State.INVALID, State.SYMLINK, State.SPECIAL, State.TOO_LARGE)
+    rows = [
+        {"file": record.path, "state": record.state.value, "reason": record.reason}
+        for record in records
+        if record.state in wanted
+    ]
+    rows.sort(key=lambda row: (wanted.index(State(row["state"])), row["file"]))
+    return pd.DataFrame(rows[:top] if top else rows, columns=["file", "state", "reason"])

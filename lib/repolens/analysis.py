@@ -1,0 +1,128 @@
+"""One call for notebooks and jobs: find the tree, scan it, write the reports.
+
+``analyse`` is what ``notebooks/analyze.ipynb`` runs: it resolves its
+parameters, scans, summarises and writes ``metrics.json`` and ``files.csv``
+into the output folder. A bad parameter raises ``AnalysisError``, which
+Jupyter shows as one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .report import write_files_csv, write_metrics_json
+from .scanner import ScanError, ScanOptions, ScanResult, scan
+from .summary import Summary, summarise
+
+__all__ = ["Analysis", "AnalysisError", "analyse", "locate"]
+
+
+class AnalysisError(ScanError):
+    """A parameter that cannot work; shown by IPython as a single line."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"repolens: {self}"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    result: ScanResult
+    summary: Summary
+    output_dir: Path
+    written: tuple[Path, ...]
+    title: str
+
+
+def _as_text(value: object, name: str) -> str:
+    """Papermill passes ``-p path 2024`` as a number: take it back as text."""
+    if isinstance(value, bool) or value is None:
+        raise AnalysisError(f"{name} must be a path, not {value!r}")
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if not isinstance(value, str):
+        raise AnalysisError(f"{name} must be a path, not a {type(value).__name__}")
+    return value
+
+
+def locate(path: object, output_dir: object, start: Path | None = None) -> tuple[Path, Path]:
+    """Resolve the tree and the output folder from notebook parameters.
+
+    A relative ``path`` is looked up in the working folder and then in each
+    folder above it, so the default (``examples/Detect_Lines``) works from the
+    repository root (papermill, make) and from ``notebooks/`` (nbmake, Jupyter).
+    A relative ``output_dir`` is taken from the same folder the path was found in.
+    """
+    text = _as_text(path, "path").strip()
+    out_text = _as_text(output_dir, "output_dir").strip()
+    if not text:
+        raise AnalysisError("path is empty: name the folder to analyse")
+    if not out_text:
+        raise AnalysisError("output_dir is empty: name the folder for the reports")
+    here = (start or Path.cwd()).resolve()
+    candidate = Path(text).expanduser()
+    if candidate.is_absolute():
+        base = here
+        found = candidate
+    else:
+        for base in (here, *here.parents):
+            if (base / candidate).exists():
+                found = base / candidate
+                break
+        else:
+            raise AnalysisError(f"{text}: no such folder here ({here}) or in any folder above it")
+    if not found.exists():
+        raise AnalysisError(f"{found}: no such folder")
+    if not found.is_dir():
+        raise AnalysisError(f"{found}: not a folder")
+    out = Path(out_text).expanduser()
+    return found, out if out.is_absolute() else base / out
+
+
+def analyse(
+    path: object,
+    output_dir: object,
+    top_n: int = 10,
+    exclude: Sequence[str] | str = (),
+    title: str = "",
+) -> Analysis:
+    """Scan ``path``, write ``metrics.json`` and ``files.csv`` into ``output_dir``."""
+    root, out = locate(path, output_dir)
+    if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
+        raise AnalysisError(f"top_n must be a whole number of 1 or more, not {top_n!r}")
+    excludes = (exclude,) if isinstance(exclude, str) else tuple(exclude)
+    excludes = tuple(item for item in excludes if item)
+    own = _inside(out, root)
+    if own:
+        excludes += (f"/{own}/",)
+    try:
+        result = scan(root, ScanOptions(excludes=excludes))
+    except ScanError as error:
+        raise AnalysisError(str(error)) from None
+    summary = summarise(result.records, top=top_n)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AnalysisError(f"cannot create output folder {out}: {error.strerror}") from None
+    write_metrics_json(out / "metrics.json", result, summary)
+    write_files_csv(out / "files.csv", result.records)
+    return Analysis(
+        result,
+        summary,
+        out,
+        (out / "metrics.json", out / "files.csv"),
+        title or f"What is in {root.name}",
+    )
+
+
+def _inside(path: Path, root: Path) -> str | None:
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    text = relative.as_posix()
+    return None if text == "." else text

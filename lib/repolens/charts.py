@@ -1,0 +1,276 @@
+"""Charts of a scan: ``plot_x(data, ax=None) -> Axes``. They draw; callers save.
+
+One shared style (``STYLE``), readable labels, sizes in B/KB/MB/GB. Every
+chart aggregates (by category, by language, top N, by date), so a tree of
+100,000 files draws the same handful of bars as a small one. With nothing to
+show, a chart says so in words instead of failing. matplotlib is imported
+here only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .records import FileRecord
+from .summary import Summary
+from .units import human_bytes
+
+__all__ = [
+    "STYLE",
+    "human_bytes",
+    "plot_activity",
+    "plot_bytes_by_category",
+    "plot_largest_files",
+    "plot_lines_by_language",
+    "plot_notebook_health",
+    "save_chart",
+]
+
+STYLE = {
+    "figure.figsize": (8.0, 4.5),
+    "figure.dpi": 100,
+    "savefig.dpi": 120,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "x",
+    "grid.alpha": 0.3,
+    "axes.prop_cycle": matplotlib.cycler(
+        color=["#3b6ea8", "#e1812c", "#3a923a", "#c03d3e", "#9372b2", "#845b53", "#d684bd"]
+    ),
+}
+CODE, COMMENT, BLANK = "#3b6ea8", "#e1812c", "#c9c9c9"
+ERROR = "#c03d3e"
+CATEGORY_COLOURS = {
+    "code": "#3b6ea8",
+    "notebook": "#9372b2",
+    "config": "#7f7f7f",
+    "docs": "#bcbd22",
+    "data": "#3a923a",
+    "image": "#e1812c",
+    "media": "#d684bd",
+    "model": "#c03d3e",
+    "archive": "#845b53",
+    "other": "#b0b0b0",
+}
+
+
+@contextlib.contextmanager
+def _style() -> Iterator[None]:
+    with plt.rc_context(STYLE):
+        yield
+
+
+def _axes(ax: Axes | None, height: float | None = None) -> Axes:
+    if ax is not None:
+        return ax
+    with _style():
+        size = (STYLE["figure.figsize"][0], height or STYLE["figure.figsize"][1])
+        _figure, new = plt.subplots(figsize=size)
+        return new
+
+
+def _nothing(ax: Axes, title: str, message: str) -> Axes:
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    return ax
+
+
+def _shorten(text: str, width: int = 42) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def _bar_labels(ax: Axes, values: Sequence[float], labels: Sequence[str]) -> None:
+    right = max(values) if values else 0
+    for index, (value, label) in enumerate(zip(values, labels, strict=True)):
+        ax.text(value + right * 0.01, index, label, va="center", fontsize=8, color="#333")
+    if right:
+        ax.set_xlim(0, right * 1.18)
+
+
+def plot_bytes_by_category(summary: Summary, ax: Axes | None = None) -> Axes:
+    """Where the bytes are: total size per category, largest first."""
+    with _style():
+        ax = _axes(ax)
+        title = "Where the bytes are"
+        groups = sorted(summary.by_category.items(), key=lambda item: -item[1].size_bytes)
+        groups = [(name, group) for name, group in groups if group.files]
+        if not groups:
+            return _nothing(ax, title, "No files to show")
+        names = [name for name, _ in groups][::-1]
+        sizes = [group.size_bytes for _, group in groups][::-1]
+        files = [group.files for _, group in groups][::-1]
+        ax.barh(names, sizes, color=[CATEGORY_COLOURS.get(name, "#888") for name in names])
+        total = sum(sizes) or 1
+        _bar_labels(
+            ax,
+            sizes,
+            [
+                f"{human_bytes(size)} · {size / total:.0%} · {count:,} "
+                + ("file" if count == 1 else "files")
+                for size, count in zip(sizes, files, strict=True)
+            ],
+        )
+        ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+        ax.set_title(title)
+        ax.set_xlabel("total size")
+        return ax
+
+
+def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 12) -> Axes:
+    """Lines per language split into code, comment and blank (top languages by code)."""
+    with _style():
+        ax = _axes(ax)
+        title = "Lines by language"
+        languages = [
+            (name, group) for name, group in summary.by_language.items() if group.counts.lines
+        ][:top]
+        if not languages:
+            return _nothing(ax, title, "No counted text lines")
+        languages = languages[::-1]
+        names = [name for name, _ in languages]
+        code = [group.counts.code for _, group in languages]
+        comment = [group.counts.comment for _, group in languages]
+        blank = [group.counts.blank for _, group in languages]
+        ax.barh(names, code, color=CODE, label="code")
+        ax.barh(names, comment, left=code, color=COMMENT, label="comment")
+        lefts = [c + m for c, m in zip(code, comment, strict=True)]
+        ax.barh(names, blank, left=lefts, color=BLANK, label="blank")
+        totals = [c + m + b for c, m, b in zip(code, comment, blank, strict=True)]
+        _bar_labels(ax, totals, [f"{value:,}" for value in totals])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.set_xlabel("lines")
+        ax.legend(loc="lower right", frameon=False)
+        hidden = len(summary.by_language) - len(languages)
+        ax.set_title(title + (f" (top {top}; {hidden} more)" if hidden > 0 else ""))
+        return ax
+
+
+def plot_largest_files(summary: Summary, ax: Axes | None = None) -> Axes:
+    """The largest files, coloured by category."""
+    with _style():
+        records = list(summary.largest)
+        ax = _axes(ax, height=max(3.0, 0.35 * len(records) + 1.2))
+        title = f"Largest files (top {summary.top})"
+        if not records:
+            return _nothing(ax, title, "No files to show")
+        records = records[::-1]
+        names = [_shorten(record.path) for record in records]
+        sizes = [record.size_bytes for record in records]
+        colours = [CATEGORY_COLOURS.get(record.category, "#888") for record in records]
+        ax.barh(range(len(records)), sizes, color=colours)
+        ax.set_yticks(range(len(records)), names, fontsize=8)
+        _bar_labels(
+            ax,
+            sizes,
+            [f"{human_bytes(s)} ({r.category})" for s, r in zip(sizes, records, strict=True)],
+        )
+        ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+        ax.set_title(title)
+        ax.set_xlabel("size")
+        return ax
+
+
+def plot_notebook_health(
+    records: Sequence[FileRecord], ax: Axes | None = None, top: int = 15
+) -> Axes:
+    """Output weight per notebook (the heaviest ``top``); red where a cell errored."""
+    with _style():
+        notebooks = sorted(
+            (record for record in records if record.notebook is not None),
+            key=lambda record: (-record.notebook.output_bytes, record.path),  # type: ignore[union-attr]
+        )[:top]
+        ax = _axes(ax, height=max(3.0, 0.35 * len(notebooks) + 1.2))
+        title = "Notebook outputs"
+        if not notebooks:
+            return _nothing(ax, title, "No readable notebooks")
+        notebooks = notebooks[::-1]
+        names = [_shorten(record.path) for record in notebooks]
+        weights = [record.notebook.output_bytes for record in notebooks]  # type: ignore[union-attr]
+        colours = [
+            ERROR if record.notebook.error_cells else CODE  # type: ignore[union-attr]
+            for record in notebooks
+        ]
+        ax.barh(range(len(notebooks)), weights, color=colours)
+        ax.set_yticks(range(len(notebooks)), names, fontsize=8)
+        labels = []
+        for record in notebooks:
+            stats = record.notebook
+            assert stats is not None
+            notes = [
+                f"{human_bytes(stats.output_bytes)}",
+                f"{stats.code_cells} code / {stats.markdown_cells} md cells",
+            ]
+            if stats.error_cells:
+                notes.append(f"{stats.error_cells} error")
+            if stats.out_of_order:
+                notes.append("out of order")
+            labels.append(" · ".join(notes))
+        _bar_labels(ax, weights, labels)
+        ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+        ax.set_xlabel("bytes of outputs (red: holds an error output)")
+        ax.set_title(title)
+        return ax
+
+
+def plot_activity(records: Sequence[FileRecord], ax: Axes | None = None) -> Axes:
+    """Files by last-modified date, binned by day, month or year to fit the span."""
+    with _style():
+        ax = _axes(ax)
+        title = "Activity: files by last modification"
+        times = [
+            record.modified_ns
+            for record in records
+            if record.kind.value == "file" and record.modified_ns > 0
+        ]
+        if not times:
+            return _nothing(ax, title, "No files to show")
+        dates = [datetime.fromtimestamp(ns / 1e9, UTC) for ns in times]
+        span_days = (max(dates) - min(dates)).days
+        if span_days <= 90:
+            key, label = "%Y-%m-%d", "day"
+        elif span_days <= 365 * 4:
+            key, label = "%Y-%m", "month"
+        else:
+            key, label = "%Y", "year"
+        counts = Counter(date.strftime(key) for date in dates)
+        bins = sorted(counts)
+        ax.bar(range(len(bins)), [counts[b] for b in bins], color=CODE)
+        step = max(1, len(bins) // 12)
+        ax.set_xticks(range(0, len(bins), step), bins[::step], rotation=30, ha="right", fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="y", alpha=0.3)
+        ax.grid(axis="x", visible=False)
+        ax.set_ylabel(f"files last modified that {label}")
+        ax.set_title(title)
+        return ax
+
+
+def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:
+    """Save the figure holding ``ax`` as PNG (atomically); close it unless told not to."""
+    from .writers import atomic_write
+
+    target = Path(path)
+    figure = ax.figure
+    with _style(), atomic_write(target, "wb") as handle:
+        figure.savefig(handle, format="png")
+    if close:
+        plt.close(figure)
+    return target

@@ -1,0 +1,159 @@
+"""Sentences that read a summary for people: the text under each chart.
+
+Pure functions from summaries and records to strings (Markdown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .records import FileRecord, State
+from .summary import Summary
+from .units import human_bytes as _size
+
+__all__ = [
+    "activity_sentence",
+    "bytes_sentence",
+    "languages_sentence",
+    "largest_sentence",
+    "notebooks_sentence",
+    "overview_sentence",
+    "problems_sentence",
+]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def overview_sentence(summary: Summary) -> str:
+    if summary.total_files == 0:
+        return "**This tree holds no files**, so there is nothing to chart below."
+    code = summary.by_category.get("code")
+    notebooks = summary.notebooks.notebooks
+    parts = [
+        f"**{_plural(summary.total_files, 'file')}** taking **{_size(summary.total_size_bytes)}**",
+        f"{summary.files.counts.code:,} lines of code",
+    ]
+    if code:
+        parts.append(f"{_plural(code.files, 'source file')}")
+    if notebooks:
+        parts.append(_plural(notebooks, "notebook"))
+    return "This tree holds " + ", ".join(parts) + "."
+
+
+def bytes_sentence(summary: Summary) -> str:
+    groups = [(name, group) for name, group in summary.by_category.items() if group.size_bytes]
+    if not groups:
+        return "No file holds any bytes."
+    total = summary.total_size_bytes
+    name, group = max(groups, key=lambda item: item[1].size_bytes)
+    text_like = sum(
+        summary.by_category[key].size_bytes
+        for key in ("code", "notebook", "config", "docs")
+        if key in summary.by_category
+    )
+    return (
+        f"**{name.capitalize()}** files hold the most bytes: {_size(group.size_bytes)} "
+        f"({group.size_bytes / total:.0%}) in {_plural(group.files, 'file')}. "
+        f"Code, notebooks, configuration and docs together take {_size(text_like)} "
+        f"({text_like / total:.0%}); the rest is data, media, models and archives."
+    )
+
+
+def languages_sentence(summary: Summary) -> str:
+    languages = [(n, g) for n, g in summary.by_language.items() if g.counts.code]
+    if not languages:
+        return "No lines of code were counted."
+    name, group = languages[0]
+    total = summary.files.counts.code or 1
+    comment_share = group.counts.comment / (group.counts.code + group.counts.comment or 1)
+    return (
+        f"**{name}** has the most code: {group.counts.code:,} lines "
+        f"({group.counts.code / total:.0%} of all code), with one comment line for every "
+        f"{1 / comment_share:.1f} lines of code and comment."
+        if comment_share
+        else f"**{name}** has the most code: {group.counts.code:,} lines "
+        f"({group.counts.code / total:.0%} of all code), without a single comment line."
+    )
+
+
+def largest_sentence(summary: Summary) -> str:
+    if not summary.largest:
+        return "There are no files to rank."
+    top = summary.largest
+    share = sum(record.size_bytes for record in top) / (summary.total_size_bytes or 1)
+    lines = summary.most_lines[0] if summary.most_lines else None
+    text = (
+        f"The {len(top)} largest files hold {share:.0%} of all bytes; the largest is "
+        f"`{top[0].path}` ({_size(top[0].size_bytes)}, {top[0].category})."
+    )
+    if lines is not None:
+        text += f" The longest text is `{lines.path}` with {lines.lines:,} lines."
+    return text
+
+
+def notebooks_sentence(summary: Summary) -> str:
+    notebooks = summary.notebooks
+    if notebooks.notebooks == 0 and notebooks.invalid == 0:
+        return "There are no notebooks in this tree."
+    parts = [
+        f"{_plural(notebooks.notebooks, 'readable notebook')} with "
+        f"{_plural(notebooks.cells, 'cell')} carry {_size(notebooks.output_bytes)} of outputs"
+        + (
+            f", {_size(notebooks.image_bytes)} of it embedded images"
+            if notebooks.image_bytes
+            else ""
+        )
+        + "."
+    ]
+    if notebooks.with_errors:
+        parts.append(
+            f"**{_plural(notebooks.with_errors, 'notebook')}** were saved with an error output."
+        )
+    if notebooks.out_of_order:
+        parts.append(
+            f"**{_plural(notebooks.out_of_order, 'notebook')}** ran cells out of "
+            "order, so their outputs may not be reproducible top to bottom."
+        )
+    if notebooks.invalid:
+        parts.append(
+            f"**{_plural(notebooks.invalid, 'notebook')}** could not be read at all "
+            "(see the last section)."
+        )
+    return " ".join(parts)
+
+
+def activity_sentence(records: Sequence[FileRecord]) -> str:
+    times = sorted(r.modified_ns for r in records if r.kind.value == "file" and r.modified_ns)
+    if not times:
+        return "No modification times to show."
+    from datetime import UTC, datetime
+
+    first = datetime.fromtimestamp(times[0] / 1e9, UTC).date()
+    last = datetime.fromtimestamp(times[-1] / 1e9, UTC).date()
+    if first == last:
+        return (
+            f"Every file was last modified on {last.isoformat()}: a fresh checkout or "
+            "copy sets that date, so history lives in git, not here."
+        )
+    return f"Files were last modified between {first.isoformat()} and {last.isoformat()}."
+
+
+def problems_sentence(records: Sequence[FileRecord]) -> str:
+    bad = [r for r in records if r.state in (State.UNREADABLE, State.INVALID)]
+    other = [r for r in records if r.state in (State.SYMLINK, State.SPECIAL, State.TOO_LARGE)]
+    if not bad and not other:
+        return "Every file could be analysed."
+    text = []
+    if bad:
+        text.append(
+            f"**{_plural(len(bad), 'file')}** could not be analysed (unreadable or "
+            "invalid); the table lists why."
+        )
+    if other:
+        text.append(
+            f"{_plural(len(other), 'entry')} were recorded without line counts "
+            "(links, special files, or text over the counting limit)."
+        )
+    return " ".join(text)
