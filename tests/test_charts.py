@@ -1,0 +1,68 @@
+"""Charts draw aggregated data on the axes they are given and never fail on nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from repolens import charts, narrative, scan, summarise  # noqa: E402
+from repolens.units import human_bytes  # noqa: E402
+
+from .conftest import SAMPLE  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB"), (5 * 1024**2, "5.0 MB"),
+     (3 * 1024**3, "3.0 GB"), (2 * 1024**4, "2.0 TB")],
+)
+def test_human_bytes(size: int, text: str) -> None:
+    assert human_bytes(size) == text
+
+
+SUMMARY_CHARTS = [charts.plot_bytes_by_category, charts.plot_lines_by_language,
+                  charts.plot_largest_files]
+RECORD_CHARTS = [charts.plot_notebook_health, charts.plot_activity]
+
+
+@pytest.mark.parametrize("plot", SUMMARY_CHARTS + RECORD_CHARTS, ids=lambda f: f.__name__)
+def test_charts_draw_on_the_given_axes(plot, tmp_path: Path) -> None:  # noqa: ANN001
+    records = scan(SAMPLE).records
+    data = summarise(records) if plot in SUMMARY_CHARTS else records
+    _figure, ax = plt.subplots()
+    assert plot(data, ax=ax) is ax
+    assert ax.get_title(loc="left")
+    assert ax.patches, "no bars drawn"
+    path = charts.save_chart(ax, tmp_path / "chart.png")
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("plot", SUMMARY_CHARTS + RECORD_CHARTS, ids=lambda f: f.__name__)
+def test_charts_of_nothing_say_so(plot) -> None:  # noqa: ANN001
+    data = summarise([]) if plot in SUMMARY_CHARTS else []
+    ax = plot(data)
+    assert [text.get_text() for text in ax.texts][0].startswith("No ")
+    plt.close(ax.figure)
+
+
+def test_one_bar_per_category_whatever_the_file_count() -> None:
+    summary = summarise(scan(SAMPLE).records)
+    ax = charts.plot_bytes_by_category(summary)
+    assert len(ax.patches) == len(summary.by_category)
+    plt.close(ax.figure)
+
+
+def test_sentences_read_the_sample() -> None:
+    records = scan(SAMPLE).records
+    summary = summarise(records)
+    assert "55 files" in narrative.overview_sentence(summary)
+    assert narrative.bytes_sentence(summary).startswith("**Image** files hold the most bytes")
+    assert "1 notebook** were saved with an error" in narrative.notebooks_sentence(summary)
+    assert "could not be analysed" in narrative.problems_sentence(records)
+    assert narrative.overview_sentence(summarise([])).startswith("**This tree holds no files**")
