@@ -8,31 +8,40 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from repolens import charts, narrative, scan, summarise  # noqa: E402
-from repolens.units import human_bytes  # noqa: E402
+from repolens import charts, narrative, scan, summarise
+from repolens.units import human_bytes
 
-from .conftest import SAMPLE  # noqa: E402
+from .conftest import SAMPLE
 
 
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB"), (5 * 1024**2, "5.0 MB"),
-     (3 * 1024**3, "3.0 GB"), (2 * 1024**4, "2.0 TB")],
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1536, "1.5 KB"),
+        (5 * 1024**2, "5.0 MB"),
+        (3 * 1024**3, "3.0 GB"),
+        (2 * 1024**4, "2.0 TB"),
+    ],
 )
 def test_human_bytes(size: int, text: str) -> None:
     assert human_bytes(size) == text
 
 
-SUMMARY_CHARTS = [charts.plot_bytes_by_category, charts.plot_lines_by_language,
-                  charts.plot_largest_files]
+SUMMARY_CHARTS = [
+    charts.plot_bytes_by_category,
+    charts.plot_lines_by_language,
+    charts.plot_largest_files,
+]
 RECORD_CHARTS = [charts.plot_notebook_health, charts.plot_activity]
 
 
 @pytest.mark.parametrize("plot", SUMMARY_CHARTS + RECORD_CHARTS, ids=lambda f: f.__name__)
-def test_charts_draw_on_the_given_axes(plot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_charts_draw_on_the_given_axes(plot, tmp_path: Path) -> None:
     records = scan(SAMPLE).records
     data = summarise(records) if plot in SUMMARY_CHARTS else records
     _figure, ax = plt.subplots()
@@ -44,10 +53,10 @@ def test_charts_draw_on_the_given_axes(plot, tmp_path: Path) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize("plot", SUMMARY_CHARTS + RECORD_CHARTS, ids=lambda f: f.__name__)
-def test_charts_of_nothing_say_so(plot) -> None:  # noqa: ANN001
+def test_charts_of_nothing_say_so(plot) -> None:
     data = summarise([]) if plot in SUMMARY_CHARTS else []
     ax = plot(data)
-    assert [text.get_text() for text in ax.texts][0].startswith("No ")
+    assert next(text.get_text() for text in ax.texts).startswith("No ")
     plt.close(ax.figure)
 
 
