@@ -72,6 +72,6 @@ def test_sentences_read_the_sample() -> None:
     summary = summarise(records)
     assert "55 files" in narrative.overview_sentence(summary)
     assert narrative.bytes_sentence(summary).startswith("**Image** files hold the most bytes")
-    assert "1 notebook** were saved with an error" in narrative.notebooks_sentence(summary)
+    assert "1 notebook** was saved with an error" in narrative.notebooks_sentence(summary)
     assert "could not be analysed" in narrative.problems_sentence(records)
     assert narrative.overview_sentence(summarise([])).startswith("**This tree holds no files**")

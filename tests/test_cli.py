@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -159,5 +160,6 @@ def test_an_unexpected_failure_exits_1(tmp_path: Path) -> None:
 
 
 def test_console_script_and_version() -> None:
-    result = subprocess.run(["repolens", "--version"], capture_output=True, text=True)
+    script = Path(sysconfig.get_path("scripts")) / "repolens"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("repolens ")

@@ -94,7 +94,7 @@ def notebooks_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
         "out_of_order",
         "size_bytes",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns).set_index("notebook")
 
 
 def _size(size: float) -> str:
@@ -162,7 +162,7 @@ def ranked_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
         }
         for record in records
     ]
-    return pd.DataFrame(rows, columns=["file", "category", "size", "lines"])
+    return pd.DataFrame(rows, columns=["file", "category", "size", "lines"]).set_index("file")
 
 
 def problems_frame(records: Sequence[FileRecord], top: int | None = None) -> pd.DataFrame:
@@ -176,4 +176,5 @@ def problems_frame(records: Sequence[FileRecord], top: int | None = None) -> pd.
         if record.state in wanted
     ]
     rows.sort(key=lambda row: (wanted.index(State(row["state"])), row["file"]))
-    return pd.DataFrame(rows[:top] if top else rows, columns=["file", "state", "reason"])
+    frame = pd.DataFrame(rows[:top] if top else rows, columns=["file", "state", "reason"])
+    return frame.set_index("file")

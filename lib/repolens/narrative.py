@@ -26,6 +26,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
+def _was(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
 def overview_sentence(summary: Summary) -> str:
     if summary.total_files == 0:
         return "**This tree holds no files**, so there is nothing to chart below."
@@ -109,12 +113,13 @@ def notebooks_sentence(summary: Summary) -> str:
     ]
     if notebooks.with_errors:
         parts.append(
-            f"**{_plural(notebooks.with_errors, 'notebook')}** were saved with an error output."
+            f"**{_plural(notebooks.with_errors, 'notebook')}** "
+            f"{_was(notebooks.with_errors)} saved with an error output."
         )
     if notebooks.out_of_order:
         parts.append(
             f"**{_plural(notebooks.out_of_order, 'notebook')}** ran cells out of "
-            "order, so their outputs may not be reproducible top to bottom."
+            "order, so the saved outputs may not come back when run top to bottom."
         )
     if notebooks.invalid:
         parts.append(
@@ -134,8 +139,8 @@ def activity_sentence(records: Sequence[FileRecord]) -> str:
     last = datetime.fromtimestamp(times[-1] / 1e9, UTC).date()
     if first == last:
         return (
-            f"Every file was last modified on {last.isoformat()}: a fresh checkout or "
-            "copy sets that date, so history lives in git, not here."
+            f"Every file was last modified on {last.isoformat()}. Files checked out or "
+            "copied together share one date: their history is in version control."
         )
     return f"Files were last modified between {first.isoformat()} and {last.isoformat()}."
 
@@ -153,7 +158,8 @@ def problems_sentence(records: Sequence[FileRecord]) -> str:
         )
     if other:
         text.append(
-            f"{_plural(len(other), 'entry')} were recorded without line counts "
+            f"{len(other):,} {'entry' if len(other) == 1 else 'entries'} "
+            f"{_was(len(other))} recorded without line counts "
             "(links, special files, or text over the counting limit)."
         )
     return " ".join(text)
