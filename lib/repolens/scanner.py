@@ -206,6 +206,15 @@ def _error_reason(error: OSError) -> str:
     return f"cannot read: {error.strerror or error}"
 
 
+def _unreadable_text(
+    base: dict[str, Any], category: str, error: OSError, encoding: str | None
+) -> FileRecord:
+    """A text file whose head was read but whose rest could not be."""
+    return _record(
+        base, category, State.UNREADABLE, _error_reason(error), is_binary=False, encoding=encoding
+    )
+
+
 def _read_head(path: str) -> tuple[bytes, os.stat_result]:
     descriptor = os.open(path, _OPEN_FLAGS)
     try:
@@ -281,14 +290,7 @@ def _read_one(
         try:
             lines = count_newlines(_chunks(entry.path))
         except OSError as error:
-            return _record(
-                base,
-                category,
-                State.UNREADABLE,
-                _error_reason(error),
-                is_binary=False,
-                encoding=found.encoding,
-            )
+            return _unreadable_text(base, category, error, found.encoding)
         return _record(
             base,
             category,
@@ -303,14 +305,7 @@ def _read_one(
         try:
             content = head if complete else _read_all(entry.path, limit)
         except OSError as error:
-            return _record(
-                base,
-                category,
-                State.UNREADABLE,
-                _error_reason(error),
-                is_binary=False,
-                encoding=found.encoding,
-            )
+            return _unreadable_text(base, category, error, found.encoding)
         try:
             parsed = read_notebook(content)
         except InvalidNotebook as error:
@@ -337,14 +332,7 @@ def _finish_text(
         try:
             content = item.head if item.head is not None else _read_all(item.entry.path, limit)
         except OSError as error:
-            return _record(
-                item.base,
-                item.category,
-                State.UNREADABLE,
-                _error_reason(error),
-                is_binary=False,
-                encoding=item.encoding,
-            )
+            return _unreadable_text(item.base, item.category, error, item.encoding)
         counts = count_physical(content.decode(item.encoding or "utf-8", "replace"))
         language = table.text_language(item.base["path"].rsplit("/", 1)[-1])
     state, reason = State.OK, item.reason
