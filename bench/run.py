@@ -55,8 +55,18 @@ class Run:
         return max(self.peak_kib) / 1024 if self.peak_kib else None
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def measure(command: list[str], timeout: float) -> tuple[float, int, str] | str:
-    """Run once; (wall seconds, peak RSS KiB, stdout), or 'timeout', or an error text."""
+    """Run once; (wall seconds, peak RSS KiB, stdout), or 'timeout', or an error text.
+
+    Peak RSS comes from GNU time where it exists: a child forked from this (large)
+    process would otherwise count the parent's pages until it execs.
+    """
+    timed = os.path.exists(GNU_TIME)
+    if timed:
+        command = [GNU_TIME, "-f", "RSS_KIB %M", *command]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err)
@@ -74,9 +84,13 @@ def measure(command: list[str], timeout: float) -> tuple[float, int, str] | str:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        errors = err.read().decode(errors="replace")
         if process.returncode != 0:
-            return f"exit {process.returncode}: {err.read().decode(errors='replace')[-300:]}"
-        return elapsed, usage.ru_maxrss, out.read().decode(errors="replace")
+            return f"exit {process.returncode}: {errors[-300:]}"
+        peak = usage.ru_maxrss
+        if timed:
+            peak = int(errors.rsplit("RSS_KIB ", 1)[1].split()[0])
+        return elapsed, peak, out.read().decode(errors="replace")
 
 
 def bench(command: list[str], runs: int, timeout: float) -> Run:
@@ -230,7 +244,7 @@ def machine() -> str:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
-        f"{platform.node() and 'this machine'}: {cpu}, {os.cpu_count()} cores, "
+        f"{cpu}, {os.cpu_count()} cores, "
         f"{memory:.0f} GiB, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}"
     )

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from repolens import FileRecord, Kind, LineCounts, State, summarise
-from repolens.filetypes import CATEGORIES
+from repolens.filetypes import CATEGORIES, file_types
 
 ONE_EACH = LineCounts(1, 1, 1)
 
@@ -24,6 +24,7 @@ def record(
 ) -> FileRecord:
     return FileRecord(
         path=path,
+        extension=file_types().extension(path.rsplit("/", 1)[-1]),
         kind=kind,
         category=category,
         language=language,

@@ -80,13 +80,15 @@ class FileTypes:
                     return double
         return name[dot:].lower()
 
-    def category(self, name: str) -> str | None:
-        """The category a file name implies, or None when the table does not know it."""
+    def category(self, name: str, extension: str | None = None) -> str | None:
+        """The category a file name implies, or None when the table does not know it.
+
+        ``extension`` saves reading the name again when the caller has it already."""
         if name in self.names:
             return self.names[name]
-        if name.lower() in self.extensions:  # dot-files such as ".DS_Store"
+        if name[:1] == "." and name.lower() in self.extensions:  # dot-files: ".DS_Store"
             return self.extensions[name.lower()]
-        return self.extensions.get(self.extension(name))
+        return self.extensions.get(self.extension(name) if extension is None else extension)
 
     def is_text_extension(self, extension: str, category: str) -> bool:
         """Whether files so named should hold text: then binary content says the name lies."""

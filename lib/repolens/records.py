@@ -86,6 +86,7 @@ class FileRecord:
 
     path: str
     kind: Kind
+    extension: str  # as the file-type table reads the name: ".py", ".tar.gz", "" for none
     category: str
     language: str | None
     size_bytes: int

@@ -20,7 +20,6 @@ from typing import IO, Any
 
 from ._version import __version__
 from .counting import engine_version
-from .filetypes import file_types
 from .records import FileRecord, NotebookStats
 from .scanner import ScanResult
 from .summary import Group, Summary
@@ -88,7 +87,7 @@ def file_metric(record: FileRecord) -> dict[str, Any]:
     return {
         "file_path": record.path,
         "file_name": record.name,
-        "file_type": file_types().extension(record.name),
+        "file_type": record.extension,
         "size_bytes": record.size_bytes,
         "line_count": record.lines,
         "created_time": iso_time(created),
@@ -276,7 +275,7 @@ def _csv_row(record: FileRecord) -> list[Any]:
     row: list[Any] = [
         record.path,
         record.name,
-        file_types().extension(record.name),
+        record.extension,
         record.kind.value,
         record.category,
         record.language,

@@ -106,13 +106,14 @@ def _birth_ns(st: os.stat_result) -> int | None:
     return None if seconds is None else int(seconds * 1_000_000_000)
 
 
-def _base(entry: Entry) -> dict[str, Any]:
-    """The fields the walk knows: path, kind, size and times."""
+def _base(entry: Entry, table: FileTypes) -> dict[str, Any]:
+    """The fields the walk knows: path, kind, extension, size and times."""
     path, utf8 = _display_path(entry.rel)
     st = entry.stat
     return {
         "path": path,
         "kind": entry.kind,
+        "extension": table.extension(path.rsplit("/", 1)[-1]),
         "size_bytes": 0 if st is None else st.st_size,
         "modified_ns": 0 if st is None else st.st_mtime_ns,
         "changed_ns": 0 if st is None else st.st_ctime_ns,
@@ -237,13 +238,12 @@ def _chunks(path: str) -> Iterator[bytes]:
             yield block
 
 
-def _category(name: str, found: Sniff, table: FileTypes) -> tuple[str, str]:
+def _category(name: str, extension: str, found: Sniff, table: FileTypes) -> tuple[str, str]:
     """The category content and name agree on, and a note where they disagree."""
-    by_name = table.category(name)
+    by_name = table.category(name, extension)
     if found.category is not None:
         if by_name is None:
             return found.category, ""
-        extension = table.extension(name)
         if by_name != found.category and table.is_text_extension(extension, by_name):
             return found.category, f"{found.format} content in a {extension or 'name'} file"
         return by_name, ""
@@ -260,7 +260,10 @@ def _read_one(
         head, st = _read_head(entry.path)
     except OSError as error:
         return _record(
-            base, table.category(name) or "other", State.UNREADABLE, _error_reason(error)
+            base,
+            table.category(name, base["extension"]) or "other",
+            State.UNREADABLE,
+            _error_reason(error),
         )
     if not stat_module.S_ISREG(st.st_mode):
         return _record(
@@ -269,7 +272,7 @@ def _read_one(
     if st.st_size == 0 and not head:
         return _record(
             base,
-            table.category(name) or "other",
+            table.category(name, base["extension"]) or "other",
             State.EMPTY,
             "0 bytes",
             is_binary=False,
@@ -278,7 +281,7 @@ def _read_one(
         )
     complete = len(head) < SNIFF_BYTES or st.st_size == len(head)
     found = sniff(head, complete)
-    category, note = _category(name, found, table)
+    category, note = _category(name, base["extension"], found, table)
     if found.is_binary:
         if found.format is None and category in ("code", "config", "notebook"):
             reason = f"binary content (NUL or control bytes) in a {category} file"
@@ -296,7 +299,7 @@ def _read_one(
             category,
             State.TOO_LARGE,
             f"{st.st_size} bytes is over the {limit}-byte counting limit: physical lines only",
-            language=table.text_language(name),
+            language=table.languages.get(base["extension"]),
             is_binary=False,
             encoding=found.encoding,
             lines=lines,
@@ -334,7 +337,7 @@ def _finish_text(
         except OSError as error:
             return _unreadable_text(item.base, item.category, error, item.encoding)
         counts = count_physical(content.decode(item.encoding or "utf-8", "replace"))
-        language = table.text_language(item.base["path"].rsplit("/", 1)[-1])
+        language = table.languages.get(item.base["extension"])
     state, reason = State.OK, item.reason
     if counts.code + counts.comment == 0:
         state, reason = State.EMPTY, "only white space"
@@ -457,7 +460,7 @@ def scan(
     todo: list[tuple[Entry, dict[str, Any]]] = []
     use_cache = cache.path is not None
     for entry in entries:
-        base = _base(entry)
+        base = _base(entry, table)
         if entry.kind is not Kind.FILE:
             records.append(_non_file(entry, base))
             continue

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .filetypes import CATEGORIES, file_types
+from .filetypes import CATEGORIES
 from .records import FileRecord, Kind, LineCounts, State
 
 __all__ = ["Group", "NotebookTotals", "Summary", "summarise"]
@@ -144,7 +144,6 @@ def summarise(records: Sequence[FileRecord], top: int = 10) -> Summary:
     if top < 0:
         raise ValueError("top must be zero or more")
     files = [record for record in records if record.kind is Kind.FILE]
-    table = file_types()
     categories = _grouped(files, lambda record: record.category)
     languages = _grouped(
         [record for record in files if record.lines is not None],
@@ -161,9 +160,7 @@ def summarise(records: Sequence[FileRecord], top: int = 10) -> Summary:
             )
         ),
         by_state={state.value: by_state[state.value] for state in State if by_state[state.value]},
-        by_extension=dict(
-            sorted(Counter(table.extension(record.name) for record in files).items())
-        ),
+        by_extension=dict(sorted(Counter(record.extension for record in files).items())),
         largest=_top(files, lambda record: record.size_bytes, top),
         most_lines=_top(files, lambda record: record.lines or 0, top),
         notebooks=_notebooks(files),
