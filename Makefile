@@ -23,11 +23,7 @@ scan: ## scan PATH_TO_SCAN (default: the bundled sample) into OUT
 	$(PYTHON) -m repolens scan "$(PATH_TO_SCAN)" --output-dir "$(OUT)"
 
 report: ## run notebooks/analyze.ipynb on PATH_TO_SCAN (or PATH=...) into OUT, with an HTML report
-	@mkdir -p "$(OUT)"
-	$(PYTHON) -m papermill --log-level WARNING notebooks/analyze.ipynb "$(OUT)/analyze.ipynb" \
-		-r path "$(PATH_TO_SCAN)" -r output_dir "$(OUT)" -p top_n $(TOP_N)
-	$(PYTHON) -m jupyter nbconvert --log-level WARN --to html --no-input \
-		"$(OUT)/analyze.ipynb" --output report.html
+	$(PYTHON) -m repolens report "$(PATH_TO_SCAN)" --output-dir "$(OUT)" --top $(TOP_N)
 
 test: ## the whole test suite (unit, CLI, notebooks through nbmake)
 	$(PYTHON) -m pytest

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PYTHON, SAMPLE, make_tree, python_env
+from .conftest import PYTHON, REPO, SAMPLE, make_tree, python_env
 
 
 def run(
@@ -163,3 +163,74 @@ def test_console_script_and_version() -> None:
     script = Path(sysconfig.get_path("scripts")) / "repolens"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("repolens ")
+
+
+def test_report_writes_the_html_report(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", {"a.py": "x = 1\n", "b.csv": "a\n1\n"})
+    result = run("report", str(root), "-o", str(tmp_path / "out"), "--top", "2", "-q")
+    assert result.returncode == 0, result.stderr
+    names = {path.name for path in (tmp_path / "out").iterdir()}
+    assert {"report.html", "analyze.ipynb", "metrics.json", "files.csv"} <= names
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Where the bytes are" in html and "analysis.analyse(" not in html
+
+
+def test_report_settings_come_from_the_environment(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", {"a.py": "x = 1\n", "skip/b.py": "y = 2\n"})
+    env = python_env() | {
+        "ANALYSIS_PATH": str(root),
+        "OUTPUT_DIR": str(tmp_path / "out"),
+        "REPOLENS_EXCLUDE": "skip/",
+        "REPOLENS_TOP_N": "1",
+    }
+    result = run("report", "-q", env=env, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert [item["file_path"] for item in document["file_metrics"]] == ["a.py"]
+    assert document["summary"]["top_n"] == 1
+
+
+def test_report_on_a_missing_tree_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    result = run("report", str(tmp_path / "nope"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("no such directory")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_notebook_exits_3_with_its_error(tmp_path: Path) -> None:
+    notebook = tmp_path / "fails.ipynb"
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "metadata": {"tags": ["parameters"]},
+                        "outputs": [],
+                        "execution_count": None,
+                        "source": "path = ''\n",
+                    },
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                        "source": "raise ValueError('the data is odd')\n",
+                    },
+                ],
+                "metadata": {
+                    "kernelspec": {
+                        "name": "python3",
+                        "language": "python",
+                        "display_name": "Python 3",
+                    }
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    root = make_tree(tmp_path / "tree", {"a.py": "x\n"})
+    result = run("report", str(root), "-o", str(tmp_path / "out"), "--notebook", str(notebook))
+    assert result.returncode == 3
+    assert "ValueError: the data is odd" in result.stderr

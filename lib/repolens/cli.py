@@ -1,7 +1,8 @@
 """``repolens scan``: the command line over the library. Parses, calls, prints.
 
 Exit codes: 0 success; 2 bad arguments or a missing/unreadable root (one line
-on stderr, nothing written); 1 an unexpected failure.
+on stderr, nothing written); 3 the report notebook failed in a cell (its
+one-line error on stderr); 1 an unexpected failure.
 """
 
 from __future__ import annotations
@@ -121,6 +122,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--no-cache", action="store_true", help="read every file again")
     command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    report = commands.add_parser(
+        "report",
+        help="run the analysis notebook on a tree and write the HTML report",
+        description="Execute notebooks/analyze.ipynb with papermill on PATH, writing the "
+        "executed notebook, metrics.json, files.csv, charts and report.html into the "
+        "output folder. Settings come from the options, else from the environment.",
+    )
+    report.add_argument(
+        "path", nargs="?", default=None, help="the tree to analyse (default: $ANALYSIS_PATH)"
+    )
+    report.add_argument(
+        "-o",
+        "--output-dir",
+        default=None,
+        help=f"where the report goes (default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
+    )
+    report.add_argument(
+        "--top",
+        type=_top,
+        default=None,
+        metavar="N",
+        help="rows in the rankings (default: $REPOLENS_TOP_N, else 10)",
+    )
+    report.add_argument(
+        "--exclude",
+        action="append",
+        default=None,
+        metavar="GLOB",
+        help="leave out paths matching a glob (repeatable; default: "
+        "$REPOLENS_EXCLUDE, comma-separated)",
+    )
+    report.add_argument(
+        "--title", default=None, help="the report's heading (default: $REPOLENS_TITLE)"
+    )
+    report.add_argument(
+        "--notebook",
+        default=None,
+        help="the notebook to run (default: $REPOLENS_NOTEBOOK, else "
+        "notebooks/analyze.ipynb here or above)",
+    )
+    report.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return parser
 
 
@@ -231,6 +274,63 @@ def _run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT_ENVIRONMENT = (
+    "ANALYSIS_PATH",
+    "OUTPUT_DIR",
+    "REPOLENS_TOP_N",
+    "REPOLENS_EXCLUDE",
+    "REPOLENS_TITLE",
+    "REPOLENS_NOTEBOOK",
+)
+"""Every variable ``repolens report`` reads: the Job's ConfigMap may set exactly these."""
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from .reporting import NotebookFailed, find_notebook, run_report
+
+    path = args.path or os.environ.get("ANALYSIS_PATH")
+    if not path:
+        raise UsageError("no PATH given and $ANALYSIS_PATH is not set")
+    if not os.path.isdir(path):
+        reason = "not a directory" if os.path.exists(path) else "no such directory"
+        raise UsageError(f"{path}: {reason}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise UsageError(f"{path}: cannot read directory: permission denied")
+    output_dir = Path(args.output_dir or os.environ.get("OUTPUT_DIR") or DEFAULT_OUTPUT)
+    top = args.top if args.top is not None else _top(os.environ.get("REPOLENS_TOP_N") or "10")
+    excludes = args.exclude
+    if excludes is None:
+        excludes = [
+            g.strip() for g in os.environ.get("REPOLENS_EXCLUDE", "").split(",") if g.strip()
+        ]
+    title = args.title if args.title is not None else os.environ.get("REPOLENS_TITLE", "")
+    try:
+        notebook = find_notebook(args.notebook)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create output folder {output_dir}: {error.strerror}") from None
+    if not args.quiet:
+        print(f"repolens: analysing {path} into {output_dir}", file=sys.stderr, flush=True)
+    try:
+        files = run_report(
+            os.path.abspath(path),
+            output_dir,
+            notebook=notebook,
+            top_n=top,
+            exclude=excludes,
+            title=title,
+        )
+    except NotebookFailed as error:
+        print(f"repolens: the report notebook failed: {error}", file=sys.stderr)
+        return 3
+    if not args.quiet:
+        print(f"repolens: wrote {files.html} and {files.notebook}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -239,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
+        if args.command == "report":
+            return _run_report(args)
         return _run_scan(args)
     except (UsageError, ScanError) as error:
         print(f"repolens: error: {error}", file=sys.stderr)

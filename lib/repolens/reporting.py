@@ -1,0 +1,96 @@
+"""The full report: run the analysis notebook with papermill, then write HTML.
+
+``run_report`` is what ``repolens report``, ``make report``, the container
+image and the Kubernetes Job run. It writes into the output folder the
+executed notebook (``analyze.ipynb``), what the notebook writes itself
+(``metrics.json``, ``files.csv``, one PNG per chart) and ``report.html``
+(nbconvert without code cells).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .writers import atomic_write
+
+__all__ = ["NotebookFailed", "ReportFiles", "find_notebook", "run_report"]
+
+NOTEBOOK_NAME = "analyze.ipynb"
+
+
+class NotebookFailed(Exception):
+    """A cell of the notebook raised: the message is its one-line error."""
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    notebook: Path
+    html: Path
+
+
+def find_notebook(explicit: str | None = None, start: Path | None = None) -> Path:
+    """The analysis notebook: ``explicit``, else ``$REPOLENS_NOTEBOOK``, else
+    ``notebooks/analyze.ipynb`` in the working folder or a folder above it."""
+    chosen = explicit or os.environ.get("REPOLENS_NOTEBOOK")
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            raise FileNotFoundError(f"{chosen}: no such notebook")
+        return path
+    here = (start or Path.cwd()).resolve()
+    for base in (here, *here.parents):
+        candidate = base / "notebooks" / NOTEBOOK_NAME
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"notebooks/{NOTEBOOK_NAME} not found from {here}: pass --notebook or set REPOLENS_NOTEBOOK"
+    )
+
+
+def run_report(
+    path: str,
+    output_dir: Path,
+    *,
+    notebook: Path,
+    top_n: int = 10,
+    exclude: Sequence[str] = (),
+    title: str = "",
+    log_output: bool = False,
+) -> ReportFiles:
+    """Execute ``notebook`` on ``path`` into ``output_dir``.
+
+    Raises ``NotebookFailed`` when a cell fails."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    executed = output_dir / NOTEBOOK_NAME
+    parameters = {
+        "path": str(path),
+        "output_dir": str(output_dir.resolve()),
+        "top_n": top_n,
+        "exclude": list(exclude),
+        "title": title,
+    }
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=log_output,
+            cwd=str(Path.cwd()),
+        )
+    except papermill.PapermillExecutionError as error:
+        raise NotebookFailed(f"{error.ename}: {error.evalue}") from None
+    exporter = HTMLExporter(exclude_input=True)
+    body, _resources = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    html = output_dir / "report.html"
+    with atomic_write(html, "w") as handle:
+        handle.write(body)
+    return ReportFiles(executed, html)
