@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Run the repolens Job on a cluster and bring its reports home.
+#
+#   scripts/k8s-run.sh            (make k8s-run)
+#
+# Settings (environment): OVERLAY (k8s/overlays/minikube), IMAGE (repolens:0.1.0; loaded
+# into minikube when LOAD_IMAGE=1), NAMESPACE (default), TIMEOUT seconds (900),
+# REPORTS where the reports are copied (reports/k8s).
+# Steps: load the image, apply the overlay, wait until the Job is complete or failed,
+# print its logs, copy /output out of the PVC through a helper pod, delete the Job.
+# Exit status: 0 when the Job completed, 1 when it failed or timed out.
+set -euo pipefail
+
+OVERLAY=${OVERLAY:-k8s/overlays/minikube}
+IMAGE=${IMAGE:-repolens:0.1.0}
+NAMESPACE=${NAMESPACE:-default}
+TIMEOUT=${TIMEOUT:-900}
+REPORTS=${REPORTS:-reports/k8s}
+LOAD_IMAGE=${LOAD_IMAGE:-1}
+JOB=repolens
+HELPER=repolens-fetch
+KUBECTL=(kubectl --namespace "$NAMESPACE")
+
+log() { printf 'k8s-run: %s\n' "$*" >&2; }
+
+if [[ "$LOAD_IMAGE" == 1 ]]; then
+  log "loading $IMAGE into minikube"
+  minikube image load "$IMAGE"
+fi
+
+log "removing an earlier run of job/$JOB, if any"
+"${KUBECTL[@]}" delete job "$JOB" --ignore-not-found --wait=true
+"${KUBECTL[@]}" delete pod "$HELPER" --ignore-not-found --wait=true
+
+log "applying $OVERLAY"
+kubectl kustomize "$OVERLAY" | "${KUBECTL[@]}" apply -f -
+
+# Wait for whichever comes first: Complete or Failed (kubectl wait takes one condition).
+state=""
+deadline=$((SECONDS + TIMEOUT))
+while [[ -z "$state" ]]; do
+  conditions=$("${KUBECTL[@]}" get job "$JOB" \
+    -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}')
+  case " $conditions " in
+    *" Complete "*) state=Complete ;;
+    *" Failed "*) state=Failed ;;
+  esac
+  if [[ -z "$state" ]]; then
+    if ((SECONDS >= deadline)); then
+      state=TimedOut
+    else
+      sleep 5
+    fi
+  fi
+done
+log "job/$JOB: $state"
+
+log "logs of job/$JOB"
+"${KUBECTL[@]}" logs "job/$JOB" --all-containers=true --tail=-1 || true
+
+log "copying the reports from the output volume into $REPORTS"
+mkdir -p "$REPORTS"
+sed "s|@IMAGE@|$IMAGE|" k8s/fetch-pod.yaml | "${KUBECTL[@]}" apply -f -
+if "${KUBECTL[@]}" wait --for=condition=Ready "pod/$HELPER" --timeout=120s; then
+  "${KUBECTL[@]}" cp "$HELPER:/output" "$REPORTS" || log "nothing to copy"
+fi
+"${KUBECTL[@]}" delete pod "$HELPER" --ignore-not-found --wait=false
+
+log "deleting job/$JOB so that the next run starts clean"
+"${KUBECTL[@]}" delete job "$JOB" --ignore-not-found --wait=false
+
+[[ "$state" == Complete ]]
