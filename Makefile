@@ -11,7 +11,10 @@ OUT ?= reports/sample
 TOP_N ?= 10
 
 .DEFAULT_GOAL := help
-.PHONY: help setup scan report test lint format bench
+K8S_VERSION ?= 1.37.0
+OVERLAYS := $(wildcard k8s/overlays/*)
+
+.PHONY: help setup scan report test lint format bench deploy-lint container-test k8s-run
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,11 +32,31 @@ test: ## the whole test suite (unit, CLI, notebooks through nbmake)
 	$(PYTHON) -m pytest
 
 lint: ## ruff lint and format check
-	$(PYTHON) -m ruff check lib tests examples bench
-	$(PYTHON) -m ruff format --check lib tests examples bench
+	$(PYTHON) -m ruff check lib tests examples bench scripts
+	$(PYTHON) -m ruff format --check lib tests examples bench scripts
 
 format: ## apply ruff's formatting
-	$(PYTHON) -m ruff format lib tests examples bench
+	$(PYTHON) -m ruff format lib tests examples bench scripts
 
 bench: ## compare repolens with scc, tokei, cloc and pygount; writes bench/RESULTS.md
 	$(PYTHON) bench/run.py
+
+deploy-lint: ## hadolint, actionlint (with shellcheck), yamllint, kustomize + kubernetes-validate
+	hadolint Dockerfile
+	shellcheck scripts/*.sh .ci/run
+	actionlint -shellcheck "$$(command -v shellcheck)"
+	yamllint --strict .github k8s
+	@set -e; for overlay in $(OVERLAYS); do \
+		echo "kubernetes-validate $$overlay (Kubernetes $(K8S_VERSION))"; \
+		kubectl kustomize "$$overlay" > "$$overlay.rendered.tmp"; \
+		kubernetes-validate --strict -k $(K8S_VERSION) "$$overlay.rendered.tmp" > "$$overlay.log.tmp" 2>&1 \
+			|| { cat "$$overlay.log.tmp"; rm -f "$$overlay".*.tmp; exit 1; }; \
+		if grep -E "WARN|ERROR" "$$overlay.log.tmp"; then rm -f "$$overlay".*.tmp; exit 1; fi; \
+		rm -f "$$overlay".*.tmp; \
+	done
+
+container-test: ## build the image with podman, run it and the Job's pod spec on the sample
+	scripts/container-test.sh
+
+k8s-run: ## run the Job on Minikube, wait, print logs, copy reports to reports/k8s
+	scripts/k8s-run.sh

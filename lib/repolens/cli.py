@@ -24,6 +24,7 @@ from .units import human_bytes
 __all__ = ["main"]
 
 FORMATS = ("json", "csv")
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOTEBOOK = 0, 1, 2, 3
 DEFAULT_OUTPUT = "repolens-report"
 
 
@@ -325,7 +326,7 @@ def _run_report(args: argparse.Namespace) -> int:
         )
     except NotebookFailed as error:
         print(f"repolens: the report notebook failed: {error}", file=sys.stderr)
-        return 3
+        return EXIT_NOTEBOOK
     if not args.quiet:
         print(f"repolens: wrote {files.html} and {files.notebook}", file=sys.stderr)
     return 0
@@ -344,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_scan(args)
     except (UsageError, ScanError) as error:
         print(f"repolens: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("repolens: interrupted", file=sys.stderr)
         return 130
