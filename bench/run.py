@@ -292,9 +292,18 @@ def report_section(runs: int, timeout: float) -> list[str]:
     ]
 
 
+NOTES_MARKER = "<!-- notes: kept when the benchmark rewrites this file -->"
+
+
 def write_results(sections: list[str], path: Path) -> None:
+    """Write the measured sections, keeping the hand-written notes after the marker."""
+    notes = ""
+    if path.exists():
+        previous = path.read_text()
+        if NOTES_MARKER in previous:
+            notes = previous[previous.index(NOTES_MARKER) :]
     text = "\n".join(sections) + "\n"
-    path.write_text(text)
+    path.write_text(text + ("\n" + notes if notes else ""))
     print(text)
 
 

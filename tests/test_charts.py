@@ -75,3 +75,12 @@ def test_sentences_read_the_sample() -> None:
     assert "1 notebook** was saved with an error" in narrative.notebooks_sentence(summary)
     assert "could not be analysed" in narrative.problems_sentence(records)
     assert narrative.overview_sentence(summarise([])).startswith("**This tree holds no files**")
+
+
+def test_size_axes_tick_at_round_numbers_of_their_unit() -> None:
+    summary = summarise(scan(SAMPLE).records)  # largest category: 7.8 KB of images
+    ax = charts.plot_bytes_by_category(summary)
+    ticks = [tick for tick in ax.get_xticks() if tick <= ax.get_xlim()[1]]
+    assert len(ticks) >= 3
+    assert all(tick % 1024 == 0 for tick in ticks)  # 0 B, 2.0 KB, 4.0 KB, ...
+    plt.close(ax.figure)

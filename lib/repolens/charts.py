@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from .records import FileRecord
 from .summary import Summary
@@ -84,6 +84,16 @@ def _axes(ax: Axes | None, height: float | None = None) -> Axes:
         return new
 
 
+def _size_axis(ax: Axes, largest: float) -> None:
+    """Ticks at round numbers of the unit that fits (KB, MB, ...), labelled in that unit."""
+    unit = 1.0
+    while largest / unit >= 1024 and unit < 1024**4:
+        unit *= 1024
+    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, largest / unit)
+    ax.xaxis.set_major_locator(FixedLocator([t * unit for t in ticks if t >= 0]))
+    ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+
+
 def _nothing(ax: Axes, title: str, message: str) -> Axes:
     ax.set_title(title)
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666")
@@ -128,7 +138,7 @@ def plot_bytes_by_category(summary: Summary, ax: Axes | None = None) -> Axes:
                 for size, count in zip(sizes, files, strict=True)
             ],
         )
-        ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+        _size_axis(ax, max(sizes))
         ax.set_title(title)
         ax.set_xlabel("total size")
         return ax
@@ -182,7 +192,7 @@ def plot_largest_files(summary: Summary, ax: Axes | None = None) -> Axes:
             sizes,
             [f"{human_bytes(s)} ({r.category})" for s, r in zip(sizes, records, strict=True)],
         )
-        ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+        _size_axis(ax, max(sizes))
         ax.set_title(title)
         ax.set_xlabel("size")
         return ax
@@ -224,7 +234,7 @@ def plot_notebook_health(
                 notes.append("out of order")
             labels.append(" · ".join(notes))
         _bar_labels(ax, weights, labels)
-        ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+        _size_axis(ax, max(weights))
         ax.set_xlabel("bytes of outputs (red: holds an error output)")
         ax.set_title(title)
         return ax
@@ -252,7 +262,9 @@ def plot_activity(records: Sequence[FileRecord], ax: Axes | None = None) -> Axes
             key, label = "%Y", "year"
         counts = Counter(date.strftime(key) for date in dates)
         bins = sorted(counts)
-        ax.bar(range(len(bins)), [counts[b] for b in bins], color=CODE)
+        ax.bar(range(len(bins)), [counts[b] for b in bins], color=CODE, width=0.8)
+        pad = max(0.6, (8 - len(bins)) / 2)  # a lone bar stays a bar, not a wall
+        ax.set_xlim(-pad, len(bins) - 1 + pad)
         step = max(1, len(bins) // 12)
         ax.set_xticks(range(0, len(bins), step), bins[::step], rotation=30, ha="right", fontsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
