@@ -154,7 +154,8 @@ def problems_sentence(records: Sequence[FileRecord]) -> str:
     if bad:
         text.append(
             f"**{_plural(len(bad), 'file')}** could not be analysed (unreadable or "
-            "invalid); the table lists why."
+            "invalid); the table lists why"
+            + (" (the first 50; files.csv has every one)." if len(bad) + len(other) > 50 else ".")
         )
     if other:
         text.append(
