@@ -31,9 +31,9 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     reads: list[str] = []
     original = scan_module._read_head
 
-    def spy(path: str):
+    def spy(path: str, follow: bool = False):
         reads.append(os.path.basename(path))
-        return original(path)
+        return original(path, follow)
 
     monkeypatch.setattr(scan_module, "_read_head", spy)
     return reads

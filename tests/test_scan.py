@@ -132,6 +132,15 @@ def test_links_loops_and_special_files_are_recorded(tmp_path: Path) -> None:
     assert records["pipe"].kind is Kind.SPECIAL and "never opened" in records["pipe"].reason
 
 
+def test_followed_links_to_files_are_read_through(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"real/a.py": "x = 1\ny = 2\n"})
+    (tmp_path / "link.py").symlink_to("real/a.py")
+    records = by_path(tmp_path, follow_symlinks=True)
+    assert (records["link.py"].state, records["link.py"].lines) == (State.OK, 2)
+    assert records["link.py"].kind is Kind.FILE
+    assert by_path(tmp_path)["link.py"].state is State.SYMLINK
+
+
 def test_names_that_are_not_utf8_are_kept(tmp_path: Path) -> None:
     name = b"frame_\xff\xfe.png"
     with open(os.path.join(os.fsencode(tmp_path), name), "wb") as handle:

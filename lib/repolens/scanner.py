@@ -34,7 +34,8 @@ Progress = Callable[[str, int, int | None], None]
 CHUNK = 4096
 NOTEBOOK_LANGUAGE = "Jupyter Notebooks"
 _READ_BLOCK = 1 << 20
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
 _OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -216,8 +217,11 @@ def _unreadable_text(
     )
 
 
-def _read_head(path: str) -> tuple[bytes, os.stat_result]:
-    descriptor = os.open(path, _OPEN_FLAGS)
+def _read_head(path: str, follow: bool = False) -> tuple[bytes, os.stat_result]:
+    """The first bytes and the fstat of a regular file; never blocks on a FIFO swapped in,
+    and follows a symbolic link only when the walk chose to (``follow``)."""
+    flags = _OPEN_FLAGS & ~_NOFOLLOW if follow else _OPEN_FLAGS
+    descriptor = os.open(path, flags)
     try:
         st = os.fstat(descriptor)
         if not stat_module.S_ISREG(st.st_mode):
@@ -257,7 +261,7 @@ def _read_one(
 ) -> FileRecord | _Text:
     name = base["path"].rsplit("/", 1)[-1]
     try:
-        head, st = _read_head(entry.path)
+        head, st = _read_head(entry.path, follow=entry.link_note == "followed")
     except OSError as error:
         return _record(
             base,
