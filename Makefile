@@ -17,7 +17,7 @@ OVERLAYS := $(wildcard k8s/overlays/*)
 .PHONY: help setup scan report test lint format bench deploy-lint container-test k8s-run
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 setup: ## install repolens with everything the notebooks and tests need
 	$(PYTHON) -m pip install -e ".[test]"
