@@ -5,7 +5,7 @@
 #
 # Settings (environment): OVERLAY (k8s/overlays/minikube), IMAGE (repolens:0.1.0; loaded
 # into minikube when LOAD_IMAGE=1), NAMESPACE (default), TIMEOUT seconds (900),
-# REPORTS where the reports are copied (reports/k8s).
+# REPORTS where the reports are copied (reports/k8s), POLL seconds between checks (5).
 # Steps: load the image, apply the overlay, wait until the Job is complete or failed,
 # print its logs, copy /output out of the PVC through a helper pod, delete the Job.
 # Exit status: 0 when the Job completed, 1 when it failed or timed out.
@@ -15,6 +15,7 @@ OVERLAY=${OVERLAY:-k8s/overlays/minikube}
 IMAGE=${IMAGE:-repolens:0.1.0}
 NAMESPACE=${NAMESPACE:-default}
 TIMEOUT=${TIMEOUT:-900}
+POLL=${POLL:-5}
 REPORTS=${REPORTS:-reports/k8s}
 LOAD_IMAGE=${LOAD_IMAGE:-1}
 JOB=repolens
@@ -49,7 +50,7 @@ while [[ -z "$state" ]]; do
     if ((SECONDS >= deadline)); then
       state=TimedOut
     else
-      sleep 5
+      sleep "$POLL"
     fi
   fi
 done
