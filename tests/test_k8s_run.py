@@ -55,8 +55,8 @@ def run_script(
         REAL_KUBECTL=real,
         STATE_DIR=str(tmp_path),
         JOB_STATE=state,
-        POLL="0",
-        TIMEOUT="30",
+        POLL="0.2",
+        TIMEOUT=timeout,
         REPORTS=str(tmp_path / "reports"),
     )
     result = subprocess.run(
