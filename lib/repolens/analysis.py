@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .report import write_files_csv, write_metrics_json
-from .scanner import ScanError, ScanOptions, ScanResult, scan
+from .scanner import ScanError, ScanOptions, ScanResult, own_folder_excludes, scan
 from .summary import Summary, summarise
 
 __all__ = ["Analysis", "AnalysisError", "analyse", "locate"]
@@ -96,9 +96,7 @@ def analyse(
         raise AnalysisError(f"top_n must be a whole number of 1 or more, not {top_n!r}")
     excludes = (exclude,) if isinstance(exclude, str) else tuple(exclude)
     excludes = tuple(item for item in excludes if item)
-    own = _inside(out, root)
-    if own:
-        excludes += (f"/{own}/",)
+    excludes += own_folder_excludes(root, out)
     try:
         result = scan(root, ScanOptions(excludes=excludes))
     except ScanError as error:
@@ -117,12 +115,3 @@ def analyse(
         (out / "metrics.json", out / "files.csv"),
         title or f"What is in {root.name}",
     )
-
-
-def _inside(path: Path, root: Path) -> str | None:
-    try:
-        relative = path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return None
-    text = relative.as_posix()
-    return None if text == "." else text

@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO
 
 from ._version import __version__
 from .cache import default_cache_dir
-from .scanner import ScanError, ScanOptions, ScanResult, scan
+from .scanner import ScanError, ScanOptions, ScanResult, check_root, own_folder_excludes, scan
 from .summary import Summary, summarise
 from .units import human_bytes
 
@@ -210,14 +210,6 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         print(f"  wrote {path}", file=out)
 
 
-def _inside(path: Path, root: Path) -> str | None:
-    try:
-        relative = path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return None
-    return relative.as_posix() if str(relative) != "." else None
-
-
 def _run_scan(args: argparse.Namespace) -> int:
     from .report import write_files_csv, write_metrics_json
 
@@ -228,16 +220,11 @@ def _run_scan(args: argparse.Namespace) -> int:
     to_stdout = args.json_stream == "-"
     cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
 
-    excludes = list(args.exclude)
-    for own in (output_dir, cache_dir):  # never scan our own outputs
-        if own is not None and os.path.isdir(path):
-            inside = _inside(own, Path(path))
-            if inside:
-                excludes.append("/" + inside + "/")
+    excludes = (*args.exclude, *own_folder_excludes(path, output_dir, cache_dir))
 
     options = ScanOptions(
         gitignore=False if args.no_gitignore else None,
-        excludes=tuple(excludes),
+        excludes=excludes,
         follow_symlinks=args.follow_symlinks,
         cache_dir=cache_dir,
     )
@@ -292,11 +279,7 @@ def _run_report(args: argparse.Namespace) -> int:
     path = args.path or os.environ.get("ANALYSIS_PATH")
     if not path:
         raise UsageError("no PATH given and $ANALYSIS_PATH is not set")
-    if not os.path.isdir(path):
-        reason = "not a directory" if os.path.exists(path) else "no such directory"
-        raise UsageError(f"{path}: {reason}")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise UsageError(f"{path}: cannot read directory: permission denied")
+    root = check_root(path)
     output_dir = Path(args.output_dir or os.environ.get("OUTPUT_DIR") or DEFAULT_OUTPUT)
     top = args.top if args.top is not None else _top(os.environ.get("REPOLENS_TOP_N") or "10")
     excludes = args.exclude
@@ -317,7 +300,7 @@ def _run_report(args: argparse.Namespace) -> int:
         print(f"repolens: analysing {path} into {output_dir}", file=sys.stderr, flush=True)
     try:
         files = run_report(
-            os.path.abspath(path),
+            root,
             output_dir,
             notebook=notebook,
             top_n=top,

@@ -26,7 +26,15 @@ from .records import ZERO_LINES, FileRecord, Kind, LineCounts, NotebookStats, St
 from .sniff import SNIFF_BYTES, Sniff, sniff
 from .walk import Entry, WalkSettings, WalkStats, walk
 
-__all__ = ["Progress", "ScanError", "ScanOptions", "ScanResult", "scan"]
+__all__ = [
+    "Progress",
+    "ScanError",
+    "ScanOptions",
+    "ScanResult",
+    "check_root",
+    "own_folder_excludes",
+    "scan",
+]
 
 Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(phase, done, total)``; phases are "walk" and "read"."""
@@ -68,7 +76,8 @@ class ScanResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def _check_root(root: str | os.PathLike[str]) -> str:
+def check_root(root: str | os.PathLike[str]) -> str:
+    """The root as an absolute path; ``ScanError`` with one line when it cannot be scanned."""
     text = os.fspath(root)
     if not text:
         raise ScanError("no path given to analyse")
@@ -88,6 +97,22 @@ def _check_root(root: str | os.PathLike[str]) -> str:
     except OSError as error:
         raise ScanError(f"{text}: cannot read directory: {error.strerror}") from None
     return os.path.abspath(text)
+
+
+def own_folder_excludes(root: str | os.PathLike[str], *folders: Path | None) -> tuple[str, ...]:
+    """Exclude patterns that keep repolens' own folders (reports, cache) inside ``root`` out
+    of its scan, so that a second run sees the same tree as the first."""
+    patterns = []
+    for folder in folders:
+        if folder is None:
+            continue
+        try:
+            relative = folder.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            continue
+        if relative != ".":
+            patterns.append(f"/{relative}/")
+    return tuple(patterns)
 
 
 def _display_path(rel: str) -> tuple[str, bool]:
@@ -443,7 +468,7 @@ def scan(
     """Analyse every file under ``root``; raise ``ScanError`` if the root cannot be read."""
     started = time.time()
     clock = time.perf_counter()
-    absolute = _check_root(root)
+    absolute = check_root(root)
     table = file_types()
     report = progress or (lambda phase, done, total: None)
 
