@@ -14,7 +14,7 @@ import shutil
 import stat as stat_module
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 
 from .ignore import IgnoreRules, find_work_tree, read_patterns
@@ -49,7 +49,6 @@ class WalkStats:
     gitignored: int = 0  # entries git ignores (an ignored directory counts once)
     excluded: int = 0  # entries matched by --exclude (likewise)
     directories: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def _error_text(error: OSError) -> str:
@@ -146,7 +145,6 @@ def walk(
                 children.sort(key=attrgetter("name"))
         except OSError as error:
             yield Entry(directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error))
-            stats.errors.append(f"{rel_dir or '.'}: {_error_text(error)}")
             continue
         if apply_git:
             here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
