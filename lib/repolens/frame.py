@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .records import FileRecord, State
-from .report import CSV_COLUMNS, _csv_row
+from .report import (
+    CSV_BOOLEAN_COLUMNS,
+    CSV_COLUMNS,
+    CSV_INTEGER_COLUMNS,
+    CSV_TIME_COLUMNS,
+    csv_row,
+)
 from .summary import Summary
 from .units import human_bytes
 
@@ -27,28 +33,14 @@ def to_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
     """One row per record, with the CSV's columns and proper dtypes."""
     import pandas as pd
 
-    rows = [_csv_row(record) for record in records]
+    rows = [csv_row(record) for record in records]
     frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
     frame = frame.replace("", pd.NA)
-    for column in ("modified_time", "changed_time", "birth_time"):
+    for column in CSV_TIME_COLUMNS:
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    integer_columns = [
-        "size_bytes",
-        "line_count",
-        "code_lines",
-        "comment_lines",
-        "blank_lines",
-        "notebook_cells",
-        "notebook_code_cells",
-        "notebook_markdown_cells",
-        "notebook_outputs",
-        "notebook_output_bytes",
-        "notebook_image_outputs",
-        "notebook_error_cells",
-    ]
-    for column in integer_columns:
+    for column in CSV_INTEGER_COLUMNS:
         frame[column] = frame[column].astype("Int64")
-    for column in ("is_binary", "notebook_out_of_order"):
+    for column in CSV_BOOLEAN_COLUMNS:
         frame[column] = frame[column].astype("boolean")
     return frame
 

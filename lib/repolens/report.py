@@ -26,8 +26,12 @@ from .summary import Group, Summary
 from .writers import atomic_write
 
 __all__ = [
+    "CSV_BOOLEAN_COLUMNS",
     "CSV_COLUMNS",
+    "CSV_INTEGER_COLUMNS",
+    "CSV_TIME_COLUMNS",
     "SCHEMA_VERSION",
+    "csv_row",
     "file_metric",
     "iso_time",
     "load_schema",
@@ -267,9 +271,16 @@ CSV_COLUMNS = (
     "notebook_error_cells",
     "notebook_out_of_order",
 )
+CSV_TIME_COLUMNS = ("modified_time", "changed_time", "birth_time")
+CSV_BOOLEAN_COLUMNS = ("is_binary", "notebook_out_of_order")
+CSV_INTEGER_COLUMNS = tuple(
+    column
+    for column in CSV_COLUMNS
+    if column.endswith(("_bytes", "_count", "_lines", "_cells", "_outputs"))
+)
 
 
-def _csv_row(record: FileRecord) -> list[Any]:
+def csv_row(record: FileRecord) -> list[Any]:
     counts = record.counts
     notebook = record.notebook
     row: list[Any] = [
@@ -314,4 +325,4 @@ def write_files_csv(destination: str | os.PathLike[str], records: tuple[FileReco
     with atomic_write(destination, "w") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(_csv_row(record) for record in records)
+        writer.writerows(csv_row(record) for record in records)
