@@ -125,7 +125,7 @@ def test_an_unwritable_cache_folder_is_a_note_not_a_failure(tmp_path: Path) -> N
     blocker.write_text("")
     result = scan(root, options(blocker / "cache"))
     assert len(result.records) == len(TREE)
-    assert any("cache not saved" in note for note in result.notes)
+    assert result.cache_note is not None and "cache not saved" in result.cache_note
 
 
 def test_no_cache_dir_means_no_cache(tmp_path: Path, counted_reads: list[str]) -> None:

@@ -13,11 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import write_files_csv, write_metrics_json
-from .scanner import ScanError, ScanOptions, ScanResult, own_folder_excludes, scan
+from .ignore import InvalidPattern, validate_excludes
+from .report import REPORT_FILES, write_reports
+from .scanner import ScanError, ScanOptions, ScanResult, scan
 from .summary import Summary, summarise
 
-__all__ = ["Analysis", "AnalysisError", "analyse", "locate"]
+__all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate"]
+
+OWN_FILES = (
+    "analyze.ipynb",
+    "report.html",
+    "bytes_by_category.png",
+    "lines_by_language.png",
+    "largest_files.png",
+    "notebook_health.png",
+    "activity.png",
+)
+"""What a report writes beside metrics.json and files.csv: never counted as the tree's own."""
 
 
 class AnalysisError(ScanError):
@@ -57,11 +69,11 @@ def locate(path: object, output_dir: object, start: Path | None = None) -> tuple
     repository root (papermill, make) and from ``notebooks/`` (nbmake, Jupyter).
     A relative ``output_dir`` is taken from the same folder the path was found in.
     """
-    text = _as_text(path, "path").strip()
-    out_text = _as_text(output_dir, "output_dir").strip()
-    if not text:
+    text = _as_text(path, "path")
+    out_text = _as_text(output_dir, "output_dir")
+    if not text.strip():
         raise AnalysisError("path is empty: name the folder to analyse")
-    if not out_text:
+    if not out_text.strip():
         raise AnalysisError("output_dir is empty: name the folder for the reports")
     here = (start or Path.cwd()).resolve()
     candidate = Path(text).expanduser()
@@ -96,22 +108,21 @@ def analyse(
         raise AnalysisError(f"top_n must be a whole number of 1 or more, not {top_n!r}")
     excludes = (exclude,) if isinstance(exclude, str) else tuple(exclude)
     excludes = tuple(item for item in excludes if item)
-    excludes += own_folder_excludes(root, out)
     try:
-        result = scan(root, ScanOptions(excludes=excludes))
-    except ScanError as error:
+        validate_excludes(excludes)
+    except InvalidPattern as error:
         raise AnalysisError(str(error)) from None
-    summary = summarise(result.records, top=top_n)
+    if out.exists() and not out.is_dir():
+        raise AnalysisError(f"output folder {out} is a file, not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise AnalysisError(f"cannot create output folder {out}: {error.strerror}") from None
-    write_metrics_json(out / "metrics.json", result, summary)
-    write_files_csv(out / "files.csv", result.records)
-    return Analysis(
-        result,
-        summary,
-        out,
-        (out / "metrics.json", out / "files.csv"),
-        title or f"What is in {root.name}",
-    )
+    skip = (out, *(out / name for name in (*REPORT_FILES, *OWN_FILES)))
+    try:
+        result = scan(root, ScanOptions(excludes=excludes, skip=skip))
+    except ScanError as error:
+        raise AnalysisError(str(error)) from None
+    summary = summarise(result.records, top=top_n)
+    written = write_reports(out, result, summary)
+    return Analysis(result, summary, out, tuple(written), title or f"What is in {root.name}")

@@ -4,7 +4,9 @@ One JSON file per scanned root under the cache directory. An entry is reused
 only when the file's path, size, mtime (ns), ctime (ns) and inode are all the
 same as when it was read, and the cache was written by the same format, engine
 and file-type table. Anything else (a corrupt file, another version, a foreign
-document) is ignored and rebuilt: the cache is never trusted, never fatal.
+document, a link or FIFO where the file should be, an entry of the wrong shape,
+a negative or inconsistent count) means the whole cache is ignored and rebuilt:
+the cache is never trusted, never fatal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import safeio
+from .filetypes import CATEGORIES
 from .records import FileRecord, Kind, LineCounts, NotebookStats, State
 
 __all__ = ["CacheKey", "ScanCache", "default_cache_dir"]
@@ -24,8 +28,34 @@ __all__ = ["CacheKey", "ScanCache", "default_cache_dir"]
 FORMAT = "repolens-cache"
 FORMAT_VERSION = 1
 
+MAX_CACHE_BYTES = 4 << 30
+
 CacheKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 _NOTEBOOK_FIELDS = NotebookStats.__slots__  # type: ignore[attr-defined]
+_STATES = frozenset(state.value for state in State)
+_CATEGORY_NAMES = frozenset(CATEGORIES)
+
+
+class _Bad(ValueError):
+    """A cache entry that is not what this version writes."""
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise _Bad(f"not a count: {value!r}")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is not None and type(value) is not str:
+        raise _Bad(f"not text: {value!r}")
+    return value
+
+
+def _lines(value: Any) -> LineCounts:
+    if type(value) is not list or len(value) != 3:
+        raise _Bad(f"not line counts: {value!r}")
+    return LineCounts(*(_count(part) for part in value))
 
 
 def default_cache_dir() -> Path:
@@ -66,23 +96,50 @@ def _encode(record: FileRecord) -> list[Any]:
     ]
 
 
-def _decode(payload: list[Any], base: dict[str, Any]) -> FileRecord:
+def _notebook_stats(values: Any) -> NotebookStats:
+    if type(values) is not list or len(values) != len(_NOTEBOOK_FIELDS):
+        raise _Bad("notebook statistics of the wrong shape")
+    fields: dict[str, Any] = {}
+    for name, value in zip(_NOTEBOOK_FIELDS, values, strict=True):
+        if name in ("kernel", "language"):
+            fields[name] = _optional_text(value)
+        elif name == "code_lines":
+            fields[name] = _lines(value)
+        elif name == "out_of_order":
+            if type(value) is not bool:
+                raise _Bad("out_of_order is not a boolean")
+            fields[name] = value
+        else:
+            fields[name] = _count(value)
+    return NotebookStats(**fields)
+
+
+def _decode(payload: Any, base: dict[str, Any]) -> FileRecord:
+    """A record from a cache entry, checked field by field; ``_Bad`` if anything is off."""
+    if type(payload) is not list or len(payload) != 9:
+        raise _Bad("entry of the wrong shape")
     (category, language, is_binary, encoding, lines, counts, state, reason, notebook) = payload
-    decoded_notebook = None
-    if notebook is not None:
-        values = dict(zip(_NOTEBOOK_FIELDS, notebook, strict=True))
-        values["code_lines"] = LineCounts(*values["code_lines"])
-        decoded_notebook = NotebookStats(**values)
+    if category not in _CATEGORY_NAMES or state not in _STATES or type(reason) is not str:
+        raise _Bad("unknown category or state")
+    if is_binary is not None and type(is_binary) is not bool:
+        raise _Bad("is_binary is not a boolean")
+    decoded_counts = None if counts is None else _lines(counts)
+    if lines is not None:
+        _count(lines)
+        if decoded_counts is not None and decoded_counts.lines != lines:
+            raise _Bad("line counts do not add up")
+    elif decoded_counts is not None:
+        raise _Bad("counts without lines")
     return FileRecord(
-        category=str(category),
-        language=language,
+        category=category,
+        language=_optional_text(language),
         is_binary=is_binary,
-        encoding=encoding,
+        encoding=_optional_text(encoding),
         lines=lines,
-        counts=None if counts is None else LineCounts(*counts),
+        counts=decoded_counts,
         state=State(state),
-        reason=str(reason),
-        notebook=decoded_notebook,
+        reason=reason,
+        notebook=None if notebook is None else _notebook_stats(notebook),
         **base,
     )
 
@@ -109,19 +166,23 @@ class ScanCache:
         full_identity = {"format": FORMAT, "version": FORMAT_VERSION, **identity}
         cache = cls(path, full_identity, {})
         try:
-            with open(path, "rb") as handle:
-                document = json.loads(handle.read())
+            document = json.loads(safeio.read_small_file(str(path), MAX_CACHE_BYTES))
         except FileNotFoundError:
             return cache
-        except (OSError, ValueError) as error:
-            cache.problem = f"cache {path} ignored: {error}"
+        except OSError as error:
+            cache.problem = f"cache {path} ignored: {error.strerror or error}"
+            return cache
+        except (ValueError, RecursionError) as error:
+            cache.problem = f"cache {path} ignored: not a cache ({type(error).__name__})"
             return cache
         if not isinstance(document, dict) or document.get("identity") != full_identity:
             cache.problem = f"cache {path} ignored: written by another version or for another tree"
             return cache
         entries = document.get("entries")
-        if isinstance(entries, dict):
-            cache.entries = entries
+        if not isinstance(entries, dict):
+            cache.problem = f"cache {path} ignored: no entries"
+            return cache
+        cache.entries = entries
         return cache
 
     def lookup(self, base: dict[str, Any], key: CacheKey) -> FileRecord | None:
@@ -129,15 +190,23 @@ class ScanCache:
         item = self.entries.get(base["path"])
         if item is not None:
             try:
+                if type(item) is not list or len(item) != 2 or type(item[0]) is not list:
+                    raise _Bad("entry of the wrong shape")
                 if tuple(item[0]) == key:
                     record = _decode(item[1], base)
                     self.hits += 1
                     self._fresh[base["path"]] = item
                     return record
-            except (TypeError, ValueError, IndexError, KeyError):
-                pass
+            except (_Bad, TypeError, ValueError) as error:
+                self._distrust(f"an entry for {base['path']!r} is not valid ({error})")
         self.misses += 1
         return None
+
+    def _distrust(self, why: str) -> None:
+        """Drop everything read from the file: one bad entry means none can be trusted."""
+        self.problem = f"cache {self.path} ignored and rebuilt: {why}"
+        self.entries = {}
+        self._fresh.clear()
 
     def save(self, items: Iterable[tuple[FileRecord, CacheKey]]) -> None:
         """Write the cache atomically; failing to write is noted, never raised."""

@@ -1,8 +1,9 @@
-"""``repolens scan``: the command line over the library. Parses, calls, prints.
+"""The command line over the library: parse, check every setting, call, print.
 
-Exit codes: 0 success; 2 bad arguments or a missing/unreadable root (one line
-on stderr, nothing written); 3 the report notebook failed in a cell (its
-one-line error on stderr); 1 an unexpected failure.
+Exit codes: 0 success; 2 bad arguments, settings or root, or an output folder that
+cannot be written (one line on stderr, checked before any scan, nothing written);
+3 the report notebook failed in a cell (its one-line error on stderr); 1 an
+unexpected failure, or a report that could not be written once the scan was done.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import NoReturn, TextIO
 
 from ._version import __version__
 from .cache import default_cache_dir
-from .scanner import ScanError, ScanOptions, ScanResult, check_root, own_folder_excludes, scan
+from .ignore import InvalidPattern, validate_excludes
+from .scanner import ScanError, ScanOptions, ScanResult, check_root, scan
 from .summary import Summary, summarise
 from .units import human_bytes
 
@@ -26,10 +28,20 @@ __all__ = ["main"]
 FORMATS = ("json", "csv")
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOTEBOOK = 0, 1, 2, 3
 DEFAULT_OUTPUT = "repolens-report"
+DESCRIPTION = (
+    "repolens: reproducible metrics for research code repositories. "
+    "'repolens scan' writes metrics.json and files.csv; 'repolens report' adds charts "
+    "and an HTML report. Exit codes: 0 success, 1 unexpected failure, 2 bad arguments, "
+    "settings, root or output folder, 3 a report notebook cell failed."
+)
 
 
 class UsageError(Exception):
     """Bad arguments: exit 2 with one line."""
+
+
+class WriteFailed(Exception):
+    """A report could not be written after the scan (disk full, say): exit 1, one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,7 +70,7 @@ def _top(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="repolens", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="repolens", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"repolens {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     command = commands.add_parser(
@@ -204,29 +216,79 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         print(
             f"  left out: {result.gitignored:,} git-ignored, {result.excluded:,} excluded", file=out
         )
-    for note in result.notes:
-        print(f"  note: {note}", file=out)
+    for note in (*result.notes, result.cache_note):
+        if note:
+            print(f"  note: {note}", file=out)
     for path in written:
         print(f"  wrote {path}", file=out)
 
 
-def _run_scan(args: argparse.Namespace) -> int:
-    from .report import write_files_csv, write_metrics_json
+def _setting(value: str | None, variable: str, what: str) -> str | None:
+    """An option's value, else the environment's (an empty variable counts as unset).
 
-    path = args.path or os.environ.get("ANALYSIS_PATH")
-    if not path:
+    An option given as an empty string is an error, not a reason to fall back."""
+    if value is not None:
+        if not value:
+            raise UsageError(f"{what} is empty: name a folder")
+        return value
+    return os.environ.get(variable) or None
+
+
+def _analysis_path(args: argparse.Namespace) -> str:
+    path = _setting(args.path, "ANALYSIS_PATH", "PATH")
+    if path is None:
         raise UsageError("no PATH given and $ANALYSIS_PATH is not set")
-    output_dir = Path(args.output_dir or os.environ.get("OUTPUT_DIR") or DEFAULT_OUTPUT)
-    to_stdout = args.json_stream == "-"
-    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+    return path
 
-    excludes = (*args.exclude, *own_folder_excludes(path, output_dir, cache_dir))
+
+def _output_dir(args: argparse.Namespace) -> Path:
+    return Path(_setting(args.output_dir, "OUTPUT_DIR", "--output-dir") or DEFAULT_OUTPUT)
+
+
+def prepare_output_dir(folder: Path) -> None:
+    """Create the output folder and prove it writable, before any scan: ``UsageError``."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"output folder {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create output folder {folder}: {error.strerror}") from None
+    import tempfile
+
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=".repolens-probe-", dir=folder)
+    except OSError as error:
+        raise UsageError(f"cannot write into output folder {folder}: {error.strerror}") from None
+    os.close(descriptor)
+    os.unlink(probe)
+
+
+def _excludes(globs: Sequence[str]) -> tuple[str, ...]:
+    try:
+        validate_excludes(globs)
+    except InvalidPattern as error:
+        raise UsageError(str(error)) from None
+    return tuple(globs)
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from .report import REPORT_FILES, write_metrics_json, write_reports
+
+    path = _analysis_path(args)
+    to_stdout = args.json_stream == "-"
+    output_dir = _output_dir(args)
+    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+    excludes = _excludes(args.exclude)
+    check_root(path)
+    if not to_stdout:
+        prepare_output_dir(output_dir)
 
     options = ScanOptions(
         gitignore=False if args.no_gitignore else None,
         excludes=excludes,
         follow_symlinks=args.follow_symlinks,
         cache_dir=cache_dir,
+        skip=(output_dir, *(output_dir / name for name in REPORT_FILES)),
     )
     progress = None
     if sys.stderr.isatty() and not args.quiet:
@@ -246,17 +308,11 @@ def _run_scan(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         try:
-            output_dir.mkdir(parents=True, exist_ok=True)
+            written = write_reports(output_dir, result, summary, args.format)
         except OSError as error:
-            raise UsageError(
-                f"cannot create output folder {output_dir}: {error.strerror}"
+            raise WriteFailed(
+                f"cannot write the reports into {output_dir}: {error.strerror or error}"
             ) from None
-        if "json" in args.format:
-            write_metrics_json(output_dir / "metrics.json", result, summary)
-            written.append(output_dir / "metrics.json")
-        if "csv" in args.format:
-            write_files_csv(output_dir / "files.csv", result.records)
-            written.append(output_dir / "files.csv")
     if not args.quiet:
         print_summary(result, summary, written, sys.stderr if to_stdout else sys.stdout)
     return 0
@@ -276,26 +332,28 @@ REPORT_ENVIRONMENT = (
 def _run_report(args: argparse.Namespace) -> int:
     from .reporting import NotebookFailed, find_notebook, run_report
 
-    path = args.path or os.environ.get("ANALYSIS_PATH")
-    if not path:
-        raise UsageError("no PATH given and $ANALYSIS_PATH is not set")
-    root = check_root(path)
-    output_dir = Path(args.output_dir or os.environ.get("OUTPUT_DIR") or DEFAULT_OUTPUT)
-    top = args.top if args.top is not None else _top(os.environ.get("REPOLENS_TOP_N") or "10")
+    path = _analysis_path(args)
+    output_dir = _output_dir(args)
+    if args.top is not None:
+        top = args.top
+    else:
+        try:
+            top = _top(os.environ.get("REPOLENS_TOP_N") or "10")
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"$REPOLENS_TOP_N: {error}") from None
     excludes = args.exclude
     if excludes is None:
         excludes = [
             g.strip() for g in os.environ.get("REPOLENS_EXCLUDE", "").split(",") if g.strip()
         ]
+    excludes = list(_excludes(excludes))
     title = args.title if args.title is not None else os.environ.get("REPOLENS_TITLE", "")
+    root = check_root(path)
     try:
         notebook = find_notebook(args.notebook)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create output folder {output_dir}: {error.strerror}") from None
+    prepare_output_dir(output_dir)
     if not args.quiet:
         print(f"repolens: analysing {path} into {output_dir}", file=sys.stderr, flush=True)
     try:
@@ -329,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ScanError) as error:
         print(f"repolens: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as error:
+        print(f"repolens: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("repolens: interrupted", file=sys.stderr)
         return 130

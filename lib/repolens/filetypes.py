@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -34,6 +34,8 @@ class FileTypes:
     text_extensions: frozenset[str]
     longest_extension: int
     digest: str
+    prefixes: tuple[tuple[str, str, str], ...] = ()  # (prefix, category, why)
+    folders: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (category, why)
 
     @classmethod
     def from_toml(cls, text: str) -> FileTypes:
@@ -50,6 +52,12 @@ class FileTypes:
         for name, category in table["names"].items():
             if category not in CATEGORIES:
                 raise ValueError(f"unknown category {category!r} for name {name!r}")
+        rules: dict[str, tuple[str, str]] = {}
+        for section in ("prefixes", "folders"):
+            for key, (category, why) in table.get(section, {}).items():
+                if category not in CATEGORIES:
+                    raise ValueError(f"unknown category {category!r} for {section} {key!r}")
+                rules[f"{section}:{key}"] = (category, why)
         longest = max(ext.count(".") for ext in extensions) if extensions else 1
         if longest > 2:
             raise ValueError("extensions of more than two parts are not supported")
@@ -62,6 +70,16 @@ class FileTypes:
             ),
             longest_extension=longest,
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+            prefixes=tuple(
+                (key.split(":", 1)[1], *value)
+                for key, value in rules.items()
+                if key.startswith("prefixes:")
+            ),
+            folders={
+                key.split(":", 1)[1]: value
+                for key, value in rules.items()
+                if key.startswith("folders:")
+            },
         )
 
     def extension(self, name: str) -> str:
@@ -89,6 +107,26 @@ class FileTypes:
         if name[:1] == "." and name.lower() in self.extensions:  # dot-files: ".DS_Store"
             return self.extensions[name.lower()]
         return self.extensions.get(self.extension(name) if extension is None else extension)
+
+    def name_rule(self, path: str) -> tuple[str, str] | None:
+        """``(category, why)`` when a name or a folder on the path says the file is not
+        what its extension claims (AppleDouble ``._x.mp4``, ``__MACOSX/``, ``~$x.docx``)."""
+        name = path.rsplit("/", 1)[-1]
+        for prefix, category, why in self.prefixes:
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return category, why
+        if self.folders and "/" in path:
+            for folder in path.split("/")[:-1]:
+                if folder in self.folders:
+                    return self.folders[folder]
+        return None
+
+    def classify(self, path: str, extension: str) -> str | None:
+        """The category a path's name implies (name rules first), or None."""
+        rule = self.name_rule(path)
+        if rule is not None:
+            return rule[0]
+        return self.category(path.rsplit("/", 1)[-1], extension)
 
     def is_text_extension(self, extension: str, category: str) -> bool:
         """Whether files so named should hold text: then binary content says the name lies."""

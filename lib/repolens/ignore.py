@@ -1,26 +1,252 @@
 """Which paths git would ignore: ``.gitignore`` files and ``.git/info/exclude``.
 
-Rules apply only inside a git work tree (a ``.git`` in the root or above it).
-Outside one, a stray ``.gitignore`` hides nothing: a source tarball may carry a
-``.gitignore`` of ``/*`` that would otherwise hide the whole tree. The user's
-global excludes file is not read, so that a report does not depend on who ran it.
+Patterns follow git's own rules (``gitignore(5)`` and git's ``wildmatch``), compiled
+here so they match exactly the path they name: a directory pattern (``keep/``) matches
+that directory, not the files below it; files below an ignored directory are left out
+because the walk does not enter it, so nothing can re-include them, as in git.
+A line git cannot use (``!`` alone, a trailing backslash, a reversed range ``[z-a]``,
+an unclosed ``[``) matches nothing in git; here it is skipped and reported.
+
+Rules apply only inside a git work tree (a ``.git`` directory, or a ``.git`` file
+naming one that exists, in the root or above it). Outside one, a stray
+``.gitignore`` hides nothing: a source tarball may carry a ``.gitignore`` of ``/*``
+that would otherwise hide the whole tree. The user's global excludes file is not
+read, so a report does not depend on who ran it. Ignore files are read only when
+they are regular files (git does not follow a symbolic link to one either) of at
+most ``MAX_IGNORE_BYTES``.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pathspec import GitIgnoreSpec
+from . import safeio
 
-__all__ = ["IgnoreRules", "find_work_tree", "read_patterns"]
+__all__ = [
+    "MAX_IGNORE_BYTES",
+    "IgnoreRules",
+    "InvalidPattern",
+    "Pattern",
+    "compile_pattern",
+    "find_work_tree",
+    "read_patterns",
+]
+
+MAX_IGNORE_BYTES = 8 << 20
+
+_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9a-fA-F",
+}
+
+
+class InvalidPattern(ValueError):
+    """A pattern line git would never match; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    text: str  # the line as written
+    negated: bool
+    directory_only: bool
+    basename_only: bool  # no "/" inside: matched against the last component at any depth
+    match: Callable[[str], re.Match[str] | None]
+
+
+def _bracket(pattern: str, start: int) -> tuple[str, int]:
+    """Translate ``[...]`` starting at ``start``; return the regex and the index after it."""
+    index = start + 1
+    negate = index < len(pattern) and pattern[index] in "!^"
+    if negate:
+        index += 1
+    items: list[str] = []
+    first = True
+    while True:
+        if index >= len(pattern):
+            raise InvalidPattern("an unclosed '['")
+        char = pattern[index]
+        if char == "]" and not first:
+            index += 1
+            break
+        first = False
+        if char == "[" and pattern.startswith("[:", index):
+            end = pattern.find(":]", index + 2)
+            if end < 0:
+                raise InvalidPattern("an unclosed '[:'")
+            name = pattern[index + 2 : end]
+            if name not in _CLASSES:
+                raise InvalidPattern(f"an unknown class [:{name}:]")
+            items.append(_CLASSES[name])
+            index = end + 2
+            continue
+        if char == "\\":
+            index += 1
+            if index >= len(pattern):
+                raise InvalidPattern("ends with a backslash")
+            char = pattern[index]
+        low = char
+        index += 1
+        if (
+            index + 1 < len(pattern)
+            and pattern[index] == "-"
+            and pattern[index + 1] != "]"
+        ):
+            high = pattern[index + 1]
+            index += 2
+            if high == "\\":
+                if index >= len(pattern):
+                    raise InvalidPattern("ends with a backslash")
+                high = pattern[index]
+                index += 1
+            if high < low:
+                raise InvalidPattern(f"a reversed range [{low}-{high}]")
+            items.append(f"{re.escape(low)}-{re.escape(high)}")
+        else:
+            items.append(re.escape(low))
+    body = "".join(items)
+    return (f"[^/{body}]" if negate else f"(?!/)[{body}]"), index
+
+
+def _translate(glob: str) -> str:
+    """A git wildmatch glob (matched with WM_PATHNAME) as a regular expression."""
+    out: list[str] = []
+    index = 0
+    length = len(glob)
+    while index < length:
+        char = glob[index]
+        if char == "*":
+            stars = 1
+            while index + stars < length and glob[index + stars] == "*":
+                stars += 1
+            at_start = index == 0 or glob[index - 1] == "/"
+            after = index + stars
+            at_end = after == length or glob[after] == "/"
+            if stars >= 2 and at_start and at_end:
+                if after == length:  # "**" or ".../**": everything below
+                    out.append(".*")
+                    index = after
+                else:  # "**/" : zero or more folders
+                    out.append("(?:.*/)?")
+                    index = after + 1
+                continue
+            out.append("[^/]*")
+            index = after
+        elif char == "?":
+            out.append("[^/]")
+            index += 1
+        elif char == "[":
+            regex, index = _bracket(glob, index)
+            out.append(regex)
+        elif char == "\\":
+            if index + 1 >= length:
+                raise InvalidPattern("ends with a backslash")
+            out.append(re.escape(glob[index + 1]))
+            index += 2
+        else:
+            out.append(re.escape(char))
+            index += 1
+    return "".join(out)
+
+
+def _trim_trailing_spaces(line: str) -> str:
+    """Trailing spaces go unless the last one is escaped with a backslash (as git does)."""
+    end = len(line)
+    while end and line[end - 1] == " ":
+        backslashes = 0
+        position = end - 2
+        while position >= 0 and line[position] == "\\":
+            backslashes += 1
+            position -= 1
+        if backslashes % 2:
+            break
+        end -= 1
+    return line[:end]
+
+
+def compile_pattern(line: str) -> Pattern | None:
+    """One ignore-file line as a ``Pattern``; None for blanks and comments.
+
+    Raises ``InvalidPattern`` for a line git would never match."""
+    text = _trim_trailing_spaces(line)
+    if not text or text.startswith("#"):
+        return None
+    negated = text.startswith("!")
+    body = text[1:] if negated else text
+    if not body:
+        raise InvalidPattern("'!' with nothing to negate")
+    directory_only = body.endswith("/") and not body.endswith("\\/")
+    if directory_only:
+        body = body.rstrip("/")
+        if not body:
+            raise InvalidPattern("'/' alone names no path")
+    basename_only = "/" not in body
+    if body.startswith("/"):
+        body = body[1:]
+    regex = re.compile(_translate(body), re.DOTALL)
+    return Pattern(line, negated, directory_only, basename_only, regex.fullmatch)
+
+
+def compile_patterns(
+    lines: list[str], where: str, problems: list[str] | None = None
+) -> tuple[Pattern, ...]:
+    """The usable patterns of a file; each unusable line is skipped and described in ``problems``."""
+    patterns = []
+    for number, line in enumerate(lines, 1):
+        try:
+            pattern = compile_pattern(line)
+        except InvalidPattern as error:
+            if problems is not None:
+                problems.append(f"{where} line {number}: {line!r} skipped ({error}), as git does")
+            continue
+        if pattern is not None:
+            patterns.append(pattern)
+    return tuple(patterns)
+
+
+def _git_dir_exists(dot_git: str) -> bool:
+    """Whether ``dot_git`` (a ``.git`` entry) is a repository: a folder with ``HEAD``,
+    or a file ``gitdir: PATH`` naming such a folder."""
+    try:
+        st = os.lstat(dot_git)
+    except OSError:
+        return False
+    import stat as stat_module
+
+    if stat_module.S_ISDIR(st.st_mode):
+        return os.path.exists(os.path.join(dot_git, "HEAD"))
+    if not stat_module.S_ISREG(st.st_mode):
+        return False
+    try:
+        text = safeio.read_small_file(dot_git, 4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    if not text.startswith("gitdir:"):
+        return False
+    target = text[len("gitdir:") :].strip()
+    if not target:
+        return False
+    target = os.path.join(os.path.dirname(dot_git), target)
+    return os.path.isdir(target) and os.path.exists(os.path.join(target, "HEAD"))
 
 
 def find_work_tree(root: str) -> str | None:
     """The top of the git work tree that holds ``root``, or None."""
     current = os.path.abspath(root)
     while True:
-        if os.path.lexists(os.path.join(current, ".git")):
+        if _git_dir_exists(os.path.join(current, ".git")):
             return current
         parent = os.path.dirname(current)
         if parent == current:
@@ -28,20 +254,27 @@ def find_work_tree(root: str) -> str | None:
         current = parent
 
 
-def read_patterns(path: str) -> list[str]:
-    """The pattern lines of an ignore file; a missing or unreadable file has none."""
+def read_patterns(path: str, problems: list[str] | None = None) -> list[str]:
+    """The lines of an ignore file. A missing one has none; one that is a link, a FIFO,
+    a device or over ``MAX_IGNORE_BYTES`` is not read, and ``problems`` says so."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = safeio.read_small_file(path, MAX_IGNORE_BYTES)
+    except FileNotFoundError:
         return []
-    return data.decode("utf-8", "surrogateescape").splitlines()
+    except OSError as error:
+        if problems is not None:
+            problems.append(f"{path} not read: {error.strerror or error}")
+        return []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 @dataclass(frozen=True, slots=True)
 class _Level:
     base: str  # directory the patterns are relative to ("" for the work-tree top)
-    spec: GitIgnoreSpec
+    patterns: tuple[Pattern, ...]  # in file order; the last match wins
 
 
 class IgnoreRules:
@@ -53,21 +286,27 @@ class IgnoreRules:
         self._levels = levels
 
     @classmethod
-    def from_patterns(cls, patterns: list[str], base: str = "") -> IgnoreRules:
-        return cls().with_patterns(patterns, base)
+    def from_patterns(
+        cls, lines: list[str], base: str = "", problems: list[str] | None = None, where: str = ""
+    ) -> IgnoreRules:
+        return cls().with_patterns(lines, base, problems, where)
 
-    def with_patterns(self, patterns: list[str], base: str) -> IgnoreRules:
+    def with_patterns(
+        self, lines: list[str], base: str, problems: list[str] | None = None, where: str = ""
+    ) -> IgnoreRules:
         """These rules plus one deeper level; unchanged when there is no pattern."""
-        lines = [line for line in patterns if line.strip() and not line.startswith("#")]
-        if not lines:
+        patterns = compile_patterns(lines, where or f"{base or '.'}/.gitignore", problems)
+        if not patterns:
             return self
-        return IgnoreRules((*self._levels, _Level(base, GitIgnoreSpec.from_lines(lines))))
+        return IgnoreRules((*self._levels, _Level(base, patterns)))
 
     def __bool__(self) -> bool:
         return bool(self._levels)
 
     def ignored(self, path: str, is_dir: bool) -> bool:
-        """Whether git would ignore ``path``: the deepest level with a matching pattern decides."""
+        """Whether git would ignore ``path`` itself: the deepest level with a matching
+        pattern decides, and in it the last matching line."""
+        name = path.rsplit("/", 1)[-1]
         for level in reversed(self._levels):
             if level.base:
                 if not path.startswith(level.base + "/"):
@@ -75,7 +314,18 @@ class IgnoreRules:
                 relative = path[len(level.base) + 1 :]
             else:
                 relative = path
-            result = level.spec.check_file(relative + "/" if is_dir else relative)
-            if result.include is not None:
-                return result.include
+            for pattern in reversed(level.patterns):
+                if pattern.directory_only and not is_dir:
+                    continue
+                if pattern.match(name if pattern.basename_only else relative):
+                    return not pattern.negated
         return False
+
+
+def validate_excludes(globs: tuple[str, ...] | list[str]) -> None:
+    """Raise ``InvalidPattern`` naming the first exclude glob that can match nothing."""
+    for glob in globs:
+        try:
+            compile_pattern(glob)
+        except InvalidPattern as error:
+            raise InvalidPattern(f"--exclude {glob!r}: {error}") from None

@@ -14,7 +14,13 @@ from typing import Any
 
 from .records import LineCounts, NotebookStats
 
-__all__ = ["InvalidNotebook", "ParsedNotebook", "read_notebook", "source_extension"]
+__all__ = [
+    "InvalidNotebook",
+    "ParsedNotebook",
+    "clean_text",
+    "read_notebook",
+    "source_extension",
+]
 
 # Kernel language -> extension the counting engine knows it by.
 _EXTENSIONS = {
@@ -65,6 +71,15 @@ def source_extension(language: str | None) -> str | None:
     return _EXTENSIONS.get(language.strip().lower())
 
 
+def clean_text(value: str) -> str:
+    """A string from a file, made safe to write anywhere: lone surrogates become ``\\udXXX``."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _text(value: Any, what: str) -> str:
     if isinstance(value, str):
         return value
@@ -74,27 +89,52 @@ def _text(value: Any, what: str) -> str:
 
 
 def _payload_bytes(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value.encode("utf-8", "surrogatepass"))
-    if isinstance(value, list):
-        return sum(_payload_bytes(part) for part in value)
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    """Bytes of an output payload: its text (a list of strings is one text), and for
+    structured data (JSON outputs) its size as JSON. Walked without recursion: payloads
+    may nest deeper than Python's stack."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item.encode("utf-8", "surrogatepass"))
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            total += 2 + 2 * max(len(item) - 1, 0)  # braces and ", "
+            for key, part in item.items():
+                total += len(str(key).encode("utf-8", "surrogatepass")) + 4  # "key":_
+                stack.append(part)
+        elif item is None or isinstance(item, bool):
+            total += 4 if item is None or item else 5
+        else:
+            total += len(repr(item))
+    return total
 
 
-def _cells(document: Any) -> tuple[list[Any], str]:
+def _cells(document: Any) -> tuple[list[Any], bool]:
+    """The cells and whether the notebook is nbformat 3 (worksheets)."""
     if not isinstance(document, dict):
         raise InvalidNotebook(f"top level is a JSON {type(document).__name__}, not an object")
     if "cells" in document:
         cells = document["cells"]
-        key = "source"
-    elif isinstance(document.get("worksheets"), list):  # nbformat 3
-        cells = [cell for sheet in document["worksheets"] for cell in sheet.get("cells", [])]
-        key = "input"
-    else:
+        if not isinstance(cells, list):
+            raise InvalidNotebook(f"'cells' is a {type(cells).__name__}, not a list")
+        return cells, False
+    sheets = document.get("worksheets")
+    if not isinstance(sheets, list):
         raise InvalidNotebook("no 'cells' list")
-    if not isinstance(cells, list):
-        raise InvalidNotebook(f"'cells' is a {type(cells).__name__}, not a list")
-    return cells, key
+    cells = []
+    for number, sheet in enumerate(sheets):  # nbformat 3
+        if not isinstance(sheet, dict):
+            raise InvalidNotebook(f"worksheet {number} is a {type(sheet).__name__}, not an object")
+        sheet_cells = sheet.get("cells", [])
+        if not isinstance(sheet_cells, list):
+            raise InvalidNotebook(
+                f"worksheet {number} 'cells' is a {type(sheet_cells).__name__}, not a list"
+            )
+        cells.extend(sheet_cells)
+    return cells, True
 
 
 def _kernel(document: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -105,18 +145,63 @@ def _kernel(document: dict[str, Any]) -> tuple[str | None, str | None]:
     info = metadata.get("language_info") if isinstance(metadata.get("language_info"), dict) else {}
     kernel = spec.get("name") if isinstance(spec.get("name"), str) else None
     language = spec.get("language") or info.get("name") or metadata.get("language")
-    return kernel, language if isinstance(language, str) else None
+    language = language if isinstance(language, str) else None
+    return (
+        None if kernel is None else clean_text(kernel),
+        None if language is None else clean_text(language),
+    )
+
+
+# nbformat 3 keeps an output's MIME payloads at its top level, under short names.
+_V3_PAYLOADS = {
+    "text": "text/plain",
+    "html": "text/html",
+    "latex": "text/latex",
+    "json": "application/json",
+    "javascript": "application/javascript",
+    "markdown": "text/markdown",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+}
+
+
+def _mime_bundle(output: dict[str, Any], version3: bool) -> dict[Any, Any]:
+    data = output.get("data")
+    if isinstance(data, dict):
+        return data
+    if version3 and output.get("output_type") in ("pyout", "display_data", "execute_result"):
+        return {mime: output[key] for key, mime in _V3_PAYLOADS.items() if key in output}
+    return {}
 
 
 def read_notebook(content: bytes) -> ParsedNotebook:
-    """Read a notebook's bytes; raise ``InvalidNotebook`` with the reason when it is not one."""
+    """Read a notebook's bytes; raise ``InvalidNotebook`` with the reason when it is not one.
+
+    Any content gives a result or ``InvalidNotebook``: nothing else escapes."""
+    try:
+        return _read(content)
+    except InvalidNotebook:
+        raise
+    except RecursionError:
+        raise InvalidNotebook("nested too deeply") from None
+    except Exception as error:  # numbers past the digit limit, types no notebook has, ...
+        text = str(error).splitlines()[0][:120] if str(error) else ""
+        raise InvalidNotebook(f"{type(error).__name__}: {text}".rstrip(": ")) from None
+
+
+def _read(content: bytes) -> ParsedNotebook:
     try:
         document = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidNotebook(f"not valid JSON: {error}") from None
+    except ValueError as error:  # e.g. an integer over Python's digit limit
+        raise InvalidNotebook(f"not readable JSON: {str(error).splitlines()[0][:120]}") from None
     except RecursionError:
         raise InvalidNotebook("not valid JSON: nested too deeply") from None
-    cells, source_key = _cells(document)
+    cells, version3 = _cells(document)
     kernel, language = _kernel(document)
 
     counts = {"code": 0, "markdown": 0, "raw": 0}
@@ -129,14 +214,17 @@ def read_notebook(content: bytes) -> ParsedNotebook:
         if not isinstance(cell, dict):
             raise InvalidNotebook(f"cell {index} is a {type(cell).__name__}, not an object")
         cell_type = cell.get("cell_type")
-        source = _text(cell.get(source_key, ""), f"cell {index} {source_key}")
         if cell_type == "markdown" or cell_type == "heading":
+            source = _text(cell.get("source", ""), f"cell {index} source")
             counts["markdown"] += 1
             markdown_lines += sum(1 for line in source.split("\n") if line.strip())
             continue
         if cell_type != "code":
+            _text(cell.get("source", ""), f"cell {index} source")
             counts["raw"] += 1
             continue
+        key = "input" if version3 and "input" in cell else "source"
+        source = _text(cell.get(key, ""), f"cell {index} {key}")
         counts["code"] += 1
         if source:
             code_parts.append(source if source.endswith("\n") else source + "\n")
@@ -160,14 +248,12 @@ def read_notebook(content: bytes) -> ParsedNotebook:
                 output_bytes += _payload_bytes(output.get("traceback", []))
             elif kind == "stream":
                 output_bytes += _payload_bytes(output.get("text", ""))
-            data = output.get("data")
-            if isinstance(data, dict):
-                for mime, value in data.items():
-                    size = _payload_bytes(value)
-                    output_bytes += size
-                    if isinstance(mime, str) and mime.startswith("image/"):
-                        image_outputs += 1
-                        image_bytes += size
+            for mime, value in _mime_bundle(output, version3).items():
+                size = _payload_bytes(value)
+                output_bytes += size
+                if isinstance(mime, str) and mime.startswith("image/"):
+                    image_outputs += 1
+                    image_bytes += size
         error_cells += has_error
 
     stats = NotebookStats(

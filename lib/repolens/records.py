@@ -3,9 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
-__all__ = ["FileRecord", "Kind", "LineCounts", "NotebookStats", "State"]
+__all__ = [
+    "FileRecord",
+    "Kind",
+    "LineCounts",
+    "NotebookStats",
+    "State",
+    "display_path",
+    "time_in_range",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Times a report can write as ISO 8601 (years 1 to 9999), in nanoseconds since the epoch.
+MIN_TIME_NS = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000_000
+MAX_TIME_NS = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds() + 1)
+MAX_TIME_NS = MAX_TIME_NS * 1_000_000_000 - 1
+
+
+def time_in_range(ns: int | None) -> bool:
+    """Whether a time can be written as a date (years 1 to 9999)."""
+    return ns is not None and MIN_TIME_NS <= ns <= MAX_TIME_NS
+
+
+def display_path(rel: str) -> tuple[str, bool]:
+    """A path as reports show it, and whether its bytes were UTF-8.
+
+    Injective: a backslash is written as two and each byte that is not UTF-8 as
+    ``\\xNN`` (backslash, x, two hex digits), so two names never give the same text."""
+    if "\\" not in rel:
+        try:
+            rel.encode("utf-8")
+            return rel, True
+        except UnicodeEncodeError:
+            pass
+    raw = rel.replace("\\", "\\\\").encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace"), False
 
 
 class State(StrEnum):

@@ -10,20 +10,22 @@ depends only on the tree and the options: records are sorted by path.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import IO, Any
 
 from ._version import __version__
 from .counting import engine_version
-from .records import FileRecord, NotebookStats
+from .records import FileRecord, NotebookStats, time_in_range
 from .scanner import ScanResult
 from .summary import Group, Summary
-from .writers import atomic_write
+from .writers import atomic_write, remove_stale_temporaries
 
 __all__ = [
     "CSV_BOOLEAN_COLUMNS",
@@ -31,16 +33,20 @@ __all__ = [
     "CSV_INTEGER_COLUMNS",
     "CSV_TIME_COLUMNS",
     "SCHEMA_VERSION",
+    "FORMULA_PREFIXES",
     "csv_row",
+    "csv_unescape",
     "file_metric",
     "iso_time",
     "load_schema",
     "metrics_document",
+    "verify_report_set",
     "write_files_csv",
     "write_metrics_json",
+    "write_reports",
 ]
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MB = 1024 * 1024
 _PLACEHOLDER = "\u0000file_metrics\u0000"
@@ -55,9 +61,11 @@ def load_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=65536)
 def iso_time(ns: int | None) -> str | None:
-    """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond."""
-    if ns is None:
+    """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond; None when
+    absent or outside the years 1 to 9999 (the record's reason then says so)."""
+    if not time_in_range(ns):
         return None
+    assert ns is not None
     return (_EPOCH + timedelta(microseconds=ns // 1000)).isoformat()
 
 
@@ -185,7 +193,11 @@ def _summary(summary: Summary) -> dict[str, Any]:
 
 
 def metrics_document(
-    result: ScanResult, summary: Summary, *, include_files: bool = True
+    result: ScanResult,
+    summary: Summary,
+    *,
+    include_files: bool = True,
+    files_csv: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole metrics document as plain data (``file_metrics`` sorted by path)."""
     options = result.options
@@ -204,16 +216,20 @@ def metrics_document(
             "gitignored_entries": result.gitignored,
             "excluded_entries": result.excluded,
         },
+        "notes": list(result.notes),
         "summary": _summary(summary),
+        "files_csv": files_csv,
     }
     if include_files:
         document["file_metrics"] = [file_metric(record) for record in result.records]
     return document
 
 
-def _json_chunks(result: ScanResult, summary: Summary) -> Iterator[str]:
+def _json_chunks(
+    result: ScanResult, summary: Summary, files_csv: dict[str, Any] | None = None
+) -> Iterator[str]:
     """The document as text: indented, with one ``file_metrics`` item a line."""
-    head = metrics_document(result, summary, include_files=False)
+    head = metrics_document(result, summary, include_files=False, files_csv=files_csv)
     head["file_metrics"] = _PLACEHOLDER
     before, after = json.dumps(head, indent=2, ensure_ascii=False).split(
         json.dumps(_PLACEHOLDER), 1
@@ -231,15 +247,18 @@ def _json_chunks(result: ScanResult, summary: Summary) -> Iterator[str]:
 
 
 def write_metrics_json(
-    destination: str | os.PathLike[str] | IO[str], result: ScanResult, summary: Summary
+    destination: str | os.PathLike[str] | IO[str],
+    result: ScanResult,
+    summary: Summary,
+    files_csv: dict[str, Any] | None = None,
 ) -> None:
     """Write the metrics document to a path (atomically) or to an open text stream."""
     if hasattr(destination, "write"):
-        for chunk in _json_chunks(result, summary):
+        for chunk in _json_chunks(result, summary, files_csv):
             destination.write(chunk)  # type: ignore[union-attr]
         return
     with atomic_write(destination, "w") as handle:  # type: ignore[arg-type]
-        handle.writelines(_json_chunks(result, summary))
+        handle.writelines(_json_chunks(result, summary, files_csv))
 
 
 CSV_COLUMNS = (
@@ -280,7 +299,27 @@ CSV_INTEGER_COLUMNS = tuple(
 )
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
+"""A text cell starting with one of these gets a leading ``'`` in files.csv, so that a
+spreadsheet shows it as text instead of running it as a formula (OWASP's advice);
+``'`` itself is in the list so the escape can always be undone (``csv_unescape``)."""
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if type(value) is str and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_unescape(cell: str) -> str:
+    """A files.csv text cell as the tree had it: the formula guard removed."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def csv_row(record: FileRecord) -> list[Any]:
+    """One files.csv row: text cells guarded against formulas, None as empty."""
     counts = record.counts
     notebook = record.notebook
     row: list[Any] = [
@@ -317,12 +356,83 @@ def csv_row(record: FileRecord) -> list[Any]:
             notebook.error_cells,
             notebook.out_of_order,
         ]
-    return ["" if value is None else value for value in row]
+    return [_cell(value) for value in row]
 
 
-def write_files_csv(destination: str | os.PathLike[str], records: tuple[FileRecord, ...]) -> None:
-    """Write one CSV row per record, atomically."""
+class _Digest:
+    """A text stream that hashes what is written to it and counts its lines."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+        self.sha256 = hashlib.sha256()
+
+    def write(self, text: str) -> int:
+        self.sha256.update(text.encode("utf-8", "backslashreplace"))
+        return self._handle.write(text)
+
+
+def write_files_csv(
+    destination: str | os.PathLike[str], records: Iterable[FileRecord]
+) -> dict[str, Any]:
+    """Write one CSV row per record, atomically (RFC 4180: CRLF ends a row; a cell holding
+    a comma, quote, CR or LF is quoted). Returns ``{"sha256", "rows"}`` of what was written."""
+    rows = 0
     with atomic_write(destination, "w") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        digest = _Digest(handle)
+        writer = csv.writer(digest, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_row(record) for record in records)
+        for record in records:
+            writer.writerow(csv_row(record))
+            rows += 1
+    return {"sha256": digest.sha256.hexdigest(), "rows": rows}
+
+
+REPORT_FILES = ("metrics.json", "files.csv")
+
+
+def write_reports(
+    output_dir: str | os.PathLike[str],
+    result: ScanResult,
+    summary: Summary,
+    formats: Iterable[str] = ("json", "csv"),
+) -> list[Path]:
+    """Write ``files.csv`` then ``metrics.json`` into ``output_dir``; return what was written.
+
+    The JSON names the CSV written with it (``files_csv``: SHA-256 and rows), so a kill
+    between the two renames leaves a set that ``verify_report_set`` rejects. Temporary
+    files left by an earlier run that was killed are removed first."""
+    folder = Path(output_dir)
+    remove_stale_temporaries(folder, REPORT_FILES)
+    wanted = set(formats)
+    written: list[Path] = []
+    files_csv = None
+    if "csv" in wanted:
+        files_csv = write_files_csv(folder / "files.csv", result.records)
+        written.append(folder / "files.csv")
+    if "json" in wanted:
+        write_metrics_json(folder / "metrics.json", result, summary, files_csv)
+        written.insert(0, folder / "metrics.json")
+    return written
+
+
+def verify_report_set(output_dir: str | os.PathLike[str]) -> str | None:
+    """None when ``metrics.json`` and ``files.csv`` in ``output_dir`` come from the same run;
+    else what is wrong, in one line."""
+    folder = Path(output_dir)
+    try:
+        with open(folder / "metrics.json", encoding="utf-8") as handle:
+            expected = json.load(handle).get("files_csv")
+    except (OSError, ValueError, AttributeError) as error:
+        return f"metrics.json cannot be read: {error}"
+    if expected is None:
+        return "metrics.json names no files.csv (written with --format json)"
+    digest = hashlib.sha256()
+    try:
+        with open(folder / "files.csv", "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:
+        return f"files.csv cannot be read: {error.strerror or error}"
+    if digest.hexdigest() != expected.get("sha256"):
+        return "files.csv is not the one written with metrics.json (an interrupted run?)"
+    return None

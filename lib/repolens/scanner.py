@@ -17,12 +17,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import safeio
 from ._version import __version__
 from .cache import CacheKey, ScanCache, cache_key
 from .counting import count_newlines, count_physical, count_with_engine, engine_version
 from .filetypes import FileTypes, file_types
+from .ignore import InvalidPattern, validate_excludes
 from .notebooks import InvalidNotebook, ParsedNotebook, read_notebook, source_extension
-from .records import ZERO_LINES, FileRecord, Kind, LineCounts, NotebookStats, State
+from .records import (
+    ZERO_LINES,
+    FileRecord,
+    Kind,
+    LineCounts,
+    NotebookStats,
+    State,
+    display_path,
+    time_in_range,
+)
 from .sniff import SNIFF_BYTES, Sniff, sniff
 from .walk import Entry, WalkSettings, WalkStats, walk
 
@@ -32,7 +43,7 @@ __all__ = [
     "ScanOptions",
     "ScanResult",
     "check_root",
-    "own_folder_excludes",
+    "identities",
     "scan",
 ]
 
@@ -40,11 +51,9 @@ Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(phase, done, total)``; phases are "walk" and "read"."""
 
 CHUNK = 4096
+_ENGINE_PATH_MAX = 4000  # longer paths are counted from a copy the engine can open
 NOTEBOOK_LANGUAGE = "Jupyter Notebooks"
 _READ_BLOCK = 1 << 20
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
-_OPEN_FLAGS |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 class ScanError(Exception):
@@ -58,6 +67,7 @@ class ScanOptions:
     follow_symlinks: bool = False
     max_count_bytes: int = 64 << 20  # text above this gets physical lines only
     cache_dir: Path | None = None  # None: no cache
+    skip: tuple[str | os.PathLike[str], ...] = ()  # folders/files left out by identity
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,15 @@ class ScanResult:
     elapsed: float  # seconds
     cache_hits: int = 0
     cache_misses: int = 0
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # about the tree: skipped ignore lines, ...
+    cache_note: str | None = None  # why the cache was not used or not saved
+
+    def __iter__(self) -> Iterator[FileRecord]:
+        """A scan result is its records: ``summarise(scan(path))`` works."""
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
 
 
 def check_root(root: str | os.PathLike[str]) -> str:
@@ -99,29 +117,19 @@ def check_root(root: str | os.PathLike[str]) -> str:
     return os.path.abspath(text)
 
 
-def own_folder_excludes(root: str | os.PathLike[str], *folders: Path | None) -> tuple[str, ...]:
-    """Exclude patterns that keep repolens' own folders (reports, cache) inside ``root`` out
-    of its scan, so that a second run sees the same tree as the first."""
-    patterns = []
-    for folder in folders:
-        if folder is None:
+def identities(paths: Sequence[str | os.PathLike[str] | None]) -> frozenset[tuple[int, int]]:
+    """``(device, inode)`` of the paths that exist: how the walk knows repolens' own
+    output and cache folders whatever their names (globs, the root itself, links)."""
+    found = set()
+    for path in paths:
+        if path is None:
             continue
         try:
-            relative = folder.resolve().relative_to(Path(root).resolve()).as_posix()
-        except ValueError:
+            st = os.stat(path)
+        except OSError:
             continue
-        if relative != ".":
-            patterns.append(f"/{relative}/")
-    return tuple(patterns)
-
-
-def _display_path(rel: str) -> tuple[str, bool]:
-    try:
-        rel.encode("utf-8")
-        return rel, True
-    except UnicodeEncodeError:
-        raw = rel.encode("utf-8", "surrogateescape")
-        return raw.decode("utf-8", "backslashreplace"), False
+        found.add((st.st_dev, st.st_ino))
+    return frozenset(found)
 
 
 def _birth_ns(st: os.stat_result) -> int | None:
@@ -134,7 +142,7 @@ def _birth_ns(st: os.stat_result) -> int | None:
 
 def _base(entry: Entry, table: FileTypes) -> dict[str, Any]:
     """The fields the walk knows: path, kind, extension, size and times."""
-    path, utf8 = _display_path(entry.rel)
+    path, utf8 = display_path(entry.rel)
     st = entry.stat
     return {
         "path": path,
@@ -144,7 +152,7 @@ def _base(entry: Entry, table: FileTypes) -> dict[str, Any]:
         "modified_ns": 0 if st is None else st.st_mtime_ns,
         "changed_ns": 0 if st is None else st.st_ctime_ns,
         "birth_ns": None if st is None else _birth_ns(st),
-        "link_target": None if entry.link_target is None else _display_path(entry.link_target)[0],
+        "link_target": None if entry.link_target is None else display_path(entry.link_target)[0],
         "path_is_utf8": utf8,
     }
 
@@ -162,6 +170,9 @@ def _record(
     counts: LineCounts | None = None,
     notebook: NotebookStats | None = None,
 ) -> FileRecord:
+    note = _time_note(base)
+    if note:
+        reason = f"{reason}; {note}" if reason else note
     return FileRecord(
         category=category,
         language=language,
@@ -174,6 +185,18 @@ def _record(
         notebook=notebook,
         **base,
     )
+
+
+def _time_note(base: dict[str, Any]) -> str:
+    """Why a time of the file is missing from the reports (years past 9999, say)."""
+    wrong = [
+        name
+        for name, key in (("modified", "modified_ns"), ("changed", "changed_ns"), ("birth", "birth_ns"))
+        if base[key] is not None and not time_in_range(base[key])
+    ]
+    if not wrong:
+        return ""
+    return f"{' and '.join(wrong)} time out of range (not within years 1-9999): recorded as null"
 
 
 _SPECIAL_NAMES = (
@@ -191,11 +214,14 @@ def _special_reason(mode: int) -> str:
     return "not a regular file, never opened"
 
 
-def _non_file(entry: Entry, base: dict[str, Any]) -> FileRecord:
+def _non_file(entry: Entry, base: dict[str, Any], table: FileTypes) -> FileRecord:
     if entry.kind is Kind.DIRECTORY:
         return _record(
             base, "other", State.UNREADABLE, f"directory could not be listed: {entry.error}"
         )
+    if entry.error is not None:
+        category = table.classify(base["path"], base["extension"]) or "other"
+        return _record(base, category, State.UNREADABLE, entry.error)
     if entry.kind is Kind.SPECIAL:
         mode = entry.stat.st_mode if entry.stat is not None else 0
         return _record(base, "other", State.SPECIAL, _special_reason(mode))
@@ -242,34 +268,45 @@ def _unreadable_text(
     )
 
 
-def _read_head(path: str, follow: bool = False) -> tuple[bytes, os.stat_result]:
-    """The first bytes and the fstat of a regular file; never blocks on a FIFO swapped in,
-    and follows a symbolic link only when the walk chose to (``follow``)."""
-    flags = _OPEN_FLAGS & ~_NOFOLLOW if follow else _OPEN_FLAGS
-    descriptor = os.open(path, flags)
+def _read_head(path: str, follow: bool = False) -> tuple[int, bytes, os.stat_result]:
+    """An open descriptor, the first bytes and the fstat of a regular file.
+
+    Never blocks on a FIFO swapped in after the walk, and follows a symbolic link
+    only when the walk chose to (``follow``). The caller closes the descriptor."""
+    descriptor = safeio.open_file(path, follow)
+    try:
+        st = os.fstat(descriptor)
+        head = os.read(descriptor, SNIFF_BYTES) if stat_module.S_ISREG(st.st_mode) else b""
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor, head, st
+
+
+def _read_all(path: str, limit: int) -> bytes:
+    return safeio.read_content(path, limit)
+
+
+def _chunks(path: str) -> Iterator[bytes]:
+    descriptor = safeio.open_file(path)
     try:
         st = os.fstat(descriptor)
         if not stat_module.S_ISREG(st.st_mode):
-            return b"", st
-        return os.read(descriptor, SNIFF_BYTES), st
+            raise safeio.NotRegularFile(st.st_mode)
+        while block := os.read(descriptor, _READ_BLOCK):
+            yield block
     finally:
         os.close(descriptor)
 
 
-def _read_all(path: str, limit: int) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read(limit + 1)
-
-
-def _chunks(path: str) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        while block := handle.read(_READ_BLOCK):
-            yield block
-
-
-def _category(name: str, extension: str, found: Sniff, table: FileTypes) -> tuple[str, str]:
+def _category(path: str, extension: str, found: Sniff, table: FileTypes) -> tuple[str, str]:
     """The category content and name agree on, and a note where they disagree."""
-    by_name = table.category(name, extension)
+    rule = table.name_rule(path)
+    if rule is not None:
+        return rule
+    if found.format == "AppleDouble":  # resource fork content under any name
+        return "other", "macOS metadata (AppleDouble), not the file it is named after"
+    by_name = table.category(path.rsplit("/", 1)[-1], extension)
     if found.category is not None:
         if by_name is None:
             return found.category, ""
@@ -286,14 +323,30 @@ def _read_one(
 ) -> FileRecord | _Text:
     name = base["path"].rsplit("/", 1)[-1]
     try:
-        head, st = _read_head(entry.path, follow=entry.link_note == "followed")
+        descriptor, head, st = _read_head(entry.path, follow=entry.link_note == "followed")
     except OSError as error:
         return _record(
             base,
-            table.category(name, base["extension"]) or "other",
+            table.classify(base["path"], base["extension"]) or "other",
             State.UNREADABLE,
             _error_reason(error),
         )
+    try:
+        return _read_open(entry, base, table, limit, descriptor, head, st)
+    finally:
+        os.close(descriptor)
+
+
+def _read_open(
+    entry: Entry,
+    base: dict[str, Any],
+    table: FileTypes,
+    limit: int,
+    descriptor: int,
+    head: bytes,
+    st: os.stat_result,
+) -> FileRecord | _Text:
+    name = base["path"].rsplit("/", 1)[-1]
     if not stat_module.S_ISREG(st.st_mode):
         return _record(
             {**base, "kind": Kind.SPECIAL}, "other", State.SPECIAL, _special_reason(st.st_mode)
@@ -301,7 +354,7 @@ def _read_one(
     if st.st_size == 0 and not head:
         return _record(
             base,
-            table.category(name, base["extension"]) or "other",
+            table.classify(base["path"], base["extension"]) or "other",
             State.EMPTY,
             "0 bytes",
             is_binary=False,
@@ -310,7 +363,7 @@ def _read_one(
         )
     complete = len(head) < SNIFF_BYTES or st.st_size == len(head)
     found = sniff(head, complete)
-    category, note = _category(name, base["extension"], found, table)
+    category, note = _category(base["path"], base["extension"], found, table)
     if found.is_binary:
         if found.format is None and category in ("code", "config", "notebook"):
             reason = f"binary content (NUL or control bytes) in a {category} file"
@@ -333,13 +386,27 @@ def _read_one(
             encoding=found.encoding,
             lines=lines,
         )
-    if category == "notebook":
+    if not complete and (category == "notebook" or not _engine_can_read(entry.path, base)):
         try:
-            content = head if complete else _read_all(entry.path, limit)
+            head += safeio.read_descriptor(descriptor, limit - len(head))
         except OSError as error:
             return _unreadable_text(base, category, error, found.encoding)
+        complete = True
+    if category == "notebook":
+        if not head.strip():
+            return _record(
+                base,
+                category,
+                State.EMPTY,
+                "only white space",
+                language=NOTEBOOK_LANGUAGE,
+                is_binary=False,
+                encoding=found.encoding,
+                lines=0,
+                counts=ZERO_LINES,
+            )
         try:
-            parsed = read_notebook(content)
+            parsed = read_notebook(head)
         except InvalidNotebook as error:
             return _record(
                 base,
@@ -352,6 +419,11 @@ def _read_one(
             )
         return _Text(entry, base, category, found.encoding, reason, None, parsed)
     return _Text(entry, base, category, found.encoding, reason, head if complete else None)
+
+
+def _engine_can_read(path: str, base: dict[str, Any]) -> bool:
+    """Whether the counting engine can open the file by its path (UTF-8, not too long)."""
+    return base["path_is_utf8"] and len(path.encode("utf-8", "surrogatepass")) < _ENGINE_PATH_MAX
 
 
 def _finish_text(
@@ -383,25 +455,50 @@ def _finish_text(
     )
 
 
+def _copy_name(base: dict[str, Any]) -> str:
+    """A name for a copy of a file that the engine knows the same language by."""
+    name = base["path"].rsplit("/", 1)[-1]
+    if base["path_is_utf8"] and "\\" not in name:
+        return name
+    extension = base["extension"]
+    return "file" + (extension if extension.isascii() and "\\" not in extension else "")
+
+
+def _count_copies(sources: dict[int, tuple[str, str | bytes]]) -> dict[int, tuple[str, LineCounts]]:
+    """Count texts the engine cannot open where they are (notebook cells, names that are
+    not UTF-8, paths too long to open) from copies: ``{key: (file name, content)}``."""
+    if not sources:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="repolens-") as folder:
+        paths: dict[str, int] = {}
+        for key, (name, content) in sources.items():
+            directory = os.path.join(folder, str(key))
+            os.mkdir(directory)
+            path = os.path.join(directory, name)
+            with open(path, "wb") as handle:
+                handle.write(
+                    content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+                )
+            paths[path] = key
+        counted = count_with_engine(paths)
+    return {paths[path]: value for path, value in counted.items()}
+
+
 def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
     """Count the notebooks' code cells in their kernel languages, in one engine call."""
     if not items:
         return []
-    with tempfile.TemporaryDirectory(prefix="repolens-") as folder:
-        sources: dict[int, str] = {}
-        for index, item in enumerate(items):
-            assert item.notebook is not None
-            extension = source_extension(item.notebook.stats.language)
-            if extension and item.notebook.code:
-                path = os.path.join(folder, f"cells{index}{extension}")
-                with open(path, "w", encoding="utf-8", errors="surrogatepass") as handle:
-                    handle.write(item.notebook.code)
-                sources[index] = path
-        counted = count_with_engine(sources.values())
+    sources: dict[int, tuple[str, str | bytes]] = {}
+    for index, item in enumerate(items):
+        assert item.notebook is not None
+        extension = source_extension(item.notebook.stats.language)
+        if extension and item.notebook.code:
+            sources[index] = (f"cells{extension}", item.notebook.code)
+    counted = _count_copies(sources)
     records = []
     for index, item in enumerate(items):
         assert item.notebook is not None
-        engine = counted.get(sources.get(index, ""))
+        engine = counted.get(index)
         code_lines = engine[1] if engine is not None else count_physical(item.notebook.code)
         stats = replace(item.notebook.stats, code_lines=code_lines)
         counts = LineCounts(
@@ -427,6 +524,17 @@ def _finish_notebooks(items: Sequence[_Text]) -> list[FileRecord]:
     return records
 
 
+def _failed(entry: Entry, base: dict[str, Any], error: Exception) -> FileRecord:
+    """The record of a file whose analysis raised: the scan goes on, the reason says why."""
+    text = str(error).splitlines()[0][:200] if str(error) else ""
+    return _record(
+        base,
+        "other",
+        State.UNREADABLE,
+        f"could not be analysed: {type(error).__name__}" + (f": {text}" if text else ""),
+    )
+
+
 def _analyse_chunk(
     chunk: Sequence[tuple[Entry, dict[str, Any]]], table: FileTypes, limit: int
 ) -> list[FileRecord]:
@@ -434,17 +542,41 @@ def _analyse_chunk(
     texts: list[_Text] = []
     notebooks: list[_Text] = []
     for entry, base in chunk:
-        outcome = _read_one(entry, base, table, limit)
+        try:
+            outcome = _read_one(entry, base, table, limit)
+        except Exception as error:  # one file's surprise never ends a scan
+            outcome = _failed(entry, base, error)
         if isinstance(outcome, FileRecord):
             done.append(outcome)
         elif outcome.notebook is not None:
             notebooks.append(outcome)
         else:
             texts.append(outcome)
-    engine_paths = [item.entry.path for item in texts if item.base["path_is_utf8"]]
-    counted = count_with_engine(engine_paths)
-    done.extend(_finish_text(item, counted, table, limit) for item in texts)
-    done.extend(_finish_notebooks(notebooks))
+    direct = [item for item in texts if item.head is None or _engine_can_read(item.entry.path, item.base)]
+    copies = [item for item in texts if item.head is not None and not _engine_can_read(item.entry.path, item.base)]
+    try:
+        counted = count_with_engine(item.entry.path for item in direct)
+        by_copy = _count_copies(
+            {index: (_copy_name(item.base), item.head or b"") for index, item in enumerate(copies)}
+        )
+    except Exception:  # the engine failed on this chunk: physical lines for all of it
+        counted, by_copy = {}, {}
+    for index, item in enumerate(copies):
+        if index in by_copy:
+            counted[item.entry.path] = by_copy[index]
+    for item in texts:
+        try:
+            done.append(_finish_text(item, counted, table, limit))
+        except Exception as error:
+            done.append(_failed(item.entry, item.base, error))
+    try:
+        done.extend(_finish_notebooks(notebooks))
+    except Exception:
+        for item in notebooks:
+            try:
+                done.extend(_finish_notebooks([item]))
+            except Exception as error:
+                done.append(_failed(item.entry, item.base, error))
     return done
 
 
@@ -469,10 +601,19 @@ def scan(
     started = time.time()
     clock = time.perf_counter()
     absolute = check_root(root)
+    try:
+        validate_excludes(options.excludes)
+    except InvalidPattern as error:
+        raise ScanError(str(error)) from None
     table = file_types()
     report = progress or (lambda phase, done, total: None)
 
-    settings = WalkSettings(options.gitignore, tuple(options.excludes), options.follow_symlinks)
+    settings = WalkSettings(
+        options.gitignore,
+        tuple(options.excludes),
+        options.follow_symlinks,
+        identities([*options.skip, options.cache_dir]),
+    )
     walk_stats = WalkStats()
     entries = list(
         walk(
@@ -490,8 +631,8 @@ def scan(
     use_cache = cache.path is not None
     for entry in entries:
         base = _base(entry, table)
-        if entry.kind is not Kind.FILE:
-            records.append(_non_file(entry, base))
+        if entry.kind is not Kind.FILE or entry.error is not None:
+            records.append(_non_file(entry, base, table))
             continue
         assert entry.stat is not None
         if use_cache:
@@ -518,7 +659,7 @@ def scan(
             f"{absolute} is git-ignored in the work tree at {walk_stats.work_tree}: "
             ".gitignore rules were not applied"
         )
-    notes = tuple(note for note in (root_note, cache.problem) if note)
+    notes = tuple(note for note in (root_note, *walk_stats.notes) if note)
     return ScanResult(
         root=absolute,
         records=tuple(records),
@@ -532,4 +673,5 @@ def scan(
         cache_hits=cache.hits,
         cache_misses=cache.misses if cache.path is not None else len(todo),
         notes=notes,
+        cache_note=cache.problem,
     )

@@ -3,7 +3,11 @@
 Honours ``.gitignore`` inside a git work tree and ``--exclude`` globs; never
 enters ``.git``; records symbolic links instead of following them unless
 asked, and then never follows one into a directory it has already seen.
-A directory that cannot be listed is yielded as an entry with its error.
+Folders in ``WalkSettings.skip`` (repolens' own output and cache, by device and
+inode) are left out whatever their names. Nothing is dropped silently: a
+directory that cannot be listed, or an entry that cannot be stat'ed, is yielded
+with its error; only an entry that vanished (ENOENT) since its folder was listed
+is passed over. Paths of any depth are reached (see ``safeio``).
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import shutil
 import stat as stat_module
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 
+from . import safeio
 from .ignore import IgnoreRules, find_work_tree, read_patterns
 from .records import Kind
 
@@ -29,7 +34,7 @@ class Entry:
     rel: str  # relative to the root, "/"-separated; may hold surrogate escapes
     kind: Kind
     stat: os.stat_result | None
-    error: str | None = None  # why a directory could not be listed
+    error: str | None = None  # why a directory could not be listed or an entry stat'ed
     link_target: str | None = None
     link_note: str | None = None  # "broken", "loop", "followed"
 
@@ -39,6 +44,7 @@ class WalkSettings:
     gitignore: bool | None = None  # None: apply inside a git work tree only
     excludes: tuple[str, ...] = ()
     follow_symlinks: bool = False
+    skip: frozenset[tuple[int, int]] = frozenset()  # (st_dev, st_ino) of entries to leave out
 
 
 @dataclass
@@ -49,16 +55,21 @@ class WalkStats:
     gitignored: int = 0  # entries git ignores (an ignored directory counts once)
     excluded: int = 0  # entries matched by --exclude (likewise)
     directories: int = 0
+    notes: list[str] = field(default_factory=list)  # ignore lines or files that were skipped
 
 
 def _error_text(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
-def _initial_rules(root: str, work_tree: str) -> tuple[IgnoreRules, str]:
+def _initial_rules(root: str, work_tree: str, notes: list[str]) -> tuple[IgnoreRules, str]:
     """Rules from the work-tree top down to (not including) the root; root's path in the tree."""
+    exclude = os.path.join(work_tree, ".git", "info", "exclude")
     rules = IgnoreRules.from_patterns(
-        read_patterns(os.path.join(work_tree, ".git", "info", "exclude"))
+        read_patterns(exclude, notes) if os.path.isdir(os.path.join(work_tree, ".git")) else [],
+        "",
+        notes,
+        ".git/info/exclude",
     )
     rel_root = os.path.relpath(os.path.abspath(root), work_tree)
     if rel_root == ".":
@@ -68,7 +79,8 @@ def _initial_rules(root: str, work_tree: str) -> tuple[IgnoreRules, str]:
     for depth in range(len(parts)):
         base = "/".join(parts[:depth])
         directory = os.path.join(work_tree, *parts[:depth])
-        rules = rules.with_patterns(read_patterns(os.path.join(directory, ".gitignore")), base)
+        ignore_file = os.path.join(directory, ".gitignore")
+        rules = rules.with_patterns(read_patterns(ignore_file, notes), base, notes, ignore_file)
     return rules, rel_root
 
 
@@ -117,81 +129,141 @@ def walk(
     stats.work_tree = work_tree
     apply_git = settings.gitignore if settings.gitignore is not None else work_tree is not None
     apply_git = apply_git and work_tree is not None
-    rules, prefix = _initial_rules(root, work_tree) if apply_git else (IgnoreRules(), "")
+    notes: list[str] = []
+    rules, prefix = _initial_rules(root, work_tree, notes) if apply_git else (IgnoreRules(), "")
     if apply_git and prefix and _ignored_path(rules, prefix):
         # The user named a folder git ignores (a data or build folder, a virtualenv):
         # analyse it as if it were outside the work tree rather than report nothing.
         stats.root_ignored = True
         apply_git = False
         rules, prefix = IgnoreRules(), ""
+        notes = []
+    stats.notes.extend(notes)
     stats.gitignore_applied = apply_git
     tracked = _tracked(root) if apply_git else None
     tracked_files, tracked_dirs = tracked if tracked is not None else (frozenset(), frozenset())
-    excludes = IgnoreRules.from_patterns(list(settings.excludes))
+    excludes = IgnoreRules.from_patterns(list(settings.excludes), "", None, "--exclude")
+    skip = settings.skip
 
     real_root = os.path.realpath(root)
     seen_dirs: set[tuple[int, int]] = set()  # folders outside the root reached through links
-    # stack of (os path, rel path, rules in force for its children)
-    stack: list[tuple[str, str, IgnoreRules]] = [(root, "", rules)]
+    # stack of (os path, rel path, rules in force for its children, inside an ignored folder)
+    stack: list[tuple[str, str, IgnoreRules, bool]] = [(root, "", rules, False)]
     while stack:
-        directory, rel_dir, rules = stack.pop()
+        directory, rel_dir, rules, inside_ignored = stack.pop()
         stats.directories += 1
         if on_directory is not None:
             on_directory(stats.directories)
+        subdirectories: list[tuple[str, str, IgnoreRules, bool]] = []
         try:
-            with os.scandir(directory) as iterator:
+            with safeio.scandir(directory) as iterator:
                 children = list(iterator)
-            if settings.follow_symlinks:  # which link reaches a folder first must not vary
-                children.sort(key=attrgetter("name"))
+                if settings.follow_symlinks:  # which link reaches a folder first must not vary
+                    children.sort(key=attrgetter("name"))
+                if apply_git and not inside_ignored:
+                    here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
+                    for child in children:
+                        if child.name == ".gitignore":
+                            ignore_file = os.path.join(directory, child.name)
+                            patterns = read_patterns(ignore_file, stats.notes)
+                            shown = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+                            rules = rules.with_patterns(patterns, here, stats.notes, shown)
+                            break
+                yield from _children(
+                    directory,
+                    rel_dir,
+                    children,
+                    rules,
+                    inside_ignored,
+                    subdirectories,
+                    _Context(
+                        settings, stats, excludes, prefix, tracked_files, tracked_dirs, skip,
+                        seen_dirs, real_root,
+                    ),
+                )
         except OSError as error:
             yield Entry(directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error))
             continue
-        if apply_git:
-            here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
-            for child in children:
-                if child.name == ".gitignore":
-                    patterns = read_patterns(child.path)
-                    rules = rules.with_patterns(patterns, here)
-                    break
-        subdirectories: list[tuple[str, str, IgnoreRules]] = []
-        for child in children:
-            name = child.name
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            try:
-                is_dir = child.is_dir(follow_symlinks=False)
-                is_link = not is_dir and child.is_symlink()
-            except OSError:
-                is_dir = is_link = False
-            if is_dir and name == ".git":
-                continue
-            if excludes and excludes.ignored(rel, is_dir):
-                stats.excluded += 1
-                continue
-            if rules:
-                tree_path = f"{prefix}/{rel}" if prefix else rel
-                if rules.ignored(tree_path, is_dir) and rel not in (
-                    tracked_dirs if is_dir else tracked_files
-                ):
+        stack.extend(reversed(subdirectories))
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    settings: WalkSettings
+    stats: WalkStats
+    excludes: IgnoreRules
+    prefix: str
+    tracked_files: frozenset[str]
+    tracked_dirs: frozenset[str]
+    skip: frozenset[tuple[int, int]]
+    seen_dirs: set[tuple[int, int]]
+    real_root: str
+
+
+def _children(
+    directory: str,
+    rel_dir: str,
+    children: list[os.DirEntry[str]],
+    rules: IgnoreRules,
+    inside_ignored: bool,
+    subdirectories: list[tuple[str, str, IgnoreRules, bool]],
+    context: _Context,
+) -> Iterator[Entry]:
+    """The entries of one listed folder; folders to enter go to ``subdirectories``."""
+    stats = context.stats
+    for child in children:
+        name = child.name
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        path = os.path.join(directory, name)
+        try:
+            is_dir = child.is_dir(follow_symlinks=False)
+            is_link = not is_dir and child.is_symlink()
+        except OSError:
+            is_dir = is_link = False
+        if is_dir and name == ".git":
+            continue
+        if context.excludes and context.excludes.ignored(rel, is_dir):
+            stats.excluded += 1
+            continue
+        ignored_here = False
+        if rules:
+            tree_path = f"{context.prefix}/{rel}" if context.prefix else rel
+            tracked = rel in (context.tracked_dirs if is_dir else context.tracked_files)
+            if inside_ignored:
+                # Under an ignored folder git lists tracked files only: no pattern re-includes.
+                if not tracked:
+                    continue
+                ignored_here = True
+            elif rules.ignored(tree_path, is_dir):
+                if not tracked:
                     stats.gitignored += 1
                     continue
-            try:
-                child_stat = child.stat(follow_symlinks=False)
-            except OSError:  # vanished since the listing
+                ignored_here = True
+        try:
+            child_stat = child.stat(follow_symlinks=False)
+        except FileNotFoundError:  # vanished since the listing: nothing left to record
+            continue
+        except OSError as error:
+            kind = Kind.DIRECTORY if is_dir else Kind.FILE
+            yield Entry(path, rel, kind, None, error=f"cannot stat: {_error_text(error)}")
+            continue
+        if context.skip and (child_stat.st_dev, child_stat.st_ino) in context.skip:
+            continue
+        if is_dir:
+            subdirectories.append((path, rel, rules, inside_ignored or ignored_here))
+            continue
+        if is_link:
+            entry = _link_entry(
+                path, rel, child_stat, context.settings, context.seen_dirs, context.real_root
+            )
+            if entry.link_note == "followed-directory":
+                subdirectories.append((path, rel, rules, inside_ignored or ignored_here))
                 continue
-            if is_dir:
-                subdirectories.append((child.path, rel, rules))
-                continue
-            if is_link:
-                entry = _link_entry(child.path, rel, child_stat, settings, seen_dirs, real_root)
-                if entry.link_note == "followed-directory":
-                    subdirectories.append((child.path, rel, rules))
-                    continue
-                yield entry
-                continue
-            mode = child_stat.st_mode
-            kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
-            yield Entry(child.path, rel, kind, child_stat)
-        stack.extend(reversed(subdirectories))
+            yield entry
+            continue
+        mode = child_stat.st_mode
+        kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
+        yield Entry(path, rel, kind, child_stat)
 
 
 def _link_entry(
@@ -203,11 +275,11 @@ def _link_entry(
     real_root: str,
 ) -> Entry:
     try:
-        target = os.readlink(path)
+        target = safeio.readlink(path)
     except OSError:
         target = None
     try:
-        target_stat = os.stat(path)
+        target_stat = safeio.stat(path)
     except OSError as error:
         note = "loop" if error.errno == errno.ELOOP else "broken"
         return Entry(path, rel, Kind.SYMLINK, link_stat, link_target=target, link_note=note)

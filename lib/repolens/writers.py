@@ -2,7 +2,9 @@
 
 The content goes to a temporary file in the destination's folder, is flushed
 and synced, then renamed over the destination. A crash leaves at most a
-stray ``.tmp`` file, never a half-written report.
+stray ``.tmp`` file, never a half-written report; ``remove_stale_temporaries``
+clears those on the next run. Text is written as UTF-8 with any lone surrogate
+escaped (``\\udXXX``), so no string can make a write fail halfway.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "remove_stale_temporaries"]
 
 
 @contextlib.contextmanager
@@ -25,6 +27,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -
     target = Path(path)
     if mode == "w":
         kwargs.setdefault("encoding", "utf-8")
+        kwargs.setdefault("errors", "backslashreplace")
         kwargs.setdefault("newline", "")
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
@@ -40,6 +43,19 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def remove_stale_temporaries(folder: Path, names: Sequence[str]) -> None:
+    """Remove the ``.NAME.*.tmp`` files an interrupted ``atomic_write`` left in ``folder``."""
+    try:
+        listing = os.listdir(folder)
+    except OSError:
+        return
+    prefixes = tuple(f".{name}." for name in names)
+    for entry in listing:
+        if entry.startswith(prefixes) and entry.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                os.unlink(folder / entry)
 
 
 def _umask() -> int:

@@ -1,0 +1,192 @@
+"""Opening what a scanned tree holds without hanging, following or running out of memory.
+
+Every read of the tree goes through here. A file is opened with ``O_NONBLOCK`` and
+``O_NOFOLLOW`` and read only when ``fstat`` on the open descriptor says it is still a
+regular file, so a FIFO swapped in after the walk, or a link to ``/dev/zero``, is
+never read. Paths longer than the OS accepts in one call (deep trees pass
+``PATH_MAX`` around 1,300 levels) are opened a few components at a time, each step
+relative to the directory descriptor of the step before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat as stat_module
+from collections.abc import Iterator
+
+__all__ = [
+    "NotRegularFile",
+    "TooLarge",
+    "lstat",
+    "open_file",
+    "read_content",
+    "read_small_file",
+    "readlink",
+    "scandir",
+    "stat",
+]
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BASE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_BASE_FLAGS |= getattr(os, "O_BINARY", 0)
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_STEP_BYTES = 2048  # the most of a path handed to one call when walking a long one down
+
+
+class NotRegularFile(OSError):
+    """The path is no longer (or never was) a regular file: it was not read."""
+
+    def __init__(self, mode: int) -> None:
+        super().__init__(errno.EINVAL, f"not a regular file any more ({_kind(mode)})")
+        self.mode = mode
+
+
+class TooLarge(OSError):
+    """The file is larger than the caller is willing to read."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(errno.EFBIG, f"{size:,} bytes, over the {limit:,}-byte limit")
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat_module.S_ISFIFO, "a FIFO"),
+        (stat_module.S_ISSOCK, "a socket"),
+        (stat_module.S_ISCHR, "a character device"),
+        (stat_module.S_ISBLK, "a block device"),
+        (stat_module.S_ISDIR, "a directory"),
+        (stat_module.S_ISLNK, "a symbolic link"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _split(path: str) -> tuple[str, list[str]]:
+    """A path as its first part and the components after it, for step-wise opening."""
+    head, _, rest = path.partition(os.sep) if not path.startswith(os.sep) else ("/", "", path[1:])
+    parts = [part for part in rest.split(os.sep) if part]
+    return head or ".", parts
+
+
+@contextlib.contextmanager
+def _parent_descriptor(path: str) -> Iterator[tuple[int | None, str]]:
+    """``(dir_fd, name)`` to reach ``path`` by: no descriptor when the path is short
+    enough for one call, else the descriptor of its parent, opened step by step."""
+    if len(os.fsencode(path)) < _STEP_BYTES:
+        yield None, path
+        return
+    head, parts = _split(path)
+    name = parts.pop() if parts else head
+    descriptor = os.open(head, _DIRECTORY_FLAGS)
+    try:
+        step: list[str] = []
+        for part in parts:
+            step.append(part)
+            if sum(len(os.fsencode(p)) + 1 for p in step) >= _STEP_BYTES:
+                following = os.open(os.sep.join(step), _DIRECTORY_FLAGS, dir_fd=descriptor)
+                os.close(descriptor)
+                descriptor, step = following, []
+        if step:
+            following = os.open(os.sep.join(step), _DIRECTORY_FLAGS, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = following
+        yield descriptor, name
+    finally:
+        os.close(descriptor)
+
+
+def open_file(path: str, follow: bool = False) -> int:
+    """A non-blocking read descriptor for ``path`` (a symbolic link only when ``follow``)."""
+    flags = _BASE_FLAGS if follow else _BASE_FLAGS | _NOFOLLOW
+    with _parent_descriptor(path) as (directory, name):
+        return os.open(name, flags, dir_fd=directory)
+
+
+def lstat(path: str) -> os.stat_result:
+    with _parent_descriptor(path) as (directory, name):
+        return os.stat(name, dir_fd=directory, follow_symlinks=False)
+
+
+def stat(path: str) -> os.stat_result:
+    with _parent_descriptor(path) as (directory, name):
+        return os.stat(name, dir_fd=directory, follow_symlinks=True)
+
+
+def readlink(path: str) -> str:
+    with _parent_descriptor(path) as (directory, name):
+        return os.readlink(name, dir_fd=directory)
+
+
+@contextlib.contextmanager
+def scandir(path: str) -> Iterator[Iterator[os.DirEntry[str]]]:
+    """``os.scandir`` that also lists folders whose path is too long for one call.
+
+    Entries' ``stat()`` works while the block runs; their ``path`` may be only the
+    name, so callers join names to ``path`` themselves."""
+    if len(os.fsencode(path)) < _STEP_BYTES:
+        with os.scandir(path) as iterator:
+            yield iterator
+        return
+    with _parent_descriptor(path) as (directory, name):
+        descriptor = os.open(name, _DIRECTORY_FLAGS, dir_fd=directory)
+    try:
+        with os.scandir(descriptor) as iterator:
+            yield iterator
+    finally:
+        os.close(descriptor)
+
+
+def read_descriptor(descriptor: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes from an open descriptor (one more tells the caller it is over)."""
+    parts = []
+    wanted = limit + 1
+    while wanted > 0:
+        block = os.read(descriptor, min(wanted, 1 << 20))
+        if not block:
+            break
+        parts.append(block)
+        wanted -= len(block)
+    return b"".join(parts)
+
+
+def read_content(path: str, limit: int, follow: bool = False) -> bytes:
+    """The bytes of a regular file, at most ``limit + 1`` of them.
+
+    Raises ``NotRegularFile`` when the path is not a regular file once opened,
+    and ``OSError`` as the OS reports it otherwise; never blocks on a FIFO."""
+    descriptor = open_file(path, follow)
+    try:
+        st = os.fstat(descriptor)
+        if not stat_module.S_ISREG(st.st_mode):
+            raise NotRegularFile(st.st_mode)
+        return read_descriptor(descriptor, limit)
+    finally:
+        os.close(descriptor)
+
+
+def read_small_file(path: str, limit: int) -> bytes:
+    """The whole of a small regular file that is not a symbolic link (ignore files, caches).
+
+    Raises ``FileNotFoundError`` when it is missing, ``NotRegularFile`` for a link,
+    FIFO or device, ``TooLarge`` over ``limit`` bytes."""
+    try:
+        descriptor = open_file(path, follow=False)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
+            raise NotRegularFile(stat_module.S_IFLNK) from None
+        raise
+    try:
+        st = os.fstat(descriptor)
+        if not stat_module.S_ISREG(st.st_mode):
+            raise NotRegularFile(st.st_mode)
+        if st.st_size > limit:
+            raise TooLarge(st.st_size, limit)
+        data = read_descriptor(descriptor, limit)
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise TooLarge(len(data), limit)
+    return data
