@@ -1,5 +1,5 @@
-# repolens image: runs notebooks/analyze.ipynb with papermill on $ANALYSIS_PATH into
-# $OUTPUT_DIR, then writes the HTML report (`repolens report`).
+# repolens image: runs the analysis notebook (shipped inside the package) with papermill
+# on $ANALYSIS_PATH into $OUTPUT_DIR, then writes the HTML report (`repolens report`).
 #
 # BASE_IMAGE is pinned by tag and digest. To move to a newer patch release:
 #   docker buildx imagetools inspect python:3.11-slim-bookworm
@@ -34,7 +34,6 @@ LABEL org.opencontainers.image.title="repolens" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=build /opt/venv /opt/venv
-COPY notebooks/analyze.ipynb /app/notebooks/analyze.ipynb
 # Everything that writes goes to /tmp, so the root filesystem can be read-only.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -45,7 +44,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     JUPYTER_RUNTIME_DIR=/tmp/jupyter/runtime \
     JUPYTER_CONFIG_DIR=/tmp/jupyter/config \
     XDG_CACHE_HOME=/tmp/cache \
-    REPOLENS_NOTEBOOK=/app/notebooks/analyze.ipynb \
     ANALYSIS_PATH=/data \
     OUTPUT_DIR=/output
 WORKDIR /app

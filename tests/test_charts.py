@@ -22,10 +22,11 @@ from .conftest import SAMPLE
     [
         (0, "0 B"),
         (1023, "1023 B"),
-        (1536, "1.5 KB"),
-        (5 * 1024**2, "5.0 MB"),
-        (3 * 1024**3, "3.0 GB"),
-        (2 * 1024**4, "2.0 TB"),
+        (1536, "1.5 KiB"),
+        (5 * 1024**2, "5.0 MiB"),
+        (176_112_081, "168.0 MiB"),
+        (3 * 1024**3, "3.0 GiB"),
+        (2 * 1024**4, "2.0 TiB"),
     ],
 )
 def test_human_bytes(size: int, text: str) -> None:
@@ -71,16 +72,28 @@ def test_sentences_read_the_sample() -> None:
     records = scan(SAMPLE).records
     summary = summarise(records)
     assert "55 files" in narrative.overview_sentence(summary)
-    assert narrative.bytes_sentence(summary).startswith("**Image** files hold the most bytes")
-    assert "1 notebook** was saved with an error" in narrative.notebooks_sentence(summary)
+    assert narrative.bytes_sentence(summary).startswith(
+        "<p><strong>Image</strong> files hold the most bytes"
+    )
+    assert "1 notebook</strong> was saved with an error" in narrative.notebooks_sentence(summary)
     assert "could not be analysed" in narrative.problems_sentence(records)
-    assert narrative.overview_sentence(summarise([])).startswith("**This tree holds no files**")
+    assert narrative.overview_sentence(summarise([])).startswith(
+        "<p><strong>This tree holds no files</strong>"
+    )
+
+
+def test_sentences_say_one_line_not_one_lines(tmp_path: Path) -> None:
+    (tmp_path / "one.py").write_text("x = 1\n")  # 1 line of code
+    summary = summarise(scan(tmp_path).records)
+    sentence = narrative.overview_sentence(summary)
+    assert "1 line of code" in sentence and "1 lines" not in sentence
+    assert "1 line " in narrative.languages_sentence(summary)
 
 
 def test_size_axes_tick_at_round_numbers_of_their_unit() -> None:
-    summary = summarise(scan(SAMPLE).records)  # largest category: 7.8 KB of images
+    summary = summarise(scan(SAMPLE).records)  # largest category: 7.8 KiB of images
     ax = charts.plot_bytes_by_category(summary)
     ticks = [tick for tick in ax.get_xticks() if tick <= ax.get_xlim()[1]]
     assert len(ticks) >= 3
-    assert all(tick % 1024 == 0 for tick in ticks)  # 0 B, 2.0 KB, 4.0 KB, ...
+    assert all(tick % 1024 == 0 for tick in ticks)  # 0 B, 2.0 KiB, 4.0 KiB, ...
     plt.close(ax.figure)

@@ -1,10 +1,11 @@
 """Charts of a scan: ``plot_x(data, ax=None) -> Axes``. They draw; callers save.
 
-One shared style (``STYLE``), readable labels, sizes in B/KB/MB/GB. Every
+One shared style (``STYLE``), readable labels, sizes in B/KiB/MiB/GiB. Every
 chart aggregates (by category, by language, top N, by date), so a tree of
 100,000 files draws the same handful of bars as a small one. With nothing to
-show, a chart says so in words instead of failing. matplotlib is imported
-here only.
+show, a chart says so in words instead of failing. Text from the tree (paths,
+names) goes through ``_label``, so no name can start matplotlib's math mode
+(``$...$``). matplotlib is imported here only.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from .records import FileRecord
+from .records import FileRecord, time_in_range
 from .summary import Summary
 from .units import human_bytes
 
@@ -85,7 +86,7 @@ def _axes(ax: Axes | None, height: float | None = None) -> Axes:
 
 
 def _size_axis(ax: Axes, largest: float) -> None:
-    """Ticks at round numbers of the unit that fits (KB, MB, ...), labelled in that unit."""
+    """Ticks at round numbers of the unit that fits (KiB, MiB, ...), labelled in that unit."""
     unit = 1.0
     while largest / unit >= 1024 and unit < 1024**4:
         unit *= 1024
@@ -103,8 +104,14 @@ def _nothing(ax: Axes, title: str, message: str) -> Axes:
     return ax
 
 
+def _label(text: str) -> str:
+    """Text from the tree as a literal label: every ``$`` escaped, so no mathtext."""
+    return text.replace("$", r"\$")
+
+
 def _shorten(text: str, width: int = 42) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+    """A path cut from the left to ``width`` characters, as a literal label."""
+    return _label(text if len(text) <= width else "…" + text[-(width - 1) :])
 
 
 def _bar_labels(ax: Axes, values: Sequence[float], labels: Sequence[str]) -> None:
@@ -155,7 +162,7 @@ def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 
         if not languages:
             return _nothing(ax, title, "No counted text lines")
         languages = languages[::-1]
-        names = [name for name, _ in languages]
+        names = [_label(name) for name, _ in languages]
         code = [group.counts.code for _, group in languages]
         comment = [group.counts.comment for _, group in languages]
         blank = [group.counts.blank for _, group in languages]
@@ -248,7 +255,9 @@ def plot_activity(records: Sequence[FileRecord], ax: Axes | None = None) -> Axes
         times = [
             record.modified_ns
             for record in records
-            if record.kind.value == "file" and record.modified_ns > 0
+            if record.kind.value == "file"
+            and record.modified_ns > 0
+            and time_in_range(record.modified_ns)
         ]
         if not times:
             return _nothing(ax, title, "No files to show")

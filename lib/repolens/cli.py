@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="run the analysis notebook on a tree and write the HTML report",
-        description="Execute notebooks/analyze.ipynb with papermill on PATH, writing the "
+        description="Execute the analysis notebook with papermill on PATH, writing the "
         "executed notebook, metrics.json, files.csv, charts and report.html into the "
         "output folder. Settings come from the options, else from the environment.",
     )
@@ -173,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--notebook",
         default=None,
-        help="the notebook to run (default: $REPOLENS_NOTEBOOK, else "
-        "notebooks/analyze.ipynb here or above)",
+        help="the notebook to run (default: $REPOLENS_NOTEBOOK, else the one installed "
+        "with repolens)",
     )
     report.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return parser

@@ -5,6 +5,10 @@ for a whole batch of files, which it reads in parallel. Text the engine does
 not know is counted here as physical lines: blank when only white space,
 code otherwise.
 
+Embedded languages count in the file that holds them, so a file's lines always
+add up to its physical lines: fenced code in Markdown, ``<script>`` and ``<style>``
+in HTML, doc comments in Rust.
+
 Docstrings count as code: that is tokei's default, and Python treats them
 as statements (they are string literals bound to ``__doc__``). cloc and scc
 count them as comments, so their comment totals for Python run higher.
@@ -42,7 +46,9 @@ def count_with_engine(paths: Iterable[str]) -> dict[str, tuple[str, LineCounts]]
     for language_type, language in languages.get_languages().items():
         name = language_type.name()
         for report in language.reports:
-            stats = report.stats
+            # summarise() folds embedded languages (Rust doc comments, HTML <script>
+            # and <style>, fenced code in Markdown) into the file's own counts.
+            stats = report.stats.summarise()
             result[report.name] = (name, LineCounts(stats.code, stats.comments, stats.blanks))
     return result
 

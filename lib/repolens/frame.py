@@ -11,7 +11,7 @@ from .report import (
     CSV_COLUMNS,
     CSV_INTEGER_COLUMNS,
     CSV_TIME_COLUMNS,
-    csv_row,
+    record_row,
 )
 from .summary import Summary
 from .units import human_bytes
@@ -23,19 +23,36 @@ __all__ = [
     "languages_frame",
     "notebooks_frame",
     "overview_frame",
+    "for_display",
     "problems_frame",
     "ranked_frame",
     "to_frame",
 ]
 
 
+def _count(value: object) -> object:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for people: whole numbers with thousands separators, ``*_bytes`` columns
+    in KiB/MiB as the prose writes them."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if str(column).endswith("_bytes"):
+            shown[column] = shown[column].map(human_bytes)
+        elif str(shown[column].dtype) in ("int64", "Int64"):
+            shown[column] = shown[column].map(_count)
+    return shown
+
+
 def to_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
     """One row per record, with the CSV's columns and proper dtypes."""
     import pandas as pd
 
-    rows = [csv_row(record) for record in records]
-    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
-    frame = frame.replace("", pd.NA)
+    rows = [record_row(record) for record in records]
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS), dtype=object)
+    frame = frame.fillna(pd.NA)
     for column in CSV_TIME_COLUMNS:
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     for column in CSV_INTEGER_COLUMNS:
@@ -101,22 +118,22 @@ def overview_frame(summary: Summary) -> pd.DataFrame:
     rows = [
         {
             "category": name,
-            "files": group.files,
+            "files": f"{group.files:,}",
             "size": _size(group.size_bytes),
             "share of bytes": f"{group.size_bytes / total:.0%}",
-            "lines of code": group.counts.code,
-            "comment lines": group.counts.comment,
+            "lines of code": f"{group.counts.code:,}",
+            "comment lines": f"{group.counts.comment:,}",
         }
         for name, group in summary.by_category.items()
     ]
     rows.append(
         {
             "category": "total",
-            "files": summary.total_files,
+            "files": f"{summary.total_files:,}",
             "size": _size(summary.total_size_bytes),
             "share of bytes": "100%" if summary.total_files else "0%",
-            "lines of code": summary.files.counts.code,
-            "comment lines": summary.files.counts.comment,
+            "lines of code": f"{summary.files.counts.code:,}",
+            "comment lines": f"{summary.files.counts.comment:,}",
         }
     )
     return pd.DataFrame(rows).set_index("category")
@@ -129,10 +146,10 @@ def languages_frame(summary: Summary, top: int = 15) -> pd.DataFrame:
     rows = [
         {
             "language": name,
-            "files": group.files,
-            "code": group.counts.code,
-            "comment": group.counts.comment,
-            "blank": group.counts.blank,
+            "files": f"{group.files:,}",
+            "code": f"{group.counts.code:,}",
+            "comment": f"{group.counts.comment:,}",
+            "blank": f"{group.counts.blank:,}",
         }
         for name, group in list(summary.by_language.items())[:top]
     ]
@@ -150,7 +167,7 @@ def ranked_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
             "file": record.path,
             "category": record.category,
             "size": _size(record.size_bytes),
-            "lines": record.lines,
+            "lines": "" if record.lines is None else f"{record.lines:,}",
         }
         for record in records
     ]

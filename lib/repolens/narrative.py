@@ -1,19 +1,25 @@
 """Sentences that read a summary for people: the text under each chart.
 
-Pure functions from summaries and records to strings (Markdown).
+Pure functions from summaries and records to HTML fragments. Every string that
+comes from the tree, the parameters or the environment (paths, titles, names)
+passes through ``html.escape`` here and nowhere reaches the page raw: the
+notebook shows these fragments as HTML, never as Markdown (whose code spans a
+back-quote in a file name could close).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
-from .records import FileRecord, State
+from .records import FileRecord, State, time_in_range
 from .summary import Summary
 from .units import human_bytes as _size
 
 __all__ = [
     "activity_sentence",
     "bytes_sentence",
+    "heading",
     "languages_sentence",
     "largest_sentence",
     "notebooks_sentence",
@@ -26,30 +32,52 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
+def _strong(text: str) -> str:
+    return f"<strong>{escape(text)}</strong>"
+
+
+def _code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{text}</p>"
+
+
+def heading(title: str, root: str, elapsed: float) -> str:
+    """The report's heading: its title, the folder and how long the scan took."""
+    return f"<h1>{escape(title)}</h1>\n" + _paragraph(
+        f"{_code(root)}, scanned in {elapsed:.1f} s"
+    )
+
+
 def _was(count: int) -> str:
     return "was" if count == 1 else "were"
 
 
 def overview_sentence(summary: Summary) -> str:
     if summary.total_files == 0:
-        return "**This tree holds no files**, so there is nothing to chart below."
+        return _paragraph(
+            _strong("This tree holds no files") + ", so there is nothing to chart below."
+        )
     code = summary.by_category.get("code")
     notebooks = summary.notebooks.notebooks
     parts = [
-        f"**{_plural(summary.total_files, 'file')}** taking **{_size(summary.total_size_bytes)}**",
-        f"{summary.files.counts.code:,} lines of code",
+        f"{_strong(_plural(summary.total_files, 'file'))} taking "
+        f"{_strong(_size(summary.total_size_bytes))}",
+        f"{_plural(summary.files.counts.code, 'line')} of code",
     ]
     if code:
         parts.append(f"{_plural(code.files, 'source file')}")
     if notebooks:
         parts.append(_plural(notebooks, "notebook"))
-    return "This tree holds " + ", ".join(parts) + "."
+    return _paragraph("This tree holds " + ", ".join(parts) + ".")
 
 
 def bytes_sentence(summary: Summary) -> str:
     groups = [(name, group) for name, group in summary.by_category.items() if group.size_bytes]
     if not groups:
-        return "No file holds any bytes."
+        return _paragraph("No file holds any bytes.")
     total = summary.total_size_bytes
     name, group = max(groups, key=lambda item: item[1].size_bytes)
     text_like = sum(
@@ -57,8 +85,8 @@ def bytes_sentence(summary: Summary) -> str:
         for key in ("code", "notebook", "config", "docs")
         if key in summary.by_category
     )
-    return (
-        f"**{name.capitalize()}** files hold the most bytes: {_size(group.size_bytes)} "
+    return _paragraph(
+        f"{_strong(name.capitalize())} files hold the most bytes: {_size(group.size_bytes)} "
         f"({group.size_bytes / total:.0%}) in {_plural(group.files, 'file')}. "
         f"Code, notebooks, configuration and docs together take {_size(text_like)} "
         f"({text_like / total:.0%}); the rest is data, media, models and archives."
@@ -68,39 +96,42 @@ def bytes_sentence(summary: Summary) -> str:
 def languages_sentence(summary: Summary) -> str:
     languages = [(n, g) for n, g in summary.by_language.items() if g.counts.code]
     if not languages:
-        return "No lines of code were counted."
+        return _paragraph("No lines of code were counted.")
     name, group = languages[0]
     total = summary.files.counts.code or 1
     comment_share = group.counts.comment / (group.counts.code + group.counts.comment or 1)
-    return (
-        f"**{name}** has the most code: {group.counts.code:,} lines "
-        f"({group.counts.code / total:.0%} of all code), with one comment line for every "
-        f"{1 / comment_share:.1f} lines of code and comment."
-        if comment_share
-        else f"**{name}** has the most code: {group.counts.code:,} lines "
-        f"({group.counts.code / total:.0%} of all code), without a single comment line."
+    lead = (
+        f"{_strong(name)} has the most code: {_plural(group.counts.code, 'line')} "
+        f"({group.counts.code / total:.0%} of all code), "
     )
+    if comment_share:
+        return _paragraph(
+            lead + f"with one comment line for every {1 / comment_share:.1f} lines "
+            "of code and comment."
+        )
+    return _paragraph(lead + "without a single comment line.")
 
 
 def largest_sentence(summary: Summary) -> str:
     if not summary.largest:
-        return "There are no files to rank."
+        return _paragraph("There are no files to rank.")
     top = summary.largest
     share = sum(record.size_bytes for record in top) / (summary.total_size_bytes or 1)
     lines = summary.most_lines[0] if summary.most_lines else None
     text = (
-        f"The {len(top)} largest files hold {share:.0%} of all bytes; the largest is "
-        f"`{top[0].path}` ({_size(top[0].size_bytes)}, {top[0].category})."
+        f"The {_plural(len(top), 'largest file')} {'holds' if len(top) == 1 else 'hold'} "
+        f"{share:.0%} of all bytes; the largest "
+        f"is {_code(top[0].path)} ({_size(top[0].size_bytes)}, {escape(top[0].category)})."
     )
-    if lines is not None:
-        text += f" The longest text is `{lines.path}` with {lines.lines:,} lines."
-    return text
+    if lines is not None and lines.lines is not None:
+        text += f" The longest text is {_code(lines.path)} with {_plural(lines.lines, 'line')}."
+    return _paragraph(text)
 
 
 def notebooks_sentence(summary: Summary) -> str:
     notebooks = summary.notebooks
     if notebooks.notebooks == 0 and notebooks.invalid == 0:
-        return "There are no notebooks in this tree."
+        return _paragraph("There are no notebooks in this tree.")
     parts = [
         f"{_plural(notebooks.notebooks, 'readable notebook')} with "
         f"{_plural(notebooks.cells, 'cell')} carry {_size(notebooks.output_bytes)} of outputs"
@@ -113,47 +144,53 @@ def notebooks_sentence(summary: Summary) -> str:
     ]
     if notebooks.with_errors:
         parts.append(
-            f"**{_plural(notebooks.with_errors, 'notebook')}** "
+            f"{_strong(_plural(notebooks.with_errors, 'notebook'))} "
             f"{_was(notebooks.with_errors)} saved with an error output."
         )
     if notebooks.out_of_order:
         parts.append(
-            f"**{_plural(notebooks.out_of_order, 'notebook')}** ran cells out of "
+            f"{_strong(_plural(notebooks.out_of_order, 'notebook'))} ran cells out of "
             "order, so the saved outputs may not come back when run top to bottom."
         )
     if notebooks.invalid:
         parts.append(
-            f"**{_plural(notebooks.invalid, 'notebook')}** could not be read at all "
+            f"{_strong(_plural(notebooks.invalid, 'notebook'))} could not be read at all "
             "(see the last section)."
         )
-    return " ".join(parts)
+    return _paragraph(" ".join(parts))
 
 
 def activity_sentence(records: Sequence[FileRecord]) -> str:
-    times = sorted(r.modified_ns for r in records if r.kind.value == "file" and r.modified_ns)
+    times = sorted(
+        r.modified_ns
+        for r in records
+        if r.kind.value == "file" and r.modified_ns and time_in_range(r.modified_ns)
+    )
     if not times:
-        return "No modification times to show."
+        return _paragraph("No modification times to show.")
     from datetime import UTC, datetime
 
     first = datetime.fromtimestamp(times[0] / 1e9, UTC).date()
     last = datetime.fromtimestamp(times[-1] / 1e9, UTC).date()
     if first == last:
-        return (
+        return _paragraph(
             f"Every file was last modified on {last.isoformat()}. Files checked out or "
             "copied together share one date: their history is in version control."
         )
-    return f"Files were last modified between {first.isoformat()} and {last.isoformat()}."
+    return _paragraph(
+        f"Files were last modified between {first.isoformat()} and {last.isoformat()}."
+    )
 
 
 def problems_sentence(records: Sequence[FileRecord]) -> str:
     bad = [r for r in records if r.state in (State.UNREADABLE, State.INVALID)]
     other = [r for r in records if r.state in (State.SYMLINK, State.SPECIAL, State.TOO_LARGE)]
     if not bad and not other:
-        return "Every file could be analysed."
+        return _paragraph("Every file could be analysed.")
     text = []
     if bad:
         text.append(
-            f"**{_plural(len(bad), 'file')}** could not be analysed (unreadable or "
+            f"{_strong(_plural(len(bad), 'file'))} could not be analysed (unreadable or "
             "invalid); the table lists why"
             + (" (the first 50; files.csv has every one)." if len(bad) + len(other) > 50 else ".")
         )
@@ -163,4 +200,4 @@ def problems_sentence(records: Sequence[FileRecord]) -> str:
             f"{_was(len(other))} recorded without line counts "
             "(links, special files, or text over the counting limit)."
         )
-    return " ".join(text)
+    return _paragraph(" ".join(text))

@@ -37,6 +37,7 @@ __all__ = [
     "csv_row",
     "csv_unescape",
     "file_metric",
+    "record_row",
     "iso_time",
     "load_schema",
     "metrics_document",
@@ -320,6 +321,11 @@ def csv_unescape(cell: str) -> str:
 
 def csv_row(record: FileRecord) -> list[Any]:
     """One files.csv row: text cells guarded against formulas, None as empty."""
+    return [_cell(value) for value in record_row(record)]
+
+
+def record_row(record: FileRecord) -> list[Any]:
+    """A record's values in ``CSV_COLUMNS`` order, as they are (None where unknown)."""
     counts = record.counts
     notebook = record.notebook
     row: list[Any] = [
@@ -356,7 +362,7 @@ def csv_row(record: FileRecord) -> list[Any]:
             notebook.error_cells,
             notebook.out_of_order,
         ]
-    return [_cell(value) for value in row]
+    return row
 
 
 class _Digest:

@@ -4,7 +4,9 @@
 image and the Kubernetes Job run. It writes into the output folder the
 executed notebook (``analyze.ipynb``), what the notebook writes itself
 (``metrics.json``, ``files.csv``, one PNG per chart) and ``report.html``
-(nbconvert without code cells).
+(nbconvert without code cells, the title in ``<title>``). The notebook ships
+inside the package (``repolens/bundled/analyze.ipynb``; ``notebooks/analyze.ipynb``
+in a checkout is a link to it), so an installed repolens runs from any folder.
 """
 
 from __future__ import annotations
@@ -31,23 +33,25 @@ class ReportFiles:
     html: Path
 
 
-def find_notebook(explicit: str | None = None, start: Path | None = None) -> Path:
-    """The analysis notebook: ``explicit``, else ``$REPOLENS_NOTEBOOK``, else
-    ``notebooks/analyze.ipynb`` in the working folder or a folder above it."""
+def bundled_notebook() -> Path:
+    """The analysis notebook installed with the package."""
+    from importlib import resources
+
+    return Path(str(resources.files("repolens").joinpath("bundled", NOTEBOOK_NAME)))
+
+
+def find_notebook(explicit: str | None = None) -> Path:
+    """The analysis notebook: ``explicit``, else ``$REPOLENS_NOTEBOOK``, else the bundled one."""
     chosen = explicit or os.environ.get("REPOLENS_NOTEBOOK")
     if chosen:
         path = Path(chosen)
         if not path.is_file():
             raise FileNotFoundError(f"{chosen}: no such notebook")
         return path
-    here = (start or Path.cwd()).resolve()
-    for base in (here, *here.parents):
-        candidate = base / "notebooks" / NOTEBOOK_NAME
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"notebooks/{NOTEBOOK_NAME} not found from {here}: pass --notebook or set REPOLENS_NOTEBOOK"
-    )
+    path = bundled_notebook()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the bundled notebook is missing; reinstall repolens")
+    return path
 
 
 def run_report(
@@ -85,11 +89,18 @@ def run_report(
             progress_bar=False,
             log_output=log_output,
             cwd=str(Path.cwd()),
+            # The kernel's own notices (it talks over local TCP) are not the report's
+            # business; its errors still reach stderr.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as error:
         raise NotebookFailed(f"{error.ename}: {error.evalue}") from None
+    document = nbformat.read(executed, as_version=4)
+    # nbconvert escapes the metadata title into <title>; the page's own heading is
+    # written (escaped) by the notebook.
+    document.metadata["title"] = title or f"What is in {Path(path).name}"
     exporter = HTMLExporter(exclude_input=True)
-    body, _resources = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    body, _resources = exporter.from_notebook_node(document)
     html = output_dir / "report.html"
     with atomic_write(html, "w") as handle:
         handle.write(body)
