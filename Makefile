@@ -1,9 +1,11 @@
 # repolens: the few targets that matter. `make help` lists them.
 # `make report PATH=/x` is accepted: PATH names the tree, the shell keeps its own PATH.
+# With PATH=... and no OUT, reports go to reports/<the folder's own name>, worked out by
+# the shell in the recipe so that names with spaces stay whole.
 ifeq ($(origin PATH),command line)
 PATH_TO_SCAN := $(PATH)
 override PATH := $(shell printenv PATH)
-OUT ?= reports/$(notdir $(abspath $(PATH_TO_SCAN)))
+OUT ?=
 endif
 PYTHON ?= python
 PATH_TO_SCAN ?= examples/Detect_Lines
@@ -22,11 +24,13 @@ help: ## list the targets
 setup: ## install repolens with everything the notebooks and tests need
 	$(PYTHON) -m pip install -e ".[test]"
 
-scan: ## scan PATH_TO_SCAN (default: the bundled sample) into OUT
-	$(PYTHON) -m repolens scan "$(PATH_TO_SCAN)" --output-dir "$(OUT)"
+OUT_DIR = out='$(OUT)'; [ -n "$$out" ] || out="reports/$$(basename "$$(cd '$(PATH_TO_SCAN)' && pwd)")"
 
-report: ## run notebooks/analyze.ipynb on PATH_TO_SCAN (or PATH=...) into OUT, with an HTML report
-	$(PYTHON) -m repolens report "$(PATH_TO_SCAN)" --output-dir "$(OUT)" --top $(TOP_N)
+scan: ## scan PATH_TO_SCAN (default: the bundled sample) into OUT
+	@$(OUT_DIR); set -x; $(PYTHON) -m repolens scan '$(PATH_TO_SCAN)' --output-dir "$$out"
+
+report: ## run the analysis notebook on PATH_TO_SCAN (or PATH=...) into OUT, with an HTML report
+	@$(OUT_DIR); set -x; $(PYTHON) -m repolens report '$(PATH_TO_SCAN)' --output-dir "$$out" --top $(TOP_N)
 
 test: ## the whole test suite (unit, CLI, notebooks through nbmake)
 	$(PYTHON) -m pytest

@@ -81,3 +81,16 @@ def python_env() -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+PEAK_RSS_KIB = """
+def peak_rss_kib():
+    # VmHWM belongs to this program's own memory map; ru_maxrss would carry over the
+    # high-water mark of the process this one was forked from (pytest itself).
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+"""Source of ``peak_rss_kib()`` for scripts that tests run in a subprocess."""

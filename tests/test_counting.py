@@ -27,7 +27,10 @@ def stated_counts(path: Path) -> tuple[int, LineCounts]:
     raise AssertionError(f"{path.name} states no counts")
 
 
-@pytest.mark.parametrize("name", ["python.py", "c.c", "shell.sh"])
+FIXTURES = ["python.py", "c.c", "shell.sh", "rust.rs", "page.html", "guide.md"]
+
+
+@pytest.mark.parametrize("name", FIXTURES)
 def test_engine_matches_the_counts_each_fixture_states(name: str) -> None:
     path = DATA / name
     lines, expected = stated_counts(path)
@@ -37,9 +40,25 @@ def test_engine_matches_the_counts_each_fixture_states(name: str) -> None:
     assert counts.lines == lines == len(path.read_text().splitlines())
 
 
+@pytest.mark.parametrize("name", FIXTURES)
+def test_embedded_languages_count_in_the_file_that_holds_them(name: str) -> None:
+    """Doc comments in Rust, <script>/<style> in HTML, fenced code in Markdown: a file's
+    lines never fall below its physical lines."""
+    path = DATA / name
+    counts = count_with_engine([str(path)])[str(path)][1]
+    assert counts.lines == len(path.read_bytes().splitlines())
+
+
 @pytest.mark.parametrize(
     ("name", "language"),
-    [("python.py", "Python"), ("c.c", "C"), ("shell.sh", "Shell"), ("README.md", "Markdown")],
+    [
+        ("python.py", "Python"),
+        ("c.c", "C"),
+        ("shell.sh", "Shell"),
+        ("README.md", "Markdown"),
+        ("rust.rs", "Rust"),
+        ("page.html", "HTML"),
+    ],
 )
 def test_engine_names_the_language(name: str, language: str) -> None:
     path = str(DATA / name)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from repolens import Kind, ScanError, ScanOptions, State, scan
 from repolens.records import LineCounts
 
-from .conftest import make_tree, notebook_json, run_unprivileged
+from .conftest import PEAK_RSS_KIB, make_tree, notebook_json, run_unprivileged
 
 
 def by_path(root: Path, **options: object):
@@ -232,8 +232,10 @@ def test_text_over_the_limit_gets_physical_lines_only(tmp_path: Path) -> None:
     assert (record.state, record.lines, record.counts) == (State.TOO_LARGE, 5000, None)
 
 
-SPARSE_SCRIPT = """
-import os, resource, sys
+SPARSE_SCRIPT = (
+    PEAK_RSS_KIB
+    + """
+import os, sys
 from repolens import scan
 root = sys.argv[1]
 with open(os.path.join(root, "huge.bin"), "wb") as f:
@@ -242,8 +244,9 @@ open(os.path.join(root, "zero.txt"), "wb").close()
 records = {r.path: r for r in scan(root).records}
 huge = records["huge.bin"]
 print(huge.state.value, huge.size_bytes, records["zero.txt"].state.value)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(peak_rss_kib())
 """
+)
 
 
 def test_a_2gb_sparse_file_is_scanned_in_bounded_memory(tmp_path: Path) -> None:

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "for_display",
     "languages_frame",
     "notebooks_frame",
     "overview_frame",
-    "for_display",
     "problems_frame",
     "ranked_frame",
     "to_frame",

@@ -99,11 +99,7 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
             char = pattern[index]
         low = char
         index += 1
-        if (
-            index + 1 < len(pattern)
-            and pattern[index] == "-"
-            and pattern[index + 1] != "]"
-        ):
+        if index + 1 < len(pattern) and pattern[index] == "-" and pattern[index + 1] != "]":
             high = pattern[index + 1]
             index += 2
             if high == "\\":
@@ -202,7 +198,7 @@ def compile_pattern(line: str) -> Pattern | None:
 def compile_patterns(
     lines: list[str], where: str, problems: list[str] | None = None
 ) -> tuple[Pattern, ...]:
-    """The usable patterns of a file; each unusable line is skipped and described in ``problems``."""
+    """The usable patterns of a file; an unusable line is skipped and told in ``problems``."""
     patterns = []
     for number, line in enumerate(lines, 1):
         try:

@@ -46,9 +46,7 @@ def _paragraph(text: str) -> str:
 
 def heading(title: str, root: str, elapsed: float) -> str:
     """The report's heading: its title, the folder and how long the scan took."""
-    return f"<h1>{escape(title)}</h1>\n" + _paragraph(
-        f"{_code(root)}, scanned in {elapsed:.1f} s"
-    )
+    return f"<h1>{escape(title)}</h1>\n" + _paragraph(f"{_code(root)}, scanned in {elapsed:.1f} s")
 
 
 def _was(count: int) -> str:

@@ -32,15 +32,15 @@ __all__ = [
     "CSV_COLUMNS",
     "CSV_INTEGER_COLUMNS",
     "CSV_TIME_COLUMNS",
-    "SCHEMA_VERSION",
     "FORMULA_PREFIXES",
+    "SCHEMA_VERSION",
     "csv_row",
     "csv_unescape",
     "file_metric",
-    "record_row",
     "iso_time",
     "load_schema",
     "metrics_document",
+    "record_row",
     "verify_report_set",
     "write_files_csv",
     "write_metrics_json",
@@ -408,6 +408,7 @@ def write_reports(
     between the two renames leaves a set that ``verify_report_set`` rejects. Temporary
     files left by an earlier run that was killed are removed first."""
     folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder, REPORT_FILES)
     wanted = set(formats)
     written: list[Path] = []

@@ -83,12 +83,14 @@ def _parent_descriptor(path: str) -> Iterator[tuple[int | None, str]]:
     descriptor = os.open(head, _DIRECTORY_FLAGS)
     try:
         step: list[str] = []
+        length = 0
         for part in parts:
             step.append(part)
-            if sum(len(os.fsencode(p)) + 1 for p in step) >= _STEP_BYTES:
+            length += len(os.fsencode(part)) + 1
+            if length >= _STEP_BYTES:
                 following = os.open(os.sep.join(step), _DIRECTORY_FLAGS, dir_fd=descriptor)
                 os.close(descriptor)
-                descriptor, step = following, []
+                descriptor, step, length = following, [], 0
         if step:
             following = os.open(os.sep.join(step), _DIRECTORY_FLAGS, dir_fd=descriptor)
             os.close(descriptor)

@@ -191,7 +191,11 @@ def _time_note(base: dict[str, Any]) -> str:
     """Why a time of the file is missing from the reports (years past 9999, say)."""
     wrong = [
         name
-        for name, key in (("modified", "modified_ns"), ("changed", "changed_ns"), ("birth", "birth_ns"))
+        for name, key in (
+            ("modified", "modified_ns"),
+            ("changed", "changed_ns"),
+            ("birth", "birth_ns"),
+        )
         if base[key] is not None and not time_in_range(base[key])
     ]
     if not wrong:
@@ -321,7 +325,6 @@ def _category(path: str, extension: str, found: Sniff, table: FileTypes) -> tupl
 def _read_one(
     entry: Entry, base: dict[str, Any], table: FileTypes, limit: int
 ) -> FileRecord | _Text:
-    name = base["path"].rsplit("/", 1)[-1]
     try:
         descriptor, head, st = _read_head(entry.path, follow=entry.link_note == "followed")
     except OSError as error:
@@ -346,7 +349,6 @@ def _read_open(
     head: bytes,
     st: os.stat_result,
 ) -> FileRecord | _Text:
-    name = base["path"].rsplit("/", 1)[-1]
     if not stat_module.S_ISREG(st.st_mode):
         return _record(
             {**base, "kind": Kind.SPECIAL}, "other", State.SPECIAL, _special_reason(st.st_mode)
@@ -477,7 +479,9 @@ def _count_copies(sources: dict[int, tuple[str, str | bytes]]) -> dict[int, tupl
             path = os.path.join(directory, name)
             with open(path, "wb") as handle:
                 handle.write(
-                    content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+                    content.encode("utf-8", "surrogatepass")
+                    if isinstance(content, str)
+                    else content
                 )
             paths[path] = key
         counted = count_with_engine(paths)
@@ -552,8 +556,14 @@ def _analyse_chunk(
             notebooks.append(outcome)
         else:
             texts.append(outcome)
-    direct = [item for item in texts if item.head is None or _engine_can_read(item.entry.path, item.base)]
-    copies = [item for item in texts if item.head is not None and not _engine_can_read(item.entry.path, item.base)]
+    direct = [
+        item for item in texts if item.head is None or _engine_can_read(item.entry.path, item.base)
+    ]
+    copies = [
+        item
+        for item in texts
+        if item.head is not None and not _engine_can_read(item.entry.path, item.base)
+    ]
     try:
         counted = count_with_engine(item.entry.path for item in direct)
         by_copy = _count_copies(

@@ -177,8 +177,15 @@ def walk(
                     inside_ignored,
                     subdirectories,
                     _Context(
-                        settings, stats, excludes, prefix, tracked_files, tracked_dirs, skip,
-                        seen_dirs, real_root,
+                        settings,
+                        stats,
+                        excludes,
+                        prefix,
+                        tracked_files,
+                        tracked_dirs,
+                        skip,
+                        seen_dirs,
+                        real_root,
                     ),
                 )
         except OSError as error:
