@@ -34,6 +34,8 @@ LABEL org.opencontainers.image.title="repolens" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=build /opt/venv /opt/venv
+# The working folder exists in the image itself: a read-only root cannot create it later.
+RUN install -d -m 0755 /app
 # Everything that writes goes to /tmp, so the root filesystem can be read-only.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -6,7 +6,9 @@ ML project with 50,000 small images beside code, notebooks and CSVs. Every tool
 runs on the same tree in the same session; the page cache is warmed first, so
 "cold" means "without repolens' own cache", not "from disk".
 
-Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml] [--timeout S]
+(d) one folder of 100,000 small text files.
+
+Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml,flat,report] [--timeout S]
 Data goes to $REPOLENS_BENCH_DATA (default /var/tmp/repolens-bench).
 """
 
@@ -135,6 +137,20 @@ def linux_tree() -> Path | None:
         print("extracting the kernel source ...", file=sys.stderr)
         with tarfile.open(KERNEL_TARBALL) as archive:
             archive.extractall(DATA, filter="tar")
+    return target
+
+
+def flat_tree(files: int = 100_000) -> Path:
+    """One folder of many small text files: the walk, the records and the reports dominate."""
+    target = DATA / f"flat-{files}"
+    if target.exists():
+        return target
+    building = target.with_suffix(".tmp")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    for index in range(files):
+        (building / f"frame_{index:06d}.txt").write_text(f"{index},0.5,0.9\n")
+    building.rename(target)
     return target
 
 
@@ -312,19 +328,20 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per fast tool")
     parser.add_argument(
         "--trees",
-        default="stdlib,linux,ml,report",
-        help="any of stdlib, linux, ml, report (make report on the sample)",
+        default="stdlib,linux,ml,flat,report",
+        help="any of stdlib, linux, ml, flat, report (make report on the sample)",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per slow-tool run")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
 
-    trees = {"stdlib": stdlib_tree, "linux": linux_tree, "ml": ml_tree}
+    trees = {"stdlib": stdlib_tree, "linux": linux_tree, "ml": ml_tree, "flat": flat_tree}
     names = {
         "stdlib": "Python standard library",
         "linux": "Linux 6.1 source",
         "ml": "ML project, 50,000 images",
+        "flat": "One folder of 100,000 small files",
     }
     sections = [
         "# Benchmarks",

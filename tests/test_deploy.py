@@ -163,7 +163,7 @@ def test_images_carry_a_real_tag(rendered) -> None:
 
 
 def test_the_notebook_takes_every_parameter_the_report_passes() -> None:
-    notebook = nbformat.read(REPO / "notebooks" / "analyze.ipynb", as_version=4)
+    notebook = nbformat.read(REPO / "lib" / "repolens" / "bundled" / "analyze.ipynb", 4)
     cell = next(cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", []))
     names = {node.targets[0].id for node in ast.parse(cell.source).body}
     source = (REPO / "lib" / "repolens" / "reporting.py").read_text()
@@ -228,3 +228,28 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in ci_script
     workflow_runs = [step.get("run", "") for _job, step in steps()]
     assert test_command in workflow_runs
+
+
+def apt_packages() -> set[str]:
+    """The packages .ci/run installs with apt-get (its continuation lines joined)."""
+    script = (REPO / ".ci" / "run").read_text().replace("\\\n", " ")
+    line = next(line for line in script.splitlines() if "apt-get install" in line)
+    return {word for word in line.split() if re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", word)}
+
+
+def test_ci_installs_every_program_the_container_scripts_call() -> None:
+    """A fresh machine has none of them; --no-install-recommends leaves catatonit out unless
+    it is named (podman kube play needs it as its pause process)."""
+    needed = {
+        "podman": "podman",
+        "buildah": "buildah",
+        "catatonit": "catatonit",
+        "debootstrap": "debootstrap",
+        "setpriv": "util-linux",
+    }
+    installed = apt_packages()
+    for program, package in needed.items():
+        assert package in installed, f"{program} ({package}) is not installed by .ci/run"
+    scripts = " ".join(path.read_text() for path in (REPO / "scripts").glob("*.sh"))
+    for program in ("podman", "debootstrap"):
+        assert program in scripts  # still what the scripts call

@@ -129,3 +129,12 @@ def test_paths_that_look_like_numbers_or_hold_quotes(
     written = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert written["summary"]["total_files"] == 1
     assert written["base_path"] == str((tmp_path / folder).resolve())
+
+
+def test_the_notebook_has_one_source_and_ships_in_the_package() -> None:
+    from repolens.reporting import bundled_notebook, find_notebook
+
+    assert ANALYZE.is_symlink() and ANALYZE.resolve() == bundled_notebook().resolve()
+    assert find_notebook() == bundled_notebook()
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert '"bundled/*.ipynb"' in pyproject  # package data: wheels carry it

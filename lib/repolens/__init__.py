@@ -1,7 +1,8 @@
 """repolens: reproducible metrics for research code repositories.
 
 ``scan`` walks a tree and records every file; ``summarise`` turns the records
-into totals; ``write_metrics_json`` and ``write_files_csv`` write the reports.
+(or the scan result itself) into totals; ``write_reports`` writes metrics.json and
+files.csv as one checkable set (``verify_report_set``).
 pandas and matplotlib are imported only by ``to_frame`` and the charts module.
 """
 
@@ -14,8 +15,10 @@ from .report import (
     SCHEMA_VERSION,
     load_schema,
     metrics_document,
+    verify_report_set,
     write_files_csv,
     write_metrics_json,
+    write_reports,
 )
 from .scanner import ScanError, ScanOptions, ScanResult, scan
 from .summary import Group, NotebookTotals, Summary, summarise
@@ -42,6 +45,8 @@ __all__ = [
     "scan",
     "summarise",
     "to_frame",
+    "verify_report_set",
     "write_files_csv",
     "write_metrics_json",
+    "write_reports",
 ]

@@ -306,10 +306,24 @@ spreadsheet shows it as text instead of running it as a formula (OWASP's advice)
 ``'`` itself is in the list so the escape can always be undone (``csv_unescape``)."""
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if type(value) is str and value.startswith(FORMULA_PREFIXES):
+_FORMULA_STARTS = "".join(FORMULA_PREFIXES)
+# Columns whose text comes from the tree (names, link targets, notebook content).
+_GUARDED = (
+    "file_path",
+    "file_name",
+    "file_type",
+    "language",
+    "encoding",
+    "reason",
+    "notebook_kernel",
+)
+
+
+_GUARDED_INDEXES = tuple(CSV_COLUMNS.index(column) for column in _GUARDED)
+
+
+def _guard(value: Any) -> Any:
+    if value and type(value) is str and value[0] in _FORMULA_STARTS:
         return "'" + value
     return value
 
@@ -321,7 +335,10 @@ def csv_unescape(cell: str) -> str:
 
 def csv_row(record: FileRecord) -> list[Any]:
     """One files.csv row: text cells guarded against formulas, None as empty."""
-    return [_cell(value) for value in record_row(record)]
+    row = ["" if value is None else value for value in record_row(record)]
+    for index in _GUARDED_INDEXES:
+        row[index] = _guard(row[index])
+    return row
 
 
 def record_row(record: FileRecord) -> list[Any]:

@@ -72,12 +72,9 @@ def _split(path: str) -> tuple[str, list[str]]:
 
 
 @contextlib.contextmanager
-def _parent_descriptor(path: str) -> Iterator[tuple[int | None, str]]:
-    """``(dir_fd, name)`` to reach ``path`` by: no descriptor when the path is short
-    enough for one call, else the descriptor of its parent, opened step by step."""
-    if len(os.fsencode(path)) < _STEP_BYTES:
-        yield None, path
-        return
+def _parent_descriptor(path: str) -> Iterator[tuple[int, str]]:
+    """``(dir_fd, name)`` to reach a path too long for one call: the descriptor of its
+    parent, opened a few components at a time."""
     head, parts = _split(path)
     name = parts.pop() if parts else head
     descriptor = os.open(head, _DIRECTORY_FLAGS)
@@ -100,24 +97,48 @@ def _parent_descriptor(path: str) -> Iterator[tuple[int | None, str]]:
         os.close(descriptor)
 
 
+def _too_long(error: OSError) -> bool:
+    return error.errno == errno.ENAMETOOLONG
+
+
 def open_file(path: str, follow: bool = False) -> int:
     """A non-blocking read descriptor for ``path`` (a symbolic link only when ``follow``)."""
     flags = _BASE_FLAGS if follow else _BASE_FLAGS | _NOFOLLOW
+    try:
+        return os.open(path, flags)
+    except OSError as error:
+        if not _too_long(error):
+            raise
     with _parent_descriptor(path) as (directory, name):
         return os.open(name, flags, dir_fd=directory)
 
 
 def lstat(path: str) -> os.stat_result:
+    try:
+        return os.lstat(path)
+    except OSError as error:
+        if not _too_long(error):
+            raise
     with _parent_descriptor(path) as (directory, name):
         return os.stat(name, dir_fd=directory, follow_symlinks=False)
 
 
 def stat(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except OSError as error:
+        if not _too_long(error):
+            raise
     with _parent_descriptor(path) as (directory, name):
         return os.stat(name, dir_fd=directory, follow_symlinks=True)
 
 
 def readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError as error:
+        if not _too_long(error):
+            raise
     with _parent_descriptor(path) as (directory, name):
         return os.readlink(name, dir_fd=directory)
 
@@ -128,8 +149,13 @@ def scandir(path: str) -> Iterator[Iterator[os.DirEntry[str]]]:
 
     Entries' ``stat()`` works while the block runs; their ``path`` may be only the
     name, so callers join names to ``path`` themselves."""
-    if len(os.fsencode(path)) < _STEP_BYTES:
-        with os.scandir(path) as iterator:
+    try:
+        listing = os.scandir(path)
+    except OSError as error:
+        if not _too_long(error):
+            raise
+    else:
+        with listing as iterator:
             yield iterator
         return
     with _parent_descriptor(path) as (directory, name):

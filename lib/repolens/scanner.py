@@ -25,6 +25,8 @@ from .filetypes import FileTypes, file_types
 from .ignore import InvalidPattern, validate_excludes
 from .notebooks import InvalidNotebook, ParsedNotebook, read_notebook, source_extension
 from .records import (
+    MAX_TIME_NS,
+    MIN_TIME_NS,
     ZERO_LINES,
     FileRecord,
     Kind,
@@ -189,17 +191,18 @@ def _record(
 
 def _time_note(base: dict[str, Any]) -> str:
     """Why a time of the file is missing from the reports (years past 9999, say)."""
+    modified, changed, birth = base["modified_ns"], base["changed_ns"], base["birth_ns"]
+    if (
+        MIN_TIME_NS <= modified <= MAX_TIME_NS
+        and MIN_TIME_NS <= changed <= MAX_TIME_NS
+        and (birth is None or MIN_TIME_NS <= birth <= MAX_TIME_NS)
+    ):
+        return ""
     wrong = [
         name
-        for name, key in (
-            ("modified", "modified_ns"),
-            ("changed", "changed_ns"),
-            ("birth", "birth_ns"),
-        )
-        if base[key] is not None and not time_in_range(base[key])
+        for name, value in (("modified", modified), ("changed", changed), ("birth", birth))
+        if value is not None and not time_in_range(value)
     ]
-    if not wrong:
-        return ""
     return f"{' and '.join(wrong)} time out of range (not within years 1-9999): recorded as null"
 
 

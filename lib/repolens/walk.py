@@ -247,7 +247,7 @@ def _children(
                     continue
                 ignored_here = True
         try:
-            child_stat = child.stat(follow_symlinks=False)
+            child_stat = _lstat(child, path)
         except FileNotFoundError:  # vanished since the listing: nothing left to record
             continue
         except OSError as error:
@@ -271,6 +271,16 @@ def _children(
         mode = child_stat.st_mode
         kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
         yield Entry(path, rel, kind, child_stat)
+
+
+def _lstat(child: os.DirEntry[str], path: str) -> os.stat_result:
+    """The entry's lstat; through folder descriptors when its path is too long for one call."""
+    try:
+        return child.stat(follow_symlinks=False)
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+    return safeio.lstat(path)
 
 
 def _link_entry(
