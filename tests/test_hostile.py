@@ -808,3 +808,61 @@ def test_help_reads_as_help(capsys) -> None:
     text = capsys.readouterr().out
     assert "the command line over the library" not in text and "``" not in text
     assert "Exit codes" in text
+
+
+# --- ignore rules against git itself, on generated patterns ------------------------------
+
+PATTERN_PIECES = st.sampled_from(
+    ["a", "b", "*", "?", "/", "**", "[ab]", "[!a]", "\\*", ".", " ", "\\ ", "#", "!", "[a-b]"]
+    + ["[[:alpha:]]", "[]a]", "\\!", "\\#"]
+)
+FILES = ["a", "ab", "a.b", "b/a", "b/ab", "b/b/a", "ba/a.b", "ba/b/ab", "bb/*", "bb/a/b/a"]
+FILES += ["a ", "#a", "!a", "]", "b/a b", "ba/b/#b"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.booleans(), st.lists(PATTERN_PIECES, min_size=1, max_size=5), st.booleans()),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_generated_ignore_patterns_agree_with_git(tmp_path_factory, lines) -> None:
+    text = "".join(
+        ("!" if negated else "") + "".join(pieces) + ("/" if folder else "") + "\n"
+        for negated, pieces, folder in lines
+    )
+    root = make_tree(git_init(tmp_path_factory.mktemp("patterns")), dict.fromkeys(FILES, "x\n"))
+    (root / ".gitignore").write_text(text)
+    assert {record.path for record in scan(root).records} == git_listing(root), text
+
+
+@pytest.mark.parametrize(
+    ("ns", "text"),
+    [
+        (0, "1970-01-01T00:00:00+00:00"),
+        (-1_000_000_000, "1969-12-31T23:59:59+00:00"),
+        (YEAR_10000_NS - 1_000, "9999-12-31T23:59:59.999999+00:00"),
+        (YEAR_10000_NS, None),
+        (-62_135_596_801 * 1_000_000_000, None),  # before year 1
+        (None, None),
+    ],
+)
+def test_times_outside_years_1_to_9999_are_written_as_null(ns: int | None, text: str) -> None:
+    from repolens.report import iso_time
+
+    assert iso_time(ns) == text
+
+
+def test_tables_write_numbers_as_the_prose_does(tmp_path: Path) -> None:
+    from repolens import frame
+
+    root = make_tree(tmp_path / "tree", {"big.py": "x = 1\n" * 1234, "notes.md": "# n\n"})
+    summary = summarise(scan(root))
+    overview = frame.overview_frame(summary)
+    assert overview.loc["code", "lines of code"] == "1,234"
+    assert overview.loc["total", "files"] == "2"
+    assert frame.languages_frame(summary).loc["Python", "code"] == "1,234"
+    assert frame.ranked_frame(summary.most_lines).loc["big.py", "lines"] == "1,234"
+    assert overview.loc["code", "size"].endswith("KiB")

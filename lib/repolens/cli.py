@@ -304,6 +304,8 @@ def _run_scan(args: argparse.Namespace) -> int:
 
     written: list[Path] = []
     if to_stdout:
+        if hasattr(sys.stdout, "reconfigure"):  # no string may stop the document halfway
+            sys.stdout.reconfigure(errors="backslashreplace")
         write_metrics_json(sys.stdout, result, summary)
         sys.stdout.flush()
     else:

@@ -116,9 +116,12 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
     return (f"[^/{body}]" if negate else f"(?!/)[{body}]"), index
 
 
-def _translate(glob: str) -> str:
-    """A git wildmatch glob (matched with WM_PATHNAME) as a regular expression."""
-    out: list[str] = []
+_STAR = object()  # "*": any run of characters but "/"
+
+
+def _tokens(glob: str) -> list[object]:
+    """A glob as regex pieces (str) and ``_STAR`` markers; globstars are regex pieces."""
+    out: list[object] = []
     index = 0
     length = len(glob)
     while index < length:
@@ -134,11 +137,13 @@ def _translate(glob: str) -> str:
                 if after == length:  # "**" or ".../**": everything below
                     out.append(".*")
                     index = after
-                else:  # "**/" : zero or more folders
-                    out.append("(?:.*/)?")
+                else:  # "**/": zero or more folders; "**/**/" is the same as one
+                    if not out or out[-1] != "(?:.*/)?":
+                        out.append("(?:.*/)?")
                     index = after + 1
                 continue
-            out.append("[^/]*")
+            if not out or out[-1] is not _STAR:
+                out.append(_STAR)
             index = after
         elif char == "?":
             out.append("[^/]")
@@ -154,6 +159,34 @@ def _translate(glob: str) -> str:
         else:
             out.append(re.escape(char))
             index += 1
+    return out
+
+
+def _translate(glob: str) -> str:
+    """A git wildmatch glob (matched with WM_PATHNAME) as a regular expression.
+
+    A star followed by more pattern and another star matches its piece at the first
+    place it can, inside an atomic group (as ``fnmatch`` does since Python 3.11): the
+    first place is always a right one, and ``*a*a*a*a*a*b`` against a long name of
+    ``a`` takes linear time instead of the exponential backtracking it would otherwise."""
+    pieces = _tokens(glob)
+    stars = [index for index, piece in enumerate(pieces) if piece is _STAR]
+    out: list[str] = []
+    index = 0
+    for number, star in enumerate(stars):
+        out.extend(str(piece) for piece in pieces[index:star])
+        following = stars[number + 1] if number + 1 < len(stars) else None
+        segment = pieces[star + 1 : following] if following is not None else None
+        if segment and all(
+            piece is not _STAR and "/" not in str(piece) and ".*" not in str(piece)
+            for piece in segment
+        ):
+            out.append(f"(?>[^/]*?{''.join(str(piece) for piece in segment)})")
+            index = following  # type: ignore[assignment]
+        else:
+            out.append("[^/]*")
+            index = star + 1
+    out.extend(str(piece) for piece in pieces[index:])
     return "".join(out)
 
 
@@ -183,9 +216,9 @@ def compile_pattern(line: str) -> Pattern | None:
     body = text[1:] if negated else text
     if not body:
         raise InvalidPattern("'!' with nothing to negate")
-    directory_only = body.endswith("/") and not body.endswith("\\/")
+    directory_only = body.endswith("/")
     if directory_only:
-        body = body.rstrip("/")
+        body = body[:-1]  # one slash, as git strips it: "a//" then matches nothing
         if not body:
             raise InvalidPattern("'/' alone names no path")
     basename_only = "/" not in body

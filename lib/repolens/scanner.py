@@ -23,7 +23,13 @@ from .cache import CacheKey, ScanCache, cache_key
 from .counting import count_newlines, count_physical, count_with_engine, engine_version
 from .filetypes import FileTypes, file_types
 from .ignore import InvalidPattern, validate_excludes
-from .notebooks import InvalidNotebook, ParsedNotebook, read_notebook, source_extension
+from .notebooks import (
+    InvalidNotebook,
+    ParsedNotebook,
+    clean_text,
+    read_notebook,
+    source_extension,
+)
 from .records import (
     MAX_TIME_NS,
     MIN_TIME_NS,
@@ -175,6 +181,8 @@ def _record(
     note = _time_note(base)
     if note:
         reason = f"{reason}; {note}" if reason else note
+    if not reason.isascii():  # error texts can quote bytes from the tree
+        reason = clean_text(reason)
     return FileRecord(
         category=category,
         language=language,
