@@ -283,16 +283,18 @@ def find_work_tree(root: str) -> str | None:
         current = parent
 
 
-def read_patterns(path: str, problems: list[str] | None = None) -> list[str]:
+def read_patterns(path: str, problems: list[str] | None = None, shown: str = "") -> list[str]:
     """The lines of an ignore file. A missing one has none; one that is a link, a FIFO,
-    a device or over ``MAX_IGNORE_BYTES`` is not read, and ``problems`` says so."""
+    a device or over ``MAX_IGNORE_BYTES`` is not read, and ``problems`` says so (naming
+    the file as ``shown``, a path relative to the scanned root)."""
     try:
         data = safeio.read_small_file(path, MAX_IGNORE_BYTES)
     except FileNotFoundError:
         return []
     except OSError as error:
         if problems is not None:
-            problems.append(f"{path} not read: {error.strerror or error}")
+            reason = error.strerror or str(error)
+            problems.append(f"{shown or path} not read, as if empty: {reason}")
         return []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

@@ -39,7 +39,7 @@ class NotRegularFile(OSError):
     """The path is no longer (or never was) a regular file: it was not read."""
 
     def __init__(self, mode: int) -> None:
-        super().__init__(errno.EINVAL, f"not a regular file any more ({_kind(mode)})")
+        super().__init__(errno.EINVAL, f"not a regular file ({_kind(mode)})")
         self.mode = mode
 
 

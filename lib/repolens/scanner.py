@@ -677,7 +677,7 @@ def scan(
     root_note = None
     if walk_stats.root_ignored:
         root_note = (
-            f"{absolute} is git-ignored in the work tree at {walk_stats.work_tree}: "
+            "this folder is git-ignored in the git work tree that holds it: "
             ".gitignore rules were not applied"
         )
     notes = tuple(note for note in (root_note, *walk_stats.notes) if note)

@@ -62,14 +62,22 @@ def _error_text(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
+def _shown(path: str, root: str) -> str:
+    """An ignore file as notes name it: relative to the scanned root, "/"-separated."""
+    return os.path.relpath(path, os.path.abspath(root)).replace(os.sep, "/")
+
+
 def _initial_rules(root: str, work_tree: str, notes: list[str]) -> tuple[IgnoreRules, str]:
     """Rules from the work-tree top down to (not including) the root; root's path in the tree."""
     exclude = os.path.join(work_tree, ".git", "info", "exclude")
+    shown = _shown(exclude, root)
     rules = IgnoreRules.from_patterns(
-        read_patterns(exclude, notes) if os.path.isdir(os.path.join(work_tree, ".git")) else [],
+        read_patterns(exclude, notes, shown)
+        if os.path.isdir(os.path.join(work_tree, ".git"))
+        else [],
         "",
         notes,
-        ".git/info/exclude",
+        shown,
     )
     rel_root = os.path.relpath(os.path.abspath(root), work_tree)
     if rel_root == ".":
@@ -80,7 +88,8 @@ def _initial_rules(root: str, work_tree: str, notes: list[str]) -> tuple[IgnoreR
         base = "/".join(parts[:depth])
         directory = os.path.join(work_tree, *parts[:depth])
         ignore_file = os.path.join(directory, ".gitignore")
-        rules = rules.with_patterns(read_patterns(ignore_file, notes), base, notes, ignore_file)
+        shown = _shown(ignore_file, root)
+        rules = rules.with_patterns(read_patterns(ignore_file, notes, shown), base, notes, shown)
     return rules, rel_root
 
 
@@ -165,8 +174,8 @@ def walk(
                     for child in children:
                         if child.name == ".gitignore":
                             ignore_file = os.path.join(directory, child.name)
-                            patterns = read_patterns(ignore_file, stats.notes)
                             shown = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+                            patterns = read_patterns(ignore_file, stats.notes, shown)
                             rules = rules.with_patterns(patterns, here, stats.notes, shown)
                             break
                 yield from _children(
