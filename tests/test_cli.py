@@ -156,7 +156,11 @@ def test_an_unexpected_failure_exits_1(tmp_path: Path) -> None:
         env=python_env(),
     )
     assert result.returncode == 1
-    assert "kaboom" in result.stderr and "unexpected failure" in result.stderr
+    assert result.stderr.count("\n") == 1  # one line, no traceback on the terminal
+    assert "RuntimeError: kaboom" in result.stderr and "unexpected failure" in result.stderr
+    saved = Path(result.stderr.split("bug report: ")[1].rstrip(")\n"))
+    assert "Traceback" in saved.read_text() and "boom" in saved.read_text()
+    saved.unlink()
 
 
 def test_console_script_and_version() -> None:

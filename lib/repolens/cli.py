@@ -3,7 +3,8 @@
 Exit codes: 0 success; 2 bad arguments, settings or root, or an output folder that
 cannot be written (one line on stderr, checked before any scan, nothing written);
 3 the report notebook failed in a cell (its one-line error on stderr); 1 an
-unexpected failure, or a report that could not be written once the scan was done.
+unexpected failure (one line; the traceback goes to a file it names, or to stderr
+with ``REPOLENS_DEBUG=1``), or a report that could not be written after the scan.
 """
 
 from __future__ import annotations
@@ -375,6 +376,30 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())[:300]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _save_traceback() -> str:
+    """Write the current traceback to a file for a bug report; say where, or print it
+    when ``REPOLENS_DEBUG`` is set or no file can be written."""
+    details = traceback.format_exc()
+    if os.environ.get("REPOLENS_DEBUG"):
+        print(details, file=sys.stderr, end="")
+        return ""
+    import tempfile
+
+    try:
+        descriptor, path = tempfile.mkstemp(prefix="repolens-traceback-", suffix=".txt")
+        with os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(details)
+    except OSError:
+        print(details, file=sys.stderr, end="")
+        return ""
+    return f" (details for a bug report: {path})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -397,7 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception:  # an unexpected failure: say so, with the traceback to report it
-        traceback.print_exc()
-        print("repolens: unexpected failure (the traceback above says where)", file=sys.stderr)
-        return 1
+    except Exception as error:  # an unexpected failure: one line, the traceback in a file
+        print(
+            f"repolens: unexpected failure: {_one_line(error)}{_save_traceback()}", file=sys.stderr
+        )
+        return EXIT_FAILURE
