@@ -867,3 +867,11 @@ def test_tables_write_numbers_as_the_prose_does(tmp_path: Path) -> None:
     assert frame.languages_frame(summary).loc["Python", "code"] == "1,234"
     assert frame.ranked_frame(summary.most_lines).loc["big.py", "lines"] == "1,234"
     assert overview.loc["code", "size"].endswith("KiB")
+
+
+def test_a_cache_folder_that_is_the_tree_itself_is_not_counted(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", {"a.py": "x\n"})
+    for _run in range(2):
+        result = scan(root, ScanOptions(cache_dir=root))
+        assert [record.path for record in result.records] == ["a.py"]
+    assert result.cache_hits == 1

@@ -629,11 +629,12 @@ def scan(
     table = file_types()
     report = progress or (lambda phase, done, total: None)
 
+    cache = ScanCache.open(options.cache_dir, absolute, _cache_identity(options, table.digest))
     settings = WalkSettings(
         options.gitignore,
         tuple(options.excludes),
         options.follow_symlinks,
-        identities([*options.skip, options.cache_dir]),
+        identities([*options.skip, options.cache_dir, cache.path]),
     )
     walk_stats = WalkStats()
     entries = list(
@@ -644,7 +645,6 @@ def scan(
             on_directory=lambda n: report("walk", n, None) if n % 256 == 0 else None,
         )
     )
-    cache = ScanCache.open(options.cache_dir, absolute, _cache_identity(options, table.digest))
 
     records: list[FileRecord] = []
     keys: dict[str, CacheKey] = {}
