@@ -27,13 +27,16 @@ from .units import human_bytes
 __all__ = ["main"]
 
 FORMATS = ("json", "csv")
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOTEBOOK = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOTEBOOK, EXIT_FINDINGS = 0, 1, 2, 3, 4
+CHECK_FORMATS = ("text", "json", "sarif")
+FAIL_ON = ("error", "warning", "note", "never")
 DEFAULT_OUTPUT = "repolens-report"
 DESCRIPTION = (
     "repolens: reproducible metrics for research code repositories. "
     "'repolens scan' writes metrics.json and files.csv; 'repolens report' adds charts "
     "and an HTML report. Exit codes: 0 success, 1 unexpected failure, 2 bad arguments, "
-    "settings, root or output folder, 3 a report notebook cell failed."
+    "settings, root or output folder, 3 a report notebook cell failed, 4 'repolens check' "
+    "found problems at or above --fail-on."
 )
 
 
@@ -178,6 +181,60 @@ def build_parser() -> argparse.ArgumentParser:
         "with repolens)",
     )
     report.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    checker = commands.add_parser(
+        "check",
+        help="say what stops the tree from being reproduced, with evidence and a fix",
+        description="Scan PATH once and run every check: notebooks, absolute paths, the "
+        "environment, assets, junk, duplicates, secrets, findability. Exit 4 when a finding "
+        "is at or above --fail-on.",
+    )
+    checker.add_argument(
+        "path", nargs="?", default=None, help="the tree to check (default: $ANALYSIS_PATH)"
+    )
+    checker.add_argument(
+        "--format",
+        dest="check_format",
+        choices=CHECK_FORMATS,
+        default="text",
+        help="what to print: text for people (default), json, or sarif (SARIF 2.1.0)",
+    )
+    checker.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="exit 4 when a finding is at this level or above (default: error)",
+    )
+    checker.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="only these checks "
+        "or families, comma-separated (NB,PA001); replaces the tree's own select",
+    )
+    checker.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="IDS",
+        help="leave these checks or families out, comma-separated; adds to the tree's own ignore",
+    )
+    checker.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out paths matching a gitignore-style glob (repeatable)",
+    )
+    checker.add_argument(
+        "-o",
+        "--output-dir",
+        default=None,
+        help="also write metrics.json, files.csv, findings.csv, findings.json and "
+        "findings.sarif here",
+    )
+    checker.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return parser
 
 
@@ -321,6 +378,103 @@ def _run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_check(args: argparse.Namespace) -> int:
+    from .checks import ConfigError, Level, check, load_settings
+    from .checks.config import parse_ids
+    from .checks.render import dumps, sarif_document, write_findings_csv, write_text
+    from .report import REPORT_FILES, write_reports
+
+    path = _analysis_path(args)
+    root = check_root(path)
+    excludes = _excludes(args.exclude)
+    try:
+        select = parse_ids(",".join(args.select), "--select")
+        ignore = parse_ids(",".join(args.ignore), "--ignore")
+        settings = load_settings(root).merged(select, ignore)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    output_dir = None if args.output_dir is None else _output_dir(args)
+    if output_dir is not None:
+        prepare_output_dir(output_dir)
+    skip = (
+        ()
+        if output_dir is None
+        else (output_dir, *(output_dir / name for name in (*REPORT_FILES, *CHECK_FILES)))
+    )
+    progress = None
+    if sys.stderr.isatty() and not args.quiet:
+        from .progress import ProgressLine
+
+        progress = ProgressLine(sys.stderr)
+    try:
+        outcome = check(root, ScanOptions(excludes=excludes, skip=skip), settings, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    findings = outcome.findings
+    sarif = sarif_document(findings, root, _notebook_lines(root, findings))
+    if output_dir is not None:
+        try:
+            summary = summarise(outcome.scan.records)
+            write_reports(output_dir, outcome.scan, summary, findings=findings)
+            write_findings_csv(output_dir / "findings.csv", findings)
+            _write(output_dir / "findings.json", dumps(_findings_document(outcome)))
+            _write(output_dir / "findings.sarif", dumps(sarif))
+        except OSError as error:
+            raise WriteFailed(
+                f"cannot write the findings into {output_dir}: {error.strerror or error}"
+            ) from None
+    if not args.quiet:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="backslashreplace")
+        if args.check_format == "json":
+            sys.stdout.write(dumps(_findings_document(outcome)))
+        elif args.check_format == "sarif":
+            sys.stdout.write(dumps(sarif))
+        else:
+            write_text(findings, sys.stdout, outcome.scan.root)
+    failing = None if args.fail_on == "never" else Level(args.fail_on)
+    return EXIT_FINDINGS if outcome.at_or_above(failing) else EXIT_OK
+
+
+CHECK_FILES = ("findings.csv", "findings.json", "findings.sarif")
+
+
+def _write(path: Path, text: str) -> None:
+    from .writers import atomic_write
+
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
+
+
+def _findings_document(outcome) -> dict:  # type: ignore[no-untyped-def]
+    from .checks.render import finding_dict
+
+    return {
+        "tool": {"name": "repolens", "version": __version__},
+        "root": outcome.scan.root,
+        "settings": outcome.settings.source or None,
+        "counts": outcome.counts(),
+        "by_check": outcome.by_check(),
+        "findings": [finding_dict(item) for item in outcome.findings],
+    }
+
+
+def _notebook_lines(root: str, findings) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The lines of the notebooks that findings point into (for SARIF regions)."""
+    from . import safeio
+
+    lines: dict[str, list[str]] = {}
+    for item in findings:
+        if item.cell is not None and item.path not in lines:
+            try:
+                data = safeio.read_content(os.path.join(root, *item.path.split("/")), 64 << 20)
+            except OSError:
+                continue
+            lines[item.path] = data.decode("utf-8", "replace").split("\n")
+    return lines
+
+
 REPORT_ENVIRONMENT = (
     "ANALYSIS_PATH",
     "OUTPUT_DIR",
@@ -410,6 +564,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         if args.command == "report":
             return _run_report(args)
+        if args.command == "check":
+            return _run_check(args)
         return _run_scan(args)
     except (UsageError, ScanError) as error:
         print(f"repolens: error: {error}", file=sys.stderr)

@@ -13,7 +13,7 @@ import csv
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from importlib import resources
@@ -47,7 +47,7 @@ __all__ = [
     "write_reports",
 ]
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MB = 1024 * 1024
 _PLACEHOLDER = "\u0000file_metrics\u0000"
@@ -199,6 +199,7 @@ def metrics_document(
     *,
     include_files: bool = True,
     files_csv: dict[str, Any] | None = None,
+    findings: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """The whole metrics document as plain data (``file_metrics`` sorted by path)."""
     options = result.options
@@ -221,16 +222,31 @@ def metrics_document(
         "summary": _summary(summary),
         "files_csv": files_csv,
     }
+    if findings is not None:
+        from .checks.render import finding_dict
+
+        levels = {"error": 0, "warning": 0, "note": 0}
+        by_check: dict[str, int] = {}
+        for item in findings:
+            levels[item.level.value] += 1
+            by_check[item.check] = by_check.get(item.check, 0) + 1
+        document["summary"]["findings"] = {**levels, "by_check": dict(sorted(by_check.items()))}
+        document["findings"] = [finding_dict(item) for item in findings]
     if include_files:
         document["file_metrics"] = [file_metric(record) for record in result.records]
     return document
 
 
 def _json_chunks(
-    result: ScanResult, summary: Summary, files_csv: dict[str, Any] | None = None
+    result: ScanResult,
+    summary: Summary,
+    files_csv: dict[str, Any] | None = None,
+    findings: Sequence[Any] | None = None,
 ) -> Iterator[str]:
     """The document as text: indented, with one ``file_metrics`` item a line."""
-    head = metrics_document(result, summary, include_files=False, files_csv=files_csv)
+    head = metrics_document(
+        result, summary, include_files=False, files_csv=files_csv, findings=findings
+    )
     head["file_metrics"] = _PLACEHOLDER
     before, after = json.dumps(head, indent=2, ensure_ascii=False).split(
         json.dumps(_PLACEHOLDER), 1
@@ -252,14 +268,15 @@ def write_metrics_json(
     result: ScanResult,
     summary: Summary,
     files_csv: dict[str, Any] | None = None,
+    findings: Sequence[Any] | None = None,
 ) -> None:
     """Write the metrics document to a path (atomically) or to an open text stream."""
     if hasattr(destination, "write"):
-        for chunk in _json_chunks(result, summary, files_csv):
+        for chunk in _json_chunks(result, summary, files_csv, findings):
             destination.write(chunk)  # type: ignore[union-attr]
         return
     with atomic_write(destination, "w") as handle:  # type: ignore[arg-type]
-        handle.writelines(_json_chunks(result, summary, files_csv))
+        handle.writelines(_json_chunks(result, summary, files_csv, findings))
 
 
 CSV_COLUMNS = (
@@ -418,6 +435,7 @@ def write_reports(
     result: ScanResult,
     summary: Summary,
     formats: Iterable[str] = ("json", "csv"),
+    findings: Sequence[Any] | None = None,
 ) -> list[Path]:
     """Write ``files.csv`` then ``metrics.json`` into ``output_dir``; return what was written.
 
@@ -434,7 +452,7 @@ def write_reports(
         files_csv = write_files_csv(folder / "files.csv", result.records)
         written.append(folder / "files.csv")
     if "json" in wanted:
-        write_metrics_json(folder / "metrics.json", result, summary, files_csv)
+        write_metrics_json(folder / "metrics.json", result, summary, files_csv, findings)
         written.insert(0, folder / "metrics.json")
     return written
 

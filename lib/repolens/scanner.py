@@ -46,6 +46,7 @@ from .sniff import SNIFF_BYTES, Sniff, sniff
 from .walk import Entry, WalkSettings, WalkStats, walk
 
 __all__ = [
+    "Inspect",
     "Progress",
     "ScanError",
     "ScanOptions",
@@ -57,6 +58,15 @@ __all__ = [
 
 Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(phase, done, total)``; phases are "walk" and "read"."""
+
+Inspect = Callable[[FileRecord, bytes | None], None]
+"""Called once per record with the file's whole content when the scan read it (text in
+``CONTENT_CATEGORIES`` up to ``CONTENT_LIMIT`` bytes), else None: how checks see content
+without reading any file a second time."""
+
+CONTENT_CATEGORIES = frozenset({"code", "notebook", "config", "docs", "data", "other"})
+CONTENT_LIMIT = 8 << 20
+_CHUNK_CONTENT_BYTES = 64 << 20  # content held at once while a chunk is counted
 
 CHUNK = 4096
 _ENGINE_PATH_MAX = 4000  # longer paths are counted from a copy the engine can open
@@ -76,6 +86,7 @@ class ScanOptions:
     max_count_bytes: int = 64 << 20  # text above this gets physical lines only
     cache_dir: Path | None = None  # None: no cache
     skip: tuple[str | os.PathLike[str], ...] = ()  # folders/files left out by identity
+    inspect: Inspect | None = None  # sees each record and its content (checks); no cache then
 
 
 @dataclass(frozen=True)
@@ -262,8 +273,9 @@ class _Text:
     category: str
     encoding: str | None
     reason: str
-    head: bytes | None  # the whole content when it fit in the sniff buffer
+    head: bytes | None  # the whole content when it fit in the sniff buffer (or was wanted)
     notebook: ParsedNotebook | None = None
+    content: bytes | None = None  # a notebook's bytes, kept for ``ScanOptions.inspect``
 
 
 def _error_reason(error: OSError) -> str:
@@ -334,7 +346,7 @@ def _category(path: str, extension: str, found: Sniff, table: FileTypes) -> tupl
 
 
 def _read_one(
-    entry: Entry, base: dict[str, Any], table: FileTypes, limit: int
+    entry: Entry, base: dict[str, Any], table: FileTypes, limit: int, want: bool = False
 ) -> FileRecord | _Text:
     try:
         descriptor, head, st = _read_head(entry.path, follow=entry.link_note == "followed")
@@ -346,7 +358,7 @@ def _read_one(
             _error_reason(error),
         )
     try:
-        return _read_open(entry, base, table, limit, descriptor, head, st)
+        return _read_open(entry, base, table, limit, descriptor, head, st, want)
     finally:
         os.close(descriptor)
 
@@ -359,6 +371,7 @@ def _read_open(
     descriptor: int,
     head: bytes,
     st: os.stat_result,
+    want: bool = False,
 ) -> FileRecord | _Text:
     if not stat_module.S_ISREG(st.st_mode):
         return _record(
@@ -399,7 +412,10 @@ def _read_open(
             encoding=found.encoding,
             lines=lines,
         )
-    if not complete and (category == "notebook" or not _engine_can_read(entry.path, base)):
+    wanted = want and category in CONTENT_CATEGORIES and st.st_size <= CONTENT_LIMIT
+    if not complete and (
+        category == "notebook" or wanted or not _engine_can_read(entry.path, base)
+    ):
         try:
             head += safeio.read_descriptor(descriptor, limit - len(head))
         except OSError as error:
@@ -430,7 +446,9 @@ def _read_open(
                 is_binary=False,
                 encoding=found.encoding,
             )
-        return _Text(entry, base, category, found.encoding, reason, None, parsed)
+        return _Text(
+            entry, base, category, found.encoding, reason, None, parsed, head if want else None
+        )
     return _Text(entry, base, category, found.encoding, reason, head if complete else None)
 
 
@@ -551,18 +569,24 @@ def _failed(entry: Entry, base: dict[str, Any], error: Exception) -> FileRecord:
 
 
 def _analyse_chunk(
-    chunk: Sequence[tuple[Entry, dict[str, Any]]], table: FileTypes, limit: int
+    chunk: Sequence[tuple[Entry, dict[str, Any]]],
+    table: FileTypes,
+    limit: int,
+    inspect: Inspect | None = None,
 ) -> list[FileRecord]:
     done: list[FileRecord] = []
     texts: list[_Text] = []
     notebooks: list[_Text] = []
+    want = inspect is not None
     for entry, base in chunk:
         try:
-            outcome = _read_one(entry, base, table, limit)
+            outcome = _read_one(entry, base, table, limit, want)
         except Exception as error:  # one file's surprise never ends a scan
             outcome = _failed(entry, base, error)
         if isinstance(outcome, FileRecord):
             done.append(outcome)
+            if inspect is not None:
+                inspect(outcome, None)
         elif outcome.notebook is not None:
             notebooks.append(outcome)
         else:
@@ -587,17 +611,25 @@ def _analyse_chunk(
             counted[item.entry.path] = by_copy[index]
     for item in texts:
         try:
-            done.append(_finish_text(item, counted, table, limit))
+            record = _finish_text(item, counted, table, limit)
         except Exception as error:
-            done.append(_failed(item.entry, item.base, error))
+            record = _failed(item.entry, item.base, error)
+        done.append(record)
+        if inspect is not None:
+            inspect(record, item.head if record.state is not State.UNREADABLE else None)
+    finished: list[FileRecord] = []
     try:
-        done.extend(_finish_notebooks(notebooks))
+        finished = _finish_notebooks(notebooks)
     except Exception:
         for item in notebooks:
             try:
-                done.extend(_finish_notebooks([item]))
+                finished.extend(_finish_notebooks([item]))
             except Exception as error:
-                done.append(_failed(item.entry, item.base, error))
+                finished.append(_failed(item.entry, item.base, error))
+    done.extend(finished)
+    if inspect is not None:
+        for item, record in zip(notebooks, finished, strict=True):
+            inspect(record, item.content)
     return done
 
 
@@ -611,6 +643,25 @@ def _cache_identity(options: ScanOptions, table_digest: str) -> dict[str, object
         "table": table_digest,
         "max_count_bytes": options.max_count_bytes,
     }
+
+
+def _chunked(
+    todo: list[tuple[Entry, dict[str, Any]]], with_content: bool
+) -> Iterator[list[tuple[Entry, dict[str, Any]]]]:
+    """Chunks of ``CHUNK`` files; smaller when whole contents are kept for the checks, so
+    no more than about ``_CHUNK_CONTENT_BYTES`` of content is held at once."""
+    chunk: list[tuple[Entry, dict[str, Any]]] = []
+    held = 0
+    for item in todo:
+        chunk.append(item)
+        if with_content:
+            size = item[1]["size_bytes"]
+            held += size if size <= CONTENT_LIMIT else SNIFF_BYTES
+        if len(chunk) >= CHUNK or held >= _CHUNK_CONTENT_BYTES:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
 
 
 def scan(
@@ -629,7 +680,8 @@ def scan(
     table = file_types()
     report = progress or (lambda phase, done, total: None)
 
-    cache = ScanCache.open(options.cache_dir, absolute, _cache_identity(options, table.digest))
+    cache_dir = None if options.inspect is not None else options.cache_dir
+    cache = ScanCache.open(cache_dir, absolute, _cache_identity(options, table.digest))
     settings = WalkSettings(
         options.gitignore,
         tuple(options.excludes),
@@ -654,6 +706,8 @@ def scan(
         base = _base(entry, table)
         if entry.kind is not Kind.FILE or entry.error is not None:
             records.append(_non_file(entry, base, table))
+            if options.inspect is not None:
+                options.inspect(records[-1], None)
             continue
         assert entry.stat is not None
         if use_cache:
@@ -666,10 +720,11 @@ def scan(
 
     total = len(todo)
     report("read", 0, total)
-    for start in range(0, total, CHUNK):
-        chunk = todo[start : start + CHUNK]
-        records.extend(_analyse_chunk(chunk, table, options.max_count_bytes))
-        report("read", min(start + CHUNK, total), total)
+    done = 0
+    for chunk in _chunked(todo, options.inspect is not None):
+        records.extend(_analyse_chunk(chunk, table, options.max_count_bytes, options.inspect))
+        done += len(chunk)
+        report("read", done, total)
 
     if use_cache:
         cache.save((record, keys[record.path]) for record in records if record.path in keys)

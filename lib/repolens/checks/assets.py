@@ -1,0 +1,128 @@
+"""Asset checks (AS): large files, crowded folders, and binaries git tracks outside LFS.
+
+Scales follow git-sizer: a file over 10 MiB, a folder over 2,500 entries. Inside a git
+work tree, model, media and archive files, and data over 1 MiB, that git tracks but
+Git LFS does not (``.gitattributes`` ``filter=lfs``, or an LFS pointer in the file)
+are reported with the bytes involved and the exact lines that move them to LFS.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+
+from ..records import FileRecord, Kind
+from ..units import human_bytes
+from .model import Finding
+from .source import finding
+
+__all__ = ["asset_findings", "lfs_findings", "lfs_status"]
+
+LARGE_FILE = 10 << 20
+CROWDED_FOLDER = 2500
+LFS_DATA_MIN = 1 << 20
+_LFS_CATEGORIES = ("model", "media", "archive")
+
+
+def _parent(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def asset_findings(records: Iterable[FileRecord]) -> Iterator[Finding]:
+    files: Counter[str] = Counter()
+    for record in records:
+        files[_parent(record.path)] += 1
+        if record.kind is Kind.FILE and record.size_bytes > LARGE_FILE:
+            yield finding(
+                "AS001",
+                record.path,
+                f"{human_bytes(record.size_bytes)} ({record.category}).",
+                evidence=f"{record.size_bytes:,} bytes",
+            )
+    folders: set[str] = set()
+    for folder in files:
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = _parent(folder)
+    subfolders = Counter(_parent(folder) for folder in folders)
+    for folder in sorted(set(files) | set(subfolders)):
+        total = files[folder] + subfolders[folder]
+        if total > CROWDED_FOLDER:
+            yield finding(
+                "AS002",
+                folder or ".",
+                f"{total:,} entries in one folder.",
+                evidence=f"{files[folder]:,} files, {subfolders[folder]:,} folders",
+            )
+
+
+def lfs_status(root: str, work_tree: str, paths: list[str]) -> tuple[set[str], set[str]] | None:
+    """``(tracked, in_lfs)`` for ``paths`` (relative to ``root``), from git itself; None when
+    git cannot answer."""
+    git = shutil.which("git")
+    if git is None or not paths:
+        return None
+    try:
+        listing = subprocess.run(
+            [git, "-C", root, "ls-files", "-z"],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        tracked = {item for item in os.fsdecode(listing).split("\0") if item}
+        candidates = [path for path in paths if path in tracked]
+        attributes = subprocess.run(
+            [git, "-C", root, "check-attr", "-z", "--stdin", "filter"],
+            input="\0".join(candidates).encode() + (b"\0" if candidates else b""),
+            capture_output=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    fields = os.fsdecode(attributes).split("\0")
+    in_lfs = {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}
+    return tracked, in_lfs
+
+
+def lfs_findings(
+    records: Iterable[FileRecord], root: str, work_tree: str | None
+) -> Iterator[Finding]:
+    if work_tree is None:
+        return
+    candidates = [
+        record
+        for record in records
+        if record.kind is Kind.FILE
+        and record.reason != "Git LFS pointer"
+        and (
+            record.category in _LFS_CATEGORIES
+            or (record.category == "data" and record.size_bytes > LFS_DATA_MIN)
+        )
+    ]
+    status = lfs_status(root, work_tree, [record.path for record in candidates])
+    if status is None:
+        return
+    tracked, in_lfs = status
+    by_extension: dict[str, list[FileRecord]] = defaultdict(list)
+    for record in candidates:
+        if record.path in tracked and record.path not in in_lfs:
+            by_extension[record.extension or record.name].append(record)
+    for extension, group in sorted(by_extension.items()):
+        total = sum(record.size_bytes for record in group)
+        pattern = f"*{extension}" if extension.startswith(".") else extension
+        first = sorted(group, key=lambda record: record.path)[0]
+        yield finding(
+            "AS003",
+            first.path,
+            f"{len(group):,} {group[0].category} file{'s' if len(group) != 1 else ''} "
+            f"matching {pattern} ({human_bytes(total)}) tracked by git, not by Git LFS.",
+            evidence=", ".join(record.path for record in sorted(group, key=lambda r: r.path)[:3])
+            + (" ..." if len(group) > 3 else ""),
+            fix=f'git lfs track "{pattern}" (adds "{pattern} filter=lfs diff=lfs merge=lfs '
+            f'-text" to .gitattributes), then git add --renormalize . and commit; or dvc add '
+            f"the folder.",
+        )

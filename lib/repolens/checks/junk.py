@@ -1,0 +1,84 @@
+"""Junk (JU001): what never belongs in a repository, one finding per folder or file.
+
+In a git work tree the scan only sees what git tracks or would add, so every finding
+is junk that is (or will be) committed."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from ..records import FileRecord
+from ..units import human_bytes
+from .model import Finding
+from .source import finding
+
+__all__ = ["junk_findings"]
+
+_FOLDERS = {
+    "__pycache__": "Python bytecode",
+    ".ipynb_checkpoints": "Jupyter checkpoints",
+    "__MACOSX": "macOS archive metadata",
+    "node_modules": "installed JavaScript packages",
+    ".pytest_cache": "pytest's cache",
+    ".mypy_cache": "mypy's cache",
+}
+_FILES = (
+    (re.compile(r".*\.py[co]$"), "Python bytecode", "*.py[co]"),
+    (re.compile(r"^\.DS_Store$"), "macOS folder metadata", ".DS_Store"),
+    (re.compile(r"^\._.+"), "macOS resource fork (AppleDouble)", "._*"),
+    (re.compile(r"^~\$.+"), "an Office lock file", "~$*"),
+    (re.compile(r"^\..+\.sw[a-p]$"), "a Vim swap file", "*.sw?"),
+    (re.compile(r"^\.#.+|.+~$"), "an editor backup", "*~"),
+    (re.compile(r"^Thumbs\.db$"), "Windows thumbnails", "Thumbs.db"),
+)
+
+
+def junk_findings(records: Iterable[FileRecord]) -> Iterator[Finding]:
+    folders: dict[str, list[FileRecord]] = defaultdict(list)
+    why: dict[str, tuple[str, str]] = {}
+    environments: set[str] = set()
+    for record in records:
+        parts = record.path.split("/")
+        for depth, part in enumerate(parts[:-1]):
+            if part in _FOLDERS:
+                folder = "/".join(parts[: depth + 1])
+                folders[folder].append(record)
+                why[folder] = (_FOLDERS[part], f"{part}/")
+                break
+        else:
+            if parts[-1] == "pyvenv.cfg":
+                environments.add("/".join(parts[:-1]) or ".")
+                continue
+            for pattern, what, glob in _FILES:
+                if pattern.match(parts[-1]):
+                    yield finding(
+                        "JU001",
+                        record.path,
+                        f"{what} ({human_bytes(record.size_bytes)}).",
+                        fix=f"Delete it (git rm --cached '{record.path}' if git tracks it) "
+                        f"and add {glob} to .gitignore.",
+                    )
+                    break
+    for folder, members in sorted(folders.items()):
+        if any(folder.startswith(env + "/") for env in environments):
+            continue
+        what, glob = why[folder]
+        total = sum(record.size_bytes for record in members)
+        yield finding(
+            "JU001",
+            folder + "/",
+            f"{what}: {len(members):,} file{'s' if len(members) != 1 else ''}, "
+            f"{human_bytes(total)}.",
+            fix=f"Delete it (git rm -r --cached '{folder}' if git tracks it) and add {glob} "
+            "to .gitignore.",
+        )
+    for environment in sorted(environments):
+        yield finding(
+            "JU001",
+            environment + "/",
+            "a Python virtual environment (pyvenv.cfg): installed packages for one machine.",
+            fix=f"Delete {environment}/, add it to .gitignore, and declare the packages in "
+            "requirements.txt instead.",
+        )

@@ -1,0 +1,193 @@
+"""Findings as text for people, JSON, CSV and SARIF 2.1.0: renderings of one list."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from typing import Any, TextIO
+
+from .._version import __version__
+from ..report import FORMULA_PREFIXES
+from ..writers import atomic_write
+from .model import Finding, Level, checks_table
+
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "finding_dict",
+    "sarif_document",
+    "write_findings_csv",
+    "write_text",
+]
+
+FINDINGS_COLUMNS = ("check", "level", "path", "cell", "line", "message", "evidence", "fix")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/repolens/repolens#checks"
+
+
+def finding_dict(item: Finding) -> dict[str, Any]:
+    return {
+        "check": item.check,
+        "level": item.level.value,
+        "path": item.path,
+        "cell": None if item.cell is None else item.cell + 1,
+        "line": item.line,
+        "message": item.message,
+        "evidence": item.evidence,
+        "fix": item.fix,
+    }
+
+
+def write_text(findings: Sequence[Finding], out: TextIO, root: str = "") -> None:
+    """Grouped by check, most severe first; each finding with where, what and the fix."""
+    table = checks_table()
+    if not findings:
+        print(
+            f"No findings{' in ' + root if root else ''}: nothing stops this tree from being "
+            "reproduced that repolens checks.",
+            file=out,
+        )
+        return
+    for check_id, group in groupby(findings, key=lambda item: item.check):
+        items = list(group)
+        check = table[check_id]
+        print(
+            f"{check.level.value.upper()} {check.id} {check.name} ({len(items)}): {check.what}",
+            file=out,
+        )
+        for item in items:
+            print(f"  {item.where}: {item.message}", file=out)
+            if item.evidence:
+                print(f"      seen: {item.evidence}", file=out)
+            print(f"      fix:  {item.fix}", file=out)
+        print(file=out)
+    counts = {level: sum(1 for item in findings if item.level is level) for level in Level}
+    print(
+        f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: "
+        + ", ".join(f"{counts[level]} {level.value}" for level in Level),
+        file=out,
+    )
+
+
+def _guard(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_findings_csv(path: str | os.PathLike[str], findings: Iterable[Finding]) -> None:
+    """findings.csv: one row per finding, RFC 4180, text cells guarded like files.csv."""
+    with atomic_write(path, "w") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(FINDINGS_COLUMNS)
+        for item in findings:
+            row = finding_dict(item)
+            writer.writerow([_guard(row[column]) for column in FINDINGS_COLUMNS])
+
+
+def _region(item: Finding, notebook_lines: dict[str, list[str]]) -> dict[str, int]:
+    """SARIF regions are lines of the file: for a notebook cell, the line of the .ipynb
+    that holds the cell's line where it can be found, else the first line."""
+    if item.cell is None:
+        return {"startLine": item.line or 1}
+    lines = notebook_lines.get(item.path)
+    return {"startLine": _notebook_line(lines, item) if lines else 1}
+
+
+def _notebook_line(lines: list[str], item: Finding) -> int:
+    marker = '"cell_type"'
+    cell = -1
+    for number, text in enumerate(lines, 1):
+        if marker in text:
+            cell += 1
+            if cell == item.cell:
+                return number
+    return 1
+
+
+def sarif_document(
+    findings: Sequence[Finding], root: str, notebook_lines: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log GitHub code scanning accepts: one run, every check a rule."""
+    table = checks_table()
+    rules = [
+        {
+            "id": check.id,
+            "name": check.name,
+            "shortDescription": {"text": check.what},
+            "fullDescription": {"text": f"{check.what} {check.why}"},
+            "help": {
+                "text": f"{check.why} Fix: {check.fix} ({check.anchor})",
+                "markdown": f"**Why**: {check.why}\n\n**Fix**: {check.fix}\n\n"
+                f"**Anchor**: {check.anchor}",
+            },
+            "helpUri": f"{INFORMATION_URI}-{check.id.lower()}",
+            "defaultConfiguration": {"level": check.level.value},
+            "properties": {"tags": ["reproducibility", check.family]},
+        }
+        for check in table.values()
+    ]
+    index = {check_id: number for number, check_id in enumerate(table)}
+    results = []
+    for item in findings:
+        where = item.where
+        message = item.message if not item.path else f"{where}: {item.message}"
+        text = f"{message} Fix: {item.fix}"
+        if item.evidence:
+            text += f" Seen: {item.evidence}"
+        location_path = item.path.rstrip("/") or "."
+        result: dict[str, Any] = {
+            "ruleId": item.check,
+            "ruleIndex": index[item.check],
+            "level": item.level.value,
+            "message": {"text": text},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(location_path), "uriBaseId": "%SRCROOT%"},
+                        "region": _region(item, notebook_lines or {}),
+                    }
+                }
+            ],
+            "partialFingerprints": {"repolens/v1": _fingerprint(item)},
+        }
+        if item.cell is not None:
+            result["properties"] = {"cell": item.cell + 1, "lineInCell": item.line}
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "repolens",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def _fingerprint(item: Finding) -> str:
+    """Stable across runs and line moves: check, path, cell and what was seen."""
+    return f"{item.check}:{item.path}:{item.cell}:{item.evidence or item.message}"
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

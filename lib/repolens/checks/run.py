@@ -1,0 +1,128 @@
+"""Run the checks over one scan: per-file checks on the content the scan reads, then
+checks over the whole tree. The one place where checks are registered."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..records import FileRecord, Kind, State
+from ..scanner import Progress, ScanOptions, ScanResult, scan
+from .assets import asset_findings, lfs_findings
+from .config import CheckSettings
+from .duplicates import archive_findings, duplicate_findings
+from .environment import (
+    Declared,
+    Imported,
+    declarations,
+    environment_findings,
+    imports_of,
+    is_specification,
+)
+from .findability import findability_findings
+from .junk import junk_findings
+from .model import LEVEL_ORDER, Finding, Level
+from .notebook import check_notebook
+from .paths import check_paths
+from .secrets import check_secrets
+from .source import Source, suppressed
+
+__all__ = ["FILE_CHECKS", "CheckResult", "Inspector", "check"]
+
+FileCheck = Callable[[FileRecord, Source], Iterable[Finding]]
+FILE_CHECKS: tuple[FileCheck, ...] = (check_notebook, check_paths, check_secrets)
+"""Checks of one file's content, in the order they run."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    scan: ScanResult
+    findings: tuple[Finding, ...]  # sorted: most severe first, then check, path, place
+    settings: CheckSettings
+
+    def counts(self) -> dict[str, int]:
+        counted = {level.value: 0 for level in Level}
+        for item in self.findings:
+            counted[item.level.value] += 1
+        return counted
+
+    def by_check(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for item in self.findings:
+            counted[item.check] = counted.get(item.check, 0) + 1
+        return dict(sorted(counted.items()))
+
+    def at_or_above(self, level: Level | None) -> int:
+        if level is None:
+            return 0
+        return sum(1 for item in self.findings if LEVEL_ORDER[item.level] <= LEVEL_ORDER[level])
+
+
+class Inspector:
+    """Collects findings while the scan reads each file once (``ScanOptions.inspect``)."""
+
+    def __init__(self, settings: CheckSettings) -> None:
+        self.settings = settings
+        self.findings: list[Finding] = []
+        self.imported: list[Imported] = []
+        self.declared: list[Declared] = []
+        self.specifications: list[str] = []
+        self.code_files = 0
+
+    def __call__(self, record: FileRecord, content: bytes | None) -> None:
+        if record.kind is Kind.FILE and is_specification(record.path):
+            self.specifications.append(record.path)
+        if record.category == "notebook" or (
+            record.category == "code" and record.path.endswith((".py", ".pyw", ".r", ".R", ".jl"))
+        ):
+            self.code_files += 1
+        if content is None or record.state in (State.BINARY, State.UNREADABLE):
+            return
+        source = Source.from_bytes(record.path, record.category, content, record.encoding)
+        for run in FILE_CHECKS:
+            for item in run(record, source):
+                if not suppressed(item, source.line_text(item)):
+                    self.findings.append(item)
+        for imported in imports_of(source):
+            self.imported.append(imported)
+        if is_specification(record.path) or record.path.startswith("requirements/"):
+            self.declared.extend(declarations(source))
+
+    def finish(self, result: ScanResult) -> list[Finding]:
+        records = result.records
+        found = list(self.findings)
+        found += environment_findings(
+            (record.path for record in records),
+            self.code_files,
+            sorted(self.specifications),
+            self.imported,
+            self.declared,
+        )
+        found += asset_findings(records)
+        found += lfs_findings(records, result.root, result.work_tree)
+        found += junk_findings(records)
+        found += duplicate_findings(records, result.root)
+        found += archive_findings(records, result.root)
+        found += findability_findings(record.path for record in records if "/" not in record.path)
+        kept = {item for item in found if self.settings.keeps(item)}
+        return sorted(kept, key=Finding.sort_key)
+
+
+def check(
+    root: str | os.PathLike[str],
+    options: ScanOptions | None = None,
+    settings: CheckSettings | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Scan ``root`` once and run every selected check over it."""
+    from dataclasses import replace
+
+    from .config import load_settings
+
+    if settings is None:
+        settings = load_settings(root)
+    inspector = Inspector(settings)
+    options = replace(options or ScanOptions(), inspect=inspector, cache_dir=None)
+    result = scan(root, options, progress)
+    return CheckResult(result, tuple(inspector.finish(result)), settings)

@@ -1,0 +1,93 @@
+"""Secrets (SE001): high-precision patterns only, evidence redacted.
+
+Code, configuration and docs, and in notebooks the cells and their text outputs;
+never embedded image payloads (base64 produces false positives in other tools).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..records import FileRecord
+from .model import Finding
+from .source import Source, finding
+
+__all__ = ["PATTERNS", "check_secrets", "redact"]
+
+PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "a private key",
+        re.compile(
+            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----"
+        ),
+    ),
+    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("a GitHub token", re.compile(r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{82})")),
+    ("an OpenAI key", re.compile(r"(?<![\w-])sk-[A-Za-z0-9_-]{0,80}T3BlbkFJ[A-Za-z0-9_-]{10,}")),
+    ("a Slack token", re.compile(r"(?<![\w-])xox[abprs]-[0-9A-Za-z-]{10,}")),
+    (
+        "a Slack webhook",
+        re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+"),
+    ),
+    ("a Google API key", re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])")),
+)
+_CATEGORIES = ("code", "notebook", "config", "docs", "other")
+_TEXT_OUTPUTS = ("text/plain", "text/markdown", "application/json", "text/html", "text")
+
+
+def redact(secret: str) -> str:
+    """The first four characters and the length: enough to find it, useless to abuse."""
+    return f"{secret[:4]}…({len(secret)} characters)"
+
+
+def _texts(source: Source) -> Iterator[tuple[int | None, str, str]]:
+    """``(cell, where, text)``: the file, or every cell and its text outputs."""
+    if source.notebook is None:
+        yield None, "", source.text
+        return
+    for cell in source.cells:
+        yield cell.index, "", cell.source
+        for output in cell.outputs:
+            if output.get("output_type") == "stream":
+                yield cell.index, "output", _join(output.get("text"))
+            data = output.get("data")
+            if isinstance(data, dict):
+                for mime in _TEXT_OUTPUTS:
+                    if mime in data:
+                        yield cell.index, "output", _join(data[mime])
+            for key in ("text", "traceback"):
+                if key in output and output.get("output_type") != "stream":
+                    yield cell.index, "output", _join(output[key])
+
+
+def _join(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(part for part in value if isinstance(part, str))
+    return ""
+
+
+def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:
+    if record.category not in _CATEGORIES:
+        return
+    for cell, where, text in _texts(source):
+        for number, line in enumerate(text.split("\n"), 1):
+            for what, pattern in PATTERNS:
+                match = pattern.search(line)
+                if match is None:
+                    continue
+                place = ""
+                if cell is not None:
+                    place = (
+                        f" in the output of cell {cell + 1}" if where else f" in cell {cell + 1}"
+                    )
+                yield finding(
+                    "SE001",
+                    record.path,
+                    f"{what}{place}.",
+                    evidence=redact(match.group(0)),
+                    line=None if where else number,
+                    cell=cell,
+                )
