@@ -147,6 +147,8 @@ import argparse
 
 # The simulator connects on this port.
 PORT = 4567
+# Where the simulator saved the recordings on the lab laptop.
+RECORDINGS = r"C:\\Users\\student\\Desktop\\Detect_Lines\\data"
 
 
 def main():
@@ -204,9 +206,15 @@ def main() -> None:
         "from camera frames.\n\n## Files\n\n- `model.py` trains the network\n"
         "- `drive.py` drives the car\n- `data/` holds the driving log and frames\n",
     )
-    write(ROOT / "requirements.txt", "numpy==1.24.4\nkeras==2.13.1\nopencv-python==4.8.0.76\n")
     write(
-        ROOT / "config.yaml", "# training settings\nepochs: 5\nbatch_size: 32\n\ncorrection: 0.2\n"
+        ROOT / "requirements.txt",
+        "numpy==1.24.4\nkeras==2.13.1\nopencv-python==4.8.0.76\ntqdm\n",
+    )
+    # AWS's own documentation example key: a credential committed by mistake, for the checks.
+    write(
+        ROOT / "config.yaml",
+        "# training settings\nepochs: 5\nbatch_size: 32\n\ncorrection: 0.2\n\n"
+        "# upload of the results\ns3_access_key: AKIAIOSFODNN7EXAMPLE\n",
     )
     write(ROOT / ".gitignore", "*.log\n")
     rows = ["center,left,right,steering,throttle,brake,speed"]
@@ -247,6 +255,11 @@ def main() -> None:
                 ),
             ]
         ),
+    )
+    # The copy Jupyter makes with File > Make a Copy, left beside the original.
+    write(
+        ROOT / "notebooks/01_explore_data - Copy.ipynb",
+        (ROOT / "notebooks/01_explore_data.ipynb").read_bytes(),
     )
     write(
         ROOT / "notebooks/02_train_model.ipynb",

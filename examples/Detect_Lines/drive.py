@@ -4,6 +4,8 @@ import argparse
 
 # The simulator connects on this port.
 PORT = 4567
+# Where the simulator saved the recordings on the lab laptop.
+RECORDINGS = r"C:\Users\student\Desktop\Detect_Lines\data"
 
 
 def main():

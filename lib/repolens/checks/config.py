@@ -71,13 +71,12 @@ class CheckSettings:
             return False
         if not item.path:
             return True
-        is_folder = item.path.endswith("/")
-        if self.exclude and _rules(self.exclude).ignored(item.path.rstrip("/"), is_folder):
+        if self.exclude and _covers(_rules(self.exclude), item.path):
             return False
-        for glob, ids in self.per_file_ignores.items():
-            if _rules((glob,)).ignored(item.path.rstrip("/"), False) and _matches(item.check, ids):
-                return False
-        return True
+        return not any(
+            _covers(_rules((glob,)), item.path) and _matches(item.check, ids)
+            for glob, ids in self.per_file_ignores.items()
+        )
 
     def merged(self, select: tuple[str, ...], ignore: tuple[str, ...]) -> CheckSettings:
         """These settings with the command line's: its --select replaces, --ignore adds."""
@@ -97,6 +96,15 @@ def _rules(globs: tuple[str, ...]) -> IgnoreRules:
     if globs not in _EXCLUDES:
         _EXCLUDES[globs] = IgnoreRules.from_patterns(list(globs))
     return _EXCLUDES[globs]
+
+
+def _covers(rules: IgnoreRules, path: str) -> bool:
+    """Whether the rules match the path or a folder above it (``data/`` covers data/a.csv)."""
+    parts = path.rstrip("/").split("/")
+    for depth in range(1, len(parts)):
+        if rules.ignored("/".join(parts[:depth]), True):
+            return True
+    return rules.ignored("/".join(parts), path.endswith("/"))
 
 
 def _globs(values: object, where: str) -> tuple[str, ...]:

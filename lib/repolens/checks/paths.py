@@ -72,7 +72,7 @@ def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
                 yield finding(
                     "PA001",
                     path,
-                    f"hard-coded absolute path {found!r}"
+                    f"hard-coded absolute path '{found}'"
                     + (f" in cell {cell + 1}." if cell is not None else "."),
                     evidence=line.strip()[:160],
                     line=number,
