@@ -59,6 +59,7 @@ class Imported:
     line: int
     cell: int | None
     text: str
+    optional: bool = False  # under ``try: ... except ImportError`` (so optional everywhere)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class Declared:
     line: int
     pinned: bool
     text: str
+    application: bool = True  # an environment to install (requirements, conda, Pipfile),
+    # not a library's metadata (pyproject.toml, setup.py), where ranges are right
 
 
 def normalise(name: str) -> str:
@@ -76,10 +79,21 @@ def normalise(name: str) -> str:
 
 
 @cache
-def _distributions() -> dict[str, tuple[str, ...]]:
+def _table() -> dict[str, object]:
     text = resources.files("repolens.checks").joinpath("imports.toml").read_text("utf-8")
-    table = tomllib.loads(text)["modules"]
-    return {module: tuple(normalise(name) for name in names) for module, names in table.items()}
+    return tomllib.loads(text)
+
+
+def _distributions() -> dict[str, tuple[str, ...]]:
+    modules = _table()["modules"]
+    assert isinstance(modules, dict)
+    return {module: tuple(normalise(name) for name in names) for module, names in modules.items()}
+
+
+def _python2_stdlib() -> frozenset[str]:
+    python2 = _table().get("python2", {})
+    assert isinstance(python2, dict)
+    return frozenset(python2.get("stdlib", []))
 
 
 def is_specification(path: str) -> bool:
@@ -102,10 +116,65 @@ def _parse(code: str) -> ast.AST | None:
         return None
 
 
+_OPTIONAL_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+class _Imports(ast.NodeVisitor):
+    """Top-level names of the absolute imports that must succeed: not those guarded by
+    ``try: ... except ImportError``, nor those under ``if TYPE_CHECKING:``."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, int]] = []
+        self.optional: set[str] = set()  # imported somewhere under an ImportError guard
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.found.extend((alias.name, node.lineno) for alias in node.names)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level == 0 and node.module:
+            self.found.append((node.module, node.lineno))
+
+    def visit_Try(self, node: ast.Try) -> None:
+        optional = any(_catches_import_error(handler) for handler in node.handlers)
+        if optional:
+            guarded = _Imports()
+            for child in node.body:
+                guarded.visit(child)
+            self.optional.update(name.split(".")[0] for name, _ in guarded.found)
+            self.optional.update(guarded.optional)
+        else:
+            for child in node.body:
+                self.visit(child)
+        for part in (*node.handlers, *node.orelse, *node.finalbody):
+            self.visit(part)
+
+    visit_TryStar = visit_Try
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+        if name != "TYPE_CHECKING":
+            for child in node.body:
+                self.visit(child)
+        for child in node.orelse:
+            self.visit(child)
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        (item.id if isinstance(item, ast.Name) else getattr(item, "attr", "")) in _OPTIONAL_ERRORS
+        for item in types
+    )
+
+
 def imports_of(source: Source) -> Iterator[Imported]:
-    """Absolute imports in a Python file or a notebook's code cells."""
+    """The imports a Python file or a notebook's code cells need to run (documentation
+    builds under ``docs/`` are left out: their tools are not the project's dependencies)."""
     is_python = source.path.endswith((".py", ".pyw")) or source.notebook is not None
-    if not is_python:
+    if not is_python or source.path.split("/", 1)[0] in ("docs", "doc"):
         return
     if source.notebook is not None:
         metadata = source.notebook.get("metadata")
@@ -113,20 +182,25 @@ def imports_of(source: Source) -> Iterator[Imported]:
         language = spec.get("language") if isinstance(spec, dict) else None
         if isinstance(language, str) and language.lower() not in ("python", "python3", ""):
             return
+    is_setup = source.path.rsplit("/", 1)[-1] == "setup.py"
     for cell, code in source.code_chunks():
         tree = _parse(code)
         if tree is None:
             continue
+        visitor = _Imports()
+        try:
+            visitor.visit(tree)
+        except RecursionError:
+            continue
         lines = code.split("\n")
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                text = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
-                yield Imported(name.split(".")[0], source.path, node.lineno, cell, text[:160])
+        for module in visitor.optional:
+            yield Imported(module, source.path, 0, cell, "", optional=True)
+        for name, number in visitor.found:
+            module = name.split(".")[0]
+            if is_setup and module in ("setuptools", "pkg_resources", "distutils"):
+                continue
+            text = lines[number - 1].strip() if number <= len(lines) else ""
+            yield Imported(module, source.path, number, cell, text[:160])
 
 
 def _requirement(line: str) -> tuple[str, bool] | None:
@@ -147,7 +221,7 @@ def declarations(source: Source) -> Iterator[Declared]:
     pyproject.toml, setup.py, setup.cfg), with whether each entry names a version."""
     name = source.path.rsplit("/", 1)[-1]
     lines = source.lines()
-    if _REQUIREMENTS.match(name) or source.path.startswith("requirements/"):
+    if _REQUIREMENTS.match(name) or (name.startswith("requirements") and name.endswith(".txt")):
         for number, line in enumerate(lines, 1):
             found = _requirement(line)
             if found:
@@ -187,13 +261,27 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
             entries.extend(project.get("dependencies") or [])
             for extra in (project.get("optional-dependencies") or {}).values():
                 entries.extend(extra)
+            entries.extend((table.get("build-system") or {}).get("requires") or [])
+            for group in (table.get("dependency-groups") or {}).values():
+                entries.extend(item for item in group if isinstance(item, str))
             poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
             entries.extend(f"{package}==" for package in poetry if package != "python")
+        lines = source.lines()
         for entry in entries:
             if isinstance(entry, str):
                 found = _requirement(entry)
                 if found:
-                    yield Declared(normalise(found[0]), source.path, 1, found[1], entry)
+                    number = next(
+                        (n for n, line in enumerate(lines, 1) if entry.split(";")[0] in line), 1
+                    )
+                    yield Declared(
+                        normalise(found[0]),
+                        source.path,
+                        number,
+                        found[1],
+                        entry,
+                        application=name == "Pipfile",
+                    )
         return
     # setup.py / setup.cfg: quoted requirement strings and install_requires lines
     for number, line in enumerate(source.lines(), 1):
@@ -203,11 +291,15 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
         ):
             found = _requirement(quoted)
             if found and ("install_requires" in source.text or name == "setup.cfg"):
-                yield Declared(normalise(found[0]), source.path, number, found[1], line.strip())
+                yield Declared(
+                    normalise(found[0]), source.path, number, found[1], line.strip(), False
+                )
         if name == "setup.cfg" and line.startswith((" ", "\t")):
             found = _requirement(line)
             if found:
-                yield Declared(normalise(found[0]), source.path, number, found[1], line.strip())
+                yield Declared(
+                    normalise(found[0]), source.path, number, found[1], line.strip(), False
+                )
 
 
 def _local_names(paths: Iterable[str]) -> set[str]:
@@ -246,13 +338,17 @@ def environment_findings(
     if not specifications:
         return
     declared_names = {item.name for item in declared}
+    optional = {item.module for item in imported if item.optional}
+    imported = [item for item in imported if not item.optional]
     local = _local_names(paths)
-    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    stdlib = set(sys.stdlib_module_names) | {"__future__"} | _python2_stdlib()
     table = _distributions()
     reported: set[str] = set()
     for item in sorted(imported, key=lambda i: (i.path, -1 if i.cell is None else i.cell, i.line)):
         module = item.module
-        if module in reported or module in stdlib or module in local or module.startswith("_"):
+        if module in reported or module in stdlib or module in local or module in optional:
+            continue
+        if module.startswith("_") or module.endswith(("_pb2", "_pb2_grpc")):  # generated
             continue
         candidates = table.get(module, (normalise(module),))
         if declared_names.intersection(candidates) or normalise(module) in declared_names:
@@ -279,11 +375,11 @@ def environment_findings(
             ),
         )
     for item in declared:
-        if not item.pinned:
+        if not item.pinned and item.application:
             yield finding(
                 "EN003",
                 item.path,
-                f"{item.text} names no version.",
+                f"{item.text.split('#')[0].strip().lstrip('- ')} names no version.",
                 evidence=item.text,
                 line=item.line,
                 fix=f"Pin it: {item.text.split()[0]}==<the version you use> (pip freeze shows it).",

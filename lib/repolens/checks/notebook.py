@@ -87,8 +87,10 @@ def check_notebook(record: FileRecord, source: Source) -> Iterator[Finding]:
             yield finding(
                 "NB004",
                 path,
-                f"execution counts jump ({shown}): code ran that is no longer in the notebook.",
-                evidence=" ".join(f"[{count}]" for count in counts[:12]),
+                f"execution counts jump ({shown}"
+                + (f" and {len(gaps) - 3} more" if len(gaps) > 3 else "")
+                + "): code ran that is no longer in the notebook.",
+                evidence=f"[{gaps[0][0]}] then [{gaps[0][1]}]" if gaps[0][0] else "",
             )
 
     stats = record.notebook
@@ -106,9 +108,18 @@ def check_notebook(record: FileRecord, source: Source) -> Iterator[Finding]:
                 f"{human_bytes(record.size_bytes)}",
             )
 
-    for cell in code:
-        if not cell.source.strip():
-            yield finding("NB006", path, f"cell {cell.index + 1} is empty.", cell=cell.index)
+    empty = [cell for cell in code if not cell.source.strip()]
+    if empty:
+        numbers = ", ".join(str(cell.index + 1) for cell in empty[:10])
+        yield finding(
+            "NB006",
+            path,
+            f"{len(empty)} empty code cell{'s' if len(empty) != 1 else ''} "
+            f"(cell{'s' if len(empty) != 1 else ''} {numbers}"
+            + (" ..." if len(empty) > 10 else "")
+            + ").",
+            cell=empty[0].index,
+        )
 
     metadata = source.notebook.get("metadata")
     kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
@@ -123,15 +134,22 @@ def check_notebook(record: FileRecord, source: Source) -> Iterator[Finding]:
             fix=f"Rename '{name}' after what it does, or delete it if it is a stale copy.",
         )
 
-    for cell in code[1:]:
-        for number, line in enumerate(cell.lines(), 1):
-            if _IMPORT.match(line):
-                yield finding(
-                    "NB009",
-                    path,
-                    f"cell {cell.index + 1} imports after the first code cell.",
-                    evidence=line.strip()[:120],
-                    cell=cell.index,
-                    line=number,
-                )
-                break
+    late = [
+        (cell, number, line)
+        for cell in code[1:]
+        for number, line in enumerate(cell.lines(), 1)
+        if _IMPORT.match(line)
+    ]
+    if late:
+        cell, number, line = late[0]
+        cells = sorted({item[0].index for item in late})
+        yield finding(
+            "NB009",
+            path,
+            f"{len(late)} import{'s' if len(late) != 1 else ''} after the first code cell, "
+            f"in {len(cells)} cell{'s' if len(cells) != 1 else ''}; the first in cell "
+            f"{cell.index + 1}.",
+            evidence=line.strip()[:120],
+            cell=cell.index,
+            line=number,
+        )

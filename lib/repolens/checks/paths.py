@@ -3,17 +3,22 @@
 Windows drives (``C:\\``, ``C:/``), UNC shares, ``/home/<user>/``, ``/Users/<user>/``,
 ``/mnt/<x>/`` and Colab's ``/content/drive``; in code, notebook code cells, configuration
 and data. Shebangs, ``/dev/null``, ``/tmp``, ``/usr/bin/env`` and system paths are not
-findings. A data file full of such paths is one finding with a count.
+findings. A data file full of such paths is one finding with a count. In Python (files
+and notebook cells) only string literals and shell or magic lines (``!cp``, ``%cd``) count:
+a path in a comment documents, it does not run. Test code is left out: literal paths there
+are test inputs.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Iterator
 
 from ..records import FileRecord
 from .model import Finding
-from .source import Source, finding
+from .source import Source, finding, is_test_path
 
 __all__ = ["check_paths", "find_paths"]
 
@@ -25,6 +30,11 @@ _PATH = re.compile(
     """
 )
 _CATEGORIES = ("code", "notebook", "config", "data")
+_SHELL = re.compile(r"^\s*[!%]")
+# Paths inside a container image are fixed by design: not a machine of the lab.
+_CONTAINER_FILES = re.compile(
+    r"^(Dockerfile.*|Containerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|devcontainer\.json)$"
+)
 _END = re.compile(r"""["'`\s,;)\]}>]""")
 MAX_PER_FILE = 20
 
@@ -39,8 +49,32 @@ def find_paths(line: str) -> Iterator[str]:
         yield line[start : end.start() if end else len(line)][:120]
 
 
+def _python_lines(code: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of what can hold a path that runs: string literals (with
+    the line they start on) and shell or magic lines; comments are not read."""
+    lines = code.split("\n")
+    blanked = []
+    for number, line in enumerate(lines, 1):
+        if _SHELL.match(line):
+            yield number, line
+            blanked.append("")
+        else:
+            blanked.append(line)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(blanked)).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        for number, line in enumerate(blanked, 1):  # not Python after all: whole lines
+            yield number, line
+        return
+    for token in tokens:
+        if token.type == tokenize.STRING:
+            yield token.start[0], token.string
+
+
 def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
-    if record.category not in _CATEGORIES:
+    if record.category not in _CATEGORIES or is_test_path(record.path):
+        return
+    if _CONTAINER_FILES.match(record.name):
         return
     path = record.path
     if record.category == "data" and source.notebook is None:
@@ -62,10 +96,13 @@ def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
                 "them to the data folder when reading.",
             )
         return
+    python = path.endswith((".py", ".pyw")) or source.notebook is not None
     count = 0
     for cell, text in source.code_chunks():
-        for number, line in enumerate(text.split("\n"), 1):
-            for found in find_paths(line):
+        lines = text.split("\n")
+        pieces = _python_lines(text) if python else enumerate(lines, 1)
+        for number, piece in pieces:
+            for found in find_paths(piece):
                 count += 1
                 if count > MAX_PER_FILE:
                     return
@@ -74,7 +111,7 @@ def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
                     path,
                     f"hard-coded absolute path '{found}'"
                     + (f" in cell {cell + 1}." if cell is not None else "."),
-                    evidence=line.strip()[:160],
+                    evidence=lines[number - 1].strip()[:160] if number <= len(lines) else "",
                     line=number,
                     cell=cell,
                 )

@@ -16,6 +16,7 @@ from .model import Finding, Level, checks_table
 
 __all__ = [
     "FINDINGS_COLUMNS",
+    "checks_markdown",
     "finding_dict",
     "sarif_document",
     "write_findings_csv",
@@ -25,6 +26,16 @@ __all__ = [
 FINDINGS_COLUMNS = ("check", "level", "path", "cell", "line", "message", "evidence", "fix")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/repolens/repolens#checks"
+
+
+def checks_markdown() -> str:
+    """The table of checks as README shows it (generated, so the two cannot drift)."""
+    rows = ["| id | level | what it catches | why it matters | anchor |", "|---|---|---|---|---|"]
+    for check in checks_table().values():
+        cells = (check.what, check.why, check.anchor)
+        what, why, anchor = (text.replace("|", "\\|") for text in cells)
+        rows.append(f"| `{check.id}` | {check.level.value} | {what} | {why} | {anchor} |")
+    return "\n".join(rows) + "\n"
 
 
 def finding_dict(item: Finding) -> dict[str, Any]:

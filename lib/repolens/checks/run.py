@@ -59,6 +59,13 @@ class CheckResult:
         return sum(1 for item in self.findings if LEVEL_ORDER[item.level] <= LEVEL_ORDER[level])
 
 
+def _declares(path: str) -> bool:
+    """Requirement files anywhere (docs/requirements.txt, requirements/dev.txt) declare
+    dependencies even where repo2docker would not look for them."""
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("requirements") and name.endswith((".txt", ".in"))
+
+
 class Inspector:
     """Collects findings while the scan reads each file once (``ScanOptions.inspect``)."""
 
@@ -86,7 +93,7 @@ class Inspector:
                     self.findings.append(item)
         for imported in imports_of(source):
             self.imported.append(imported)
-        if is_specification(record.path) or record.path.startswith("requirements/"):
+        if is_specification(record.path) or _declares(record.path):
             self.declared.extend(declarations(source))
 
     def finish(self, result: ScanResult) -> list[Finding]:

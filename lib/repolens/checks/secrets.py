@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..records import FileRecord
 from .model import Finding
-from .source import Source, finding
+from .source import Source, finding, is_test_path
 
 __all__ = ["PATTERNS", "check_secrets", "redact"]
 
@@ -72,6 +72,7 @@ def _join(value: object) -> str:
 def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:
     if record.category not in _CATEGORIES:
         return
+    check_id = "SE002" if is_test_path(record.path) else "SE001"
     for cell, where, text in _texts(source):
         for number, line in enumerate(text.split("\n"), 1):
             for what, pattern in PATTERNS:
@@ -84,7 +85,7 @@ def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:
                         f" in the output of cell {cell + 1}" if where else f" in cell {cell + 1}"
                     )
                 yield finding(
-                    "SE001",
+                    check_id,
                     record.path,
                     f"{what}{place}.",
                     evidence=redact(match.group(0)),

@@ -10,9 +10,19 @@ from typing import Any
 
 from .model import Check, Finding, checks_table
 
-__all__ = ["Cell", "Source", "finding", "suppressed"]
+__all__ = ["Cell", "Source", "finding", "is_test_path", "suppressed"]
 
 _SUPPRESS = re.compile(r"repolens:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
+_TEST_FOLDERS = frozenset({"test", "tests", "testing", "fixtures", "__tests__", "testdata"})
+_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
+
+
+def is_test_path(path: str) -> bool:
+    """Test code and fixtures: literal paths and keys there are test inputs, not settings."""
+    parts = path.split("/")
+    return any(part.lower() in _TEST_FOLDERS for part in parts[:-1]) or bool(
+        _TEST_FILE.match(parts[-1])
+    )
 
 
 @dataclass(frozen=True, slots=True)
