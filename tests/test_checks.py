@@ -39,9 +39,9 @@ def error_output() -> dict:
     return {"output_type": "error", "ename": "KeyError", "evalue": "'x'", "traceback": []}
 
 
-# path -> (content, {(check, line or None)}): a labelled corpus. Lines are 1-based in the
-# file; for notebooks, in the cell. Negatives carry an empty set.
-CORPUS: dict[str, tuple[str, set[tuple[str, int | None]]]] = {
+# path -> (content, {(check, line or None[, cell])}): a labelled corpus. Lines are 1-based
+# in the file, or in the cell (1-based) a third item names. Negatives carry an empty set.
+CORPUS: dict[str, tuple[str, set[tuple]]] = {
     "requirements.txt": ("numpy==1.26.4\nopencv-python==4.9.0.80\nrequests\n", {("EN003", 3)}),
     "README.md": ("# Project\n\nRun `python train.py`.\n", set()),
     "LICENSE": ("Permission is hereby granted, free of charge, to any person\n", set()),
@@ -91,15 +91,15 @@ CORPUS: dict[str, tuple[str, set[tuple[str, int | None]]]] = {
                 ),
             ]
         ),
-        {
-            ("EN002", 1),  # pandas (first import)
-            ("EN002", 2),  # matplotlib
-            ("PA001", 1),
-            ("NB001", None),
-            ("NB002", None),
-            ("NB006", None),
-            ("NB009", 1),
-            ("EN002", 1),  # seaborn: one finding per module, at its first import
+        {  # (check, line in the cell, cell number)
+            ("EN002", 1, 1),  # pandas
+            ("EN002", 2, 1),  # matplotlib
+            ("PA001", 1, 2),
+            ("NB001", None, 4),
+            ("NB002", None, 4),
+            ("NB006", None, 3),
+            ("NB009", 1, 4),
+            ("EN002", 1, 4),  # seaborn: one finding per module, at its first import
         },
     ),
     "notebooks/clean.ipynb": (notebook_json([code("x = 1", 1), code("print(x)", 2)]), set()),
@@ -109,7 +109,7 @@ CORPUS: dict[str, tuple[str, set[tuple[str, int | None]]]] = {
     ),
     "notebooks/skipped.ipynb": (
         notebook_json([code("a = 1", 1), code("b = 2", None), code("a", 2)]),
-        {("NB003", None)},
+        {("NB003", None, 2)},
     ),
     "notebooks/gaps.ipynb": (
         notebook_json([code("a = 1", 1), code("b = 2", 2), code("a + b", 5)]),
@@ -123,6 +123,14 @@ CORPUS: dict[str, tuple[str, set[tuple[str, int | None]]]] = {
         "except ImportError:\n    import json\nfrom typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    import mypy_extensions\nimport person_pb2\n",
         set(),
+    ),
+    "src/log.c": (
+        "/* built on /home/bob/linux */\n"
+        'printf("%s:\\n", name);\n'
+        'puts("SCB\'s:\\n");\n'
+        'const char *re = "\\\\b$func\\\\s*";\n'
+        'const char *share = "\\\\\\\\lab\\\\data";\n',
+        {("PA001", 5)},
     ),
     "docker-compose.yml": (
         "services:\n  lab:\n    volumes:\n      - ./:/home/jovyan/work\n",
@@ -148,17 +156,27 @@ def corpus_tree(root: Path) -> Path:
     return make_tree(root, {path: content for path, (content, _) in CORPUS.items()})
 
 
-def expected_pairs() -> set[tuple[str, str, int | None]]:
+Pair = tuple[str, str, int | None, int | None]  # check, path, line, cell (1-based)
+
+
+def expected_pairs() -> set[Pair]:
     pairs = {
-        (check_id, path, line) for path, (_, items) in CORPUS.items() for check_id, line in items
+        (label[0], path, label[1], label[2] if len(label) > 2 else None)
+        for path, (_, labels) in CORPUS.items()
+        for label in labels
     }
-    return pairs | {(check_id, path, None) for check_id, path in TREE_EXPECTED}
+    return pairs | {(check_id, path, None, None) for check_id, path in TREE_EXPECTED}
 
 
-def found_pairs(findings) -> set[tuple[str, str, int | None]]:
+def found_pairs(findings) -> set[Pair]:
     tree_level = {check_id for check_id, _ in TREE_EXPECTED}
     return {
-        (item.check, item.path, None if item.check in tree_level else item.line)
+        (
+            item.check,
+            item.path,
+            None if item.check in tree_level else item.line,
+            None if item.check in tree_level or item.cell is None else item.cell + 1,
+        )
         for item in findings
     }
 
@@ -201,6 +219,20 @@ def test_secrets_are_redacted_and_never_read_from_images(tmp_path: Path) -> None
         for secret in (AWS_KEY, GITHUB_TOKEN, GOOGLE_KEY):
             assert secret not in item.evidence and secret not in item.message
     assert not any(item.path == "notebooks/analysis.ipynb" for item in secrets)
+
+
+def test_heavy_outputs_are_found_and_light_ones_are_not(tmp_path: Path) -> None:
+    image = {"output_type": "display_data", "data": {"image/png": "A" * (1100 << 10)}}
+    root = make_tree(
+        tmp_path / "tree",
+        {
+            "heavy.ipynb": notebook_json([code("plot()", 1, [image])]),
+            "light.ipynb": notebook_json([code("print(1)", 1)]),
+        },
+    )
+    heavy = [item for item in check(root).findings if item.check == "NB005"]
+    assert [item.path for item in heavy] == ["heavy.ipynb"]
+    assert "1.1 MiB" in heavy[0].message and "(1 embedded image)" in heavy[0].message
 
 
 TREE_CASES = {

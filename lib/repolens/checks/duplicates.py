@@ -1,6 +1,7 @@
 """Duplicates (DU): identical files, and archives kept next to their extracted contents.
 
-Size first, then a SHA-256 of the files that share a size (read again only then)."""
+Size first, then the first 4 KiB of the files that share a size, then a SHA-256 of those
+that still agree (files of 4 KiB or less are compared whole by their first read)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,21 @@ from .source import finding
 __all__ = ["archive_findings", "duplicate_findings"]
 
 MIN_BYTES = 1024
+HEAD_BYTES = 4096
 MAX_ARCHIVE_MEMBERS = 100_000
+
+
+def _head(path: str) -> bytes | None:
+    try:
+        descriptor = safeio.open_file(path)
+    except OSError:
+        return None
+    try:
+        return os.read(descriptor, HEAD_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def _digest(path: str) -> str | None:
@@ -53,12 +68,23 @@ def duplicate_findings(records: Iterable[FileRecord], root: str) -> Iterator[Fin
         same_size = by_size[size]
         if len(same_size) < 2:
             continue
-        by_digest: dict[str, list[FileRecord]] = defaultdict(list)
+        by_head: dict[bytes, list[FileRecord]] = defaultdict(list)
         for record in same_size:
-            digest = _digest(os.path.join(root, *record.path.split("/")))
-            if digest is not None:
-                by_digest[digest].append(record)
-        groups.extend(group for group in by_digest.values() if len(group) > 1)
+            head = _head(os.path.join(root, *record.path.split("/")))
+            if head is not None:
+                by_head[head].append(record)
+        for candidates in by_head.values():
+            if len(candidates) < 2:
+                continue
+            if size <= HEAD_BYTES:
+                groups.append(candidates)
+                continue
+            by_digest: dict[str, list[FileRecord]] = defaultdict(list)
+            for record in candidates:
+                digest = _digest(os.path.join(root, *record.path.split("/")))
+                if digest is not None:
+                    by_digest[digest].append(record)
+            groups.extend(group for group in by_digest.values() if len(group) > 1)
     for group in sorted(groups, key=lambda g: sorted(r.path for r in g)[0]):
         paths = sorted(record.path for record in group)
         wasted = group[0].size_bytes * (len(group) - 1)

@@ -103,7 +103,12 @@ def check_notebook(record: FileRecord, source: Source) -> Iterator[Finding]:
                 "NB005",
                 path,
                 f"outputs take {human_bytes(stats.output_bytes)}, {share:.0%} of the file"
-                + (f" ({stats.image_outputs} embedded images)." if stats.image_outputs else "."),
+                + (
+                    f" ({stats.image_outputs} embedded image"
+                    f"{'s' if stats.image_outputs != 1 else ''})."
+                    if stats.image_outputs
+                    else "."
+                ),
                 evidence=f"{human_bytes(stats.output_bytes)} of outputs in "
                 f"{human_bytes(record.size_bytes)}",
             )

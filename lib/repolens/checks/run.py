@@ -25,6 +25,7 @@ from .junk import junk_findings
 from .model import LEVEL_ORDER, Finding, Level
 from .notebook import check_notebook
 from .paths import check_paths
+from .prefilter import may_hold_findings
 from .secrets import check_secrets
 from .source import Source, suppressed
 
@@ -86,6 +87,10 @@ class Inspector:
             self.code_files += 1
         if content is None or record.state in (State.BINARY, State.UNREADABLE):
             return
+        python = record.path.endswith((".py", ".pyw"))
+        declares = is_specification(record.path) or _declares(record.path)
+        if not (python or declares or record.category == "notebook" or may_hold_findings(content)):
+            return  # nothing any content check could find: not even decoded
         source = Source.from_bytes(record.path, record.category, content, record.encoding)
         for run in FILE_CHECKS:
             for item in run(record, source):
@@ -93,7 +98,7 @@ class Inspector:
                     self.findings.append(item)
         for imported in imports_of(source):
             self.imported.append(imported)
-        if is_specification(record.path) or _declares(record.path):
+        if declares:
             self.declared.extend(declarations(source))
 
     def finish(self, result: ScanResult) -> list[Finding]:

@@ -14,7 +14,7 @@ __all__ = ["Cell", "Source", "finding", "is_test_path", "suppressed"]
 
 _SUPPRESS = re.compile(r"repolens:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
 _TEST_FOLDERS = frozenset({"test", "tests", "testing", "fixtures", "__tests__", "testdata"})
-_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.py$")
+_TEST_FILE = re.compile(r"^(test[_-].*|.*[_-]test|conftest)\.\w+$", re.IGNORECASE)
 
 
 def is_test_path(path: str) -> bool:

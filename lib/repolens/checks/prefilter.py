@@ -1,0 +1,54 @@
+"""One fast look at a file's bytes: may the content checks find anything in it?
+
+Every secret pattern and every absolute-path form holds one of a few literals (``AKIA``,
+``PRIVATE KEY``, ``ghp_``, ``:\\``, ``/home/``, ...). One pass of a DFA over the bytes (RE2,
+about 700 MB/s here) says whether any is there; nearly every file of a real tree has none and
+is never decoded. Without the RE2 wheel the same expression runs on Python's ``re``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ENGINE", "may_hold_findings"]
+
+_LITERALS = (
+    # secrets (checks/secrets.py)
+    b"PRIVATE KEY",
+    b"AKIA",
+    b"ASIA",
+    b"ghp_",
+    b"gho_",
+    b"ghu_",
+    b"ghs_",
+    b"ghr_",
+    b"github_pat_",
+    b"T3BlbkFJ",
+    b"xox",
+    b"hooks.slack.com",
+    b"AIza",
+    # absolute paths (checks/paths.py)
+    b":\\",
+    b"\\\\",
+    b"/home/",
+    b"/Users/",
+    b"/mnt/",
+    b"/media/",
+    b"/content/drive",
+)
+_PATTERN = b"|".join(re.escape(literal) for literal in _LITERALS) + rb"|[A-Za-z]:/[^/]"
+
+try:  # pragma: no branch
+    import re2 as _engine
+
+    ENGINE = "re2"
+except ImportError:  # pragma: no cover - the wheel is a dependency; this is the fallback
+    _engine = re  # type: ignore[assignment]
+    ENGINE = "re"
+
+_SEARCH = _engine.compile(_PATTERN).search
+
+
+def may_hold_findings(content: bytes) -> bool:
+    """False when no secret and no absolute path can be in ``content``."""
+    return _SEARCH(content) is not None
