@@ -54,7 +54,12 @@ def _digest(path: str) -> str | None:
     return digest.hexdigest()
 
 
-def duplicate_findings(records: Iterable[FileRecord], root: str) -> Iterator[Finding]:
+def duplicate_findings(
+    records: Iterable[FileRecord], root: str, checksums: dict[str, int] | None = None
+) -> Iterator[Finding]:
+    """``checksums``: CRC-32 of the contents the scan already read, by path; files without
+    one are compared by their first 4 KiB, read again."""
+    checksums = checksums or {}
     by_size: dict[int, list[FileRecord]] = defaultdict(list)
     for record in records:
         if (
@@ -68,15 +73,18 @@ def duplicate_findings(records: Iterable[FileRecord], root: str) -> Iterator[Fin
         same_size = by_size[size]
         if len(same_size) < 2:
             continue
-        by_head: dict[bytes, list[FileRecord]] = defaultdict(list)
+        by_head: dict[bytes | int, list[FileRecord]] = defaultdict(list)
         for record in same_size:
-            head = _head(os.path.join(root, *record.path.split("/")))
+            known = checksums.get(record.path)
+            head = (
+                known if known is not None else _head(os.path.join(root, *record.path.split("/")))
+            )
             if head is not None:
                 by_head[head].append(record)
-        for candidates in by_head.values():
+        for key, candidates in by_head.items():
             if len(candidates) < 2:
                 continue
-            if size <= HEAD_BYTES:
+            if isinstance(key, bytes) and size <= HEAD_BYTES:  # the head was the whole file
                 groups.append(candidates)
                 continue
             by_digest: dict[str, list[FileRecord]] = defaultdict(list)

@@ -28,15 +28,20 @@ _LITERALS = (
     b"hooks.slack.com",
     b"AIza",
     # absolute paths (checks/paths.py)
-    b":\\",
-    b"\\\\",
     b"/home/",
     b"/Users/",
     b"/mnt/",
     b"/media/",
     b"/content/drive",
 )
-_PATTERN = b"|".join(re.escape(literal) for literal in _LITERALS) + rb"|[A-Za-z]:/[^/]"
+# Drive letters and shares by their shape, not by a lone ":\" or "\\" (C formats such as
+# "%s:\n" and escaped backslashes are everywhere in C): a letter that starts a value, then
+# ":\" or ":/" and a path character; "\\" (or "\\\\") then a name, a backslash, a name.
+_SHAPES = (
+    rb"""(?:^|[\s"'`=(\[{,;<>|])[A-Za-z]:(?:\\\\|\\|/)[\w.$ ~-]""",
+    rb"\\\\(?:\\\\)?[A-Za-z0-9][\w.$-]*\\\\?[A-Za-z0-9]",
+)
+_PATTERN = b"|".join([*(re.escape(literal) for literal in _LITERALS), *_SHAPES])
 
 try:  # pragma: no branch
     import re2 as _engine

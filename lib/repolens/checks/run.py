@@ -4,6 +4,7 @@ checks over the whole tree. The one place where checks are registered."""
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from ..records import FileRecord, Kind, State
 from ..scanner import Progress, ScanOptions, ScanResult, scan
 from .assets import asset_findings, lfs_findings
 from .config import CheckSettings
+from .duplicates import MIN_BYTES as DUPLICATE_MIN_BYTES
 from .duplicates import archive_findings, duplicate_findings
 from .environment import (
     Declared,
@@ -77,6 +79,7 @@ class Inspector:
         self.declared: list[Declared] = []
         self.specifications: list[str] = []
         self.code_files = 0
+        self.checksums: dict[str, int] = {}  # CRC-32 of contents read, for duplicates
 
     def __call__(self, record: FileRecord, content: bytes | None) -> None:
         if record.kind is Kind.FILE and is_specification(record.path):
@@ -87,6 +90,8 @@ class Inspector:
             self.code_files += 1
         if content is None or record.state in (State.BINARY, State.UNREADABLE):
             return
+        if record.size_bytes >= DUPLICATE_MIN_BYTES and len(content) == record.size_bytes:
+            self.checksums[record.path] = zlib.crc32(content)
         python = record.path.endswith((".py", ".pyw"))
         declares = is_specification(record.path) or _declares(record.path)
         if not (python or declares or record.category == "notebook" or may_hold_findings(content)):
@@ -114,7 +119,7 @@ class Inspector:
         found += asset_findings(records)
         found += lfs_findings(records, result.root, result.work_tree)
         found += junk_findings(records)
-        found += duplicate_findings(records, result.root)
+        found += duplicate_findings(records, result.root, self.checksums)
         found += archive_findings(records, result.root)
         found += findability_findings(record.path for record in records if "/" not in record.path)
         kept = {item for item in found if self.settings.keeps(item)}
