@@ -17,6 +17,7 @@ from .ignore import InvalidPattern, validate_excludes
 from .report import REPORT_FILES, write_reports
 from .scanner import ScanError, ScanOptions, ScanResult, scan
 from .summary import Summary, summarise
+from .writers import OutputFolderError, prepare_output_folder
 
 __all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate"]
 
@@ -112,12 +113,10 @@ def analyse(
         validate_excludes(excludes)
     except InvalidPattern as error:
         raise AnalysisError(str(error)) from None
-    if out.exists() and not out.is_dir():
-        raise AnalysisError(f"output folder {out} is a file, not a folder")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise AnalysisError(f"cannot create output folder {out}: {error.strerror}") from None
+        prepare_output_folder(out)
+    except OutputFolderError as error:
+        raise AnalysisError(str(error)) from None
     skip = (out, *(out / name for name in (*REPORT_FILES, *OWN_FILES)))
     try:
         result = scan(root, ScanOptions(excludes=excludes, skip=skip))

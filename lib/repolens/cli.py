@@ -305,20 +305,12 @@ def _output_dir(args: argparse.Namespace) -> Path:
 
 def prepare_output_dir(folder: Path) -> None:
     """Create the output folder and prove it writable, before any scan: ``UsageError``."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"output folder {folder} is a file, not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create output folder {folder}: {error.strerror}") from None
-    import tempfile
+    from .writers import OutputFolderError, prepare_output_folder
 
     try:
-        descriptor, probe = tempfile.mkstemp(prefix=".repolens-probe-", dir=folder)
-    except OSError as error:
-        raise UsageError(f"cannot write into output folder {folder}: {error.strerror}") from None
-    os.close(descriptor)
-    os.unlink(probe)
+        prepare_output_folder(folder)
+    except OutputFolderError as error:
+        raise UsageError(str(error)) from None
 
 
 def _excludes(globs: Sequence[str]) -> tuple[str, ...]:

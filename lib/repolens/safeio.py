@@ -14,7 +14,8 @@ import contextlib
 import errno
 import os
 import stat as stat_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 __all__ = [
     "NotRegularFile",
@@ -32,6 +33,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BASE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _BASE_FLAGS |= getattr(os, "O_BINARY", 0)
 _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+T = TypeVar("T")
 _STEP_BYTES = 2048  # the most of a path handed to one call when walking a long one down
 
 
@@ -101,46 +103,34 @@ def _too_long(error: OSError) -> bool:
     return error.errno == errno.ENAMETOOLONG
 
 
+def _at(path: str, call: Callable[[str, int | None], T]) -> T:
+    """``call(path, None)``; when the path is too long for one call, ``call(name, dir_fd)``
+    relative to its parent folder opened step by step."""
+    try:
+        return call(path, None)
+    except OSError as error:
+        if not _too_long(error):
+            raise
+    with _parent_descriptor(path) as (directory, name):
+        return call(name, directory)
+
+
 def open_file(path: str, follow: bool = False) -> int:
     """A non-blocking read descriptor for ``path`` (a symbolic link only when ``follow``)."""
     flags = _BASE_FLAGS if follow else _BASE_FLAGS | _NOFOLLOW
-    try:
-        return os.open(path, flags)
-    except OSError as error:
-        if not _too_long(error):
-            raise
-    with _parent_descriptor(path) as (directory, name):
-        return os.open(name, flags, dir_fd=directory)
+    return _at(path, lambda name, folder: os.open(name, flags, dir_fd=folder))
 
 
 def lstat(path: str) -> os.stat_result:
-    try:
-        return os.lstat(path)
-    except OSError as error:
-        if not _too_long(error):
-            raise
-    with _parent_descriptor(path) as (directory, name):
-        return os.stat(name, dir_fd=directory, follow_symlinks=False)
+    return _at(path, lambda name, folder: os.stat(name, dir_fd=folder, follow_symlinks=False))
 
 
 def stat(path: str) -> os.stat_result:
-    try:
-        return os.stat(path)
-    except OSError as error:
-        if not _too_long(error):
-            raise
-    with _parent_descriptor(path) as (directory, name):
-        return os.stat(name, dir_fd=directory, follow_symlinks=True)
+    return _at(path, lambda name, folder: os.stat(name, dir_fd=folder, follow_symlinks=True))
 
 
 def readlink(path: str) -> str:
-    try:
-        return os.readlink(path)
-    except OSError as error:
-        if not _too_long(error):
-            raise
-    with _parent_descriptor(path) as (directory, name):
-        return os.readlink(name, dir_fd=directory)
+    return _at(path, lambda name, folder: os.readlink(name, dir_fd=folder))
 
 
 @contextlib.contextmanager

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import stat as stat_module
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 
 from . import safeio
+from .gitrun import git_output
 from .ignore import IgnoreRules, find_work_tree, read_patterns
 from .records import Kind
 
@@ -99,17 +98,8 @@ def _tracked(root: str) -> tuple[frozenset[str], frozenset[str]] | None:
     Git never ignores a tracked file, whatever the patterns say. None when git
     is not installed or does not answer: then patterns alone decide.
     """
-    git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        listing = subprocess.run(
-            [git, "-C", root, "ls-files", "-z", "--cached"],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+    listing = git_output(root, "ls-files", "-z", "--cached")
+    if listing is None:
         return None
     files = frozenset(os.fsdecode(item) for item in listing.split(b"\0") if item)
     folders = {name.rsplit("/", 1)[0] for name in files if "/" in name}

@@ -9,11 +9,10 @@ are reported with the bytes involved and the exact lines that move them to LFS.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
+from ..gitrun import git_output
 from ..records import FileRecord, Kind
 from ..units import human_bytes
 from .model import Finding
@@ -62,26 +61,22 @@ def asset_findings(records: Iterable[FileRecord]) -> Iterator[Finding]:
 def lfs_status(root: str, work_tree: str, paths: list[str]) -> tuple[set[str], set[str]] | None:
     """``(tracked, in_lfs)`` for ``paths`` (relative to ``root``), from git itself; None when
     git cannot answer."""
-    git = shutil.which("git")
-    if git is None or not paths:
+    if not paths:
         return None
-    try:
-        listing = subprocess.run(
-            [git, "-C", root, "ls-files", "-z"],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        ).stdout
-        tracked = {item for item in os.fsdecode(listing).split("\0") if item}
-        candidates = [path for path in paths if path in tracked]
-        attributes = subprocess.run(
-            [git, "-C", root, "check-attr", "-z", "--stdin", "filter"],
-            input="\0".join(candidates).encode() + (b"\0" if candidates else b""),
-            capture_output=True,
-            check=True,
-            timeout=120,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+    listing = git_output(root, "ls-files", "-z")
+    if listing is None:
+        return None
+    tracked = {item for item in os.fsdecode(listing).split("\0") if item}
+    candidates = [path for path in paths if path in tracked]
+    attributes = git_output(
+        root,
+        "check-attr",
+        "-z",
+        "--stdin",
+        "filter",
+        stdin="\0".join(candidates).encode() + (b"\0" if candidates else b""),
+    )
+    if attributes is None:
         return None
     fields = os.fsdecode(attributes).split("\0")
     in_lfs = {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..records import FileRecord
 from .model import Finding
-from .source import Source, finding, is_test_path
+from .source import Source, finding, is_test_path, text_of
 
 __all__ = ["PATTERNS", "check_secrets", "redact"]
 
@@ -67,23 +67,15 @@ def _texts(source: Source) -> Iterator[tuple[int | None, str, str]]:
         yield cell.index, "", cell.source
         for output in cell.outputs:
             if output.get("output_type") == "stream":
-                yield cell.index, "output", _join(output.get("text"))
+                yield cell.index, "output", text_of(output.get("text"))
             data = output.get("data")
             if isinstance(data, dict):
                 for mime in _TEXT_OUTPUTS:
                     if mime in data:
-                        yield cell.index, "output", _join(data[mime])
+                        yield cell.index, "output", text_of(data[mime])
             for key in ("text", "traceback"):
                 if key in output and output.get("output_type") != "stream":
-                    yield cell.index, "output", _join(output[key])
-
-
-def _join(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "\n".join(part for part in value if isinstance(part, str))
-    return ""
+                    yield cell.index, "output", text_of(output[key])
 
 
 def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:

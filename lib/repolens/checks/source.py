@@ -10,7 +10,7 @@ from typing import Any
 
 from .model import Check, Finding, checks_table
 
-__all__ = ["Cell", "Source", "finding", "is_test_path", "suppressed"]
+__all__ = ["Cell", "Source", "finding", "is_test_path", "suppressed", "text_of"]
 
 _SUPPRESS = re.compile(r"repolens:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
 _TEST_FOLDERS = frozenset({"test", "tests", "testing", "fixtures", "__tests__", "testdata"})
@@ -92,7 +92,8 @@ def _codec(encoding: str | None) -> str:
     return encoding or "utf-8"
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A notebook's multi-line string, whether stored as one string or a list of lines."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
@@ -122,7 +123,7 @@ def _cells(document: dict[str, Any]) -> Iterator[Cell]:
         yield Cell(
             index,
             kind,
-            _text(cell.get(key, "")),
+            text_of(cell.get(key, "")),
             count if isinstance(count, int) and not isinstance(count, bool) else None,
             tuple(item for item in outputs if isinstance(item, dict))
             if isinstance(outputs, list)
