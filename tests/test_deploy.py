@@ -198,10 +198,9 @@ def test_actions_are_pinned_by_full_commit() -> None:
 
 def test_permissions_are_least_privilege() -> None:
     assert WORKFLOW["permissions"] == {"contents": "read"}
+    extra = {"image": {"packages": "write"}, "action": {"security-events": "write"}}
     for name, job in WORKFLOW["jobs"].items():
-        expected = (
-            {"contents": "read", "packages": "write"} if name == "image" else {"contents": "read"}
-        )
+        expected = {"contents": "read", **extra.get(name, {})}
         assert job["permissions"] == expected, name
     pushes = [step for _job, step in steps() if step.get("with", {}).get("push") is True]
     logins = [step for _job, step in steps() if "login-action" in step.get("uses", "")]

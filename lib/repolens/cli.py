@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -190,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
         "is at or above --fail-on.",
     )
     checker.add_argument(
-        "path", nargs="?", default=None, help="the tree to check (default: $ANALYSIS_PATH)"
+        "path",
+        nargs="*",
+        default=[],
+        help="the tree to check (default: $ANALYSIS_PATH); or files, as pre-commit passes "
+        "them: the tree is the working folder and only findings in those files are reported",
     )
     checker.add_argument(
         "--format",
@@ -233,6 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="also write metrics.json, files.csv, findings.csv, findings.json and "
         "findings.sarif here",
+    )
+    checker.add_argument(
+        "--sarif-base",
+        default=None,
+        metavar="DIR",
+        help="make SARIF paths relative to DIR (the repository root when the tree is a "
+        "sub-folder of it), not to the tree",
     )
     checker.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return parser
@@ -370,12 +382,43 @@ def _run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_targets(paths: list[str]) -> tuple[str, frozenset[str] | None]:
+    """The tree and, when files were named (pre-commit), those files relative to it."""
+    if not paths:
+        return "", None
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return paths[0], None
+    root = os.getcwd()
+    files = set()
+    for path in paths:
+        if not path:
+            raise UsageError("PATH is empty: name a folder, or files")
+        if os.path.isdir(path):
+            raise UsageError(f"{path}: name one folder, or only files (as pre-commit passes)")
+        relative = os.path.relpath(os.path.abspath(path), root)
+        if relative.startswith(".."):
+            raise UsageError(f"{path}: not inside the working folder {root}")
+        files.add(relative.replace(os.sep, "/"))
+    return root, frozenset(files)
+
+
+def _in_files(path: str, files: frozenset[str]) -> bool:
+    """A finding about one of the files, or about a folder holding one (junk folders)."""
+    if not path:
+        return False
+    if path.endswith("/"):
+        return any(name.startswith(path) for name in files)
+    return path in files
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from .checks import ConfigError, Level, check, load_settings
     from .checks.config import parse_ids
     from .checks.render import dumps, sarif_document, write_findings_csv, write_text
     from .report import REPORT_FILES, write_reports
 
+    target, files = _check_targets(args.path)
+    args.path = target or None
     path = _analysis_path(args)
     root = check_root(path)
     excludes = _excludes(args.exclude)
@@ -404,7 +447,16 @@ def _run_check(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     findings = outcome.findings
-    sarif = sarif_document(findings, root, _notebook_lines(root, findings))
+    if files is not None:
+        findings = tuple(item for item in findings if _in_files(item.path, files))
+        outcome = replace(outcome, findings=findings)
+    prefix = ""
+    if args.sarif_base is not None:
+        prefix = os.path.relpath(root, os.path.abspath(args.sarif_base)).replace(os.sep, "/")
+        if prefix.startswith(".."):
+            raise UsageError(f"--sarif-base {args.sarif_base}: the tree is not inside it")
+        prefix = "" if prefix == "." else prefix + "/"
+    sarif = sarif_document(findings, root, _notebook_lines(root, findings), prefix)
     if output_dir is not None:
         try:
             summary = summarise(outcome.scan.records)

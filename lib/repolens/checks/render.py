@@ -121,9 +121,14 @@ def _notebook_line(lines: list[str], item: Finding) -> int:
 
 
 def sarif_document(
-    findings: Sequence[Finding], root: str, notebook_lines: dict[str, list[str]] | None = None
+    findings: Sequence[Finding],
+    root: str,
+    notebook_lines: dict[str, list[str]] | None = None,
+    prefix: str = "",
 ) -> dict[str, Any]:
-    """A SARIF 2.1.0 log GitHub code scanning accepts: one run, every check a rule."""
+    """A SARIF 2.1.0 log GitHub code scanning accepts: one run, every check a rule.
+
+    ``prefix`` is put before every path (the tree's place in the repository)."""
     table = checks_table()
     rules = [
         {
@@ -150,7 +155,7 @@ def sarif_document(
         text = f"{message} Fix: {item.fix}"
         if item.evidence:
             text += f" Seen: {item.evidence}"
-        location_path = item.path.rstrip("/") or "."
+        location_path = (prefix + item.path).rstrip("/") or "."
         result: dict[str, Any] = {
             "ruleId": item.check,
             "ruleIndex": index[item.check],
