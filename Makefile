@@ -16,7 +16,7 @@ TOP_N ?= 10
 K8S_VERSION ?= 1.37.0
 OVERLAYS := $(wildcard k8s/overlays/*)
 
-.PHONY: help setup scan report test lint format bench deploy-lint container-test k8s-run
+.PHONY: help setup scan report test lint format bench deploy-lint container-test k8s-run wheel-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ deploy-lint: ## hadolint, actionlint (with shellcheck), yamllint, kustomize + ku
 	hadolint Dockerfile
 	shellcheck scripts/*.sh .ci/run
 	actionlint -shellcheck "$$(command -v shellcheck)"
-	yamllint --strict .github k8s
+	yamllint --strict .github k8s action.yml .pre-commit-hooks.yaml environment.yml
 	@set -e; for overlay in $(OVERLAYS); do \
 		echo "kubernetes-validate $$overlay (Kubernetes $(K8S_VERSION))"; \
 		kubectl kustomize "$$overlay" > "$$overlay.rendered.tmp"; \
@@ -58,6 +58,9 @@ deploy-lint: ## hadolint, actionlint (with shellcheck), yamllint, kustomize + ku
 		if grep -E "WARN|ERROR" "$$overlay.log.tmp"; then rm -f "$$overlay".*.tmp; exit 1; fi; \
 		rm -f "$$overlay".*.tmp; \
 	done
+
+wheel-test: ## build the wheel and sdist, install the wheel in a clean venv, run report and check
+	scripts/wheel-smoke.sh
 
 container-test: ## build the image with podman, run it and the Job's pod spec on the sample
 	scripts/container-test.sh

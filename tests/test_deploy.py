@@ -192,7 +192,7 @@ def steps() -> list[tuple[str, dict]]:
 
 def test_actions_are_pinned_by_full_commit() -> None:
     for _job, step in steps():
-        if "uses" in step:
+        if "uses" in step and step["uses"] != "./":  # ./ is this repository's own Action
             assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
 
 
