@@ -367,8 +367,8 @@ def test_bad_check_options_exit_2_with_one_line(tmp_path: Path, args: list[str])
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
-def test_broken_settings_exit_2(tmp_path: Path) -> None:
-    root = make_tree(tmp_path / "tree", {"a.py": "x\n", "pyproject.toml": "[tool.repolens\n"})
+def test_broken_own_settings_exit_2_and_a_broken_pyproject_is_a_note(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", {"a.py": "x\n", ".repolens.toml": "ignore = [\n"})
     done = subprocess.run(
         [PYTHON, "-m", "repolens", "check", str(root)],
         capture_output=True,
@@ -376,7 +376,45 @@ def test_broken_settings_exit_2(tmp_path: Path) -> None:
         env=python_env(),
         timeout=120,
     )
-    assert done.returncode == 2 and "pyproject.toml" in done.stderr
+    assert done.returncode == 2 and ".repolens.toml" in done.stderr
+    other = make_tree(tmp_path / "lab", {"a.py": "x\n", "pyproject.toml": "[tool.repolens\n"})
+    done = subprocess.run(
+        [PYTHON, "-m", "repolens", "check", str(other), "--fail-on", "never"],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+        timeout=120,
+    )
+    assert done.returncode == 0 and "pyproject.toml is not valid TOML" in done.stderr
+
+
+def test_a_check_that_fails_on_one_file_is_a_note_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from repolens.checks import run
+
+    def broken(record, source):  # type: ignore[no-untyped-def]
+        if record.path == "b.py":
+            raise RuntimeError("surprise")
+        return iter(())
+
+    monkeypatch.setattr(run, "FILE_CHECKS", (broken, *run.FILE_CHECKS))
+    root = make_tree(tmp_path / "tree", {"a.py": f"KEY = '{AWS_KEY}'\n", "b.py": "x\n"})
+    outcome = check(root)
+    assert any(item.check == "SE001" and item.path == "a.py" for item in outcome.findings)
+    assert outcome.problems == ("b.py: not checked (RuntimeError: surprise)",)
+
+
+def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", {"\x1b]0;owned\x07.py": f"KEY = '{AWS_KEY}'\n"})
+    done = subprocess.run(
+        [PYTHON, "-m", "repolens", "check", str(root), "--select", "SE"],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+        timeout=120,
+    )
+    assert "\x1b" not in done.stdout and "\\x1b]0;owned\\x07.py" in done.stdout
 
 
 def sarif_schema() -> dict:

@@ -23,7 +23,7 @@ from .cache import default_cache_dir
 from .ignore import InvalidPattern, validate_excludes
 from .scanner import ScanError, ScanOptions, ScanResult, check_root, scan
 from .summary import Summary, summarise
-from .units import human_bytes
+from .units import human_bytes, printable
 
 __all__ = ["main"]
 
@@ -278,7 +278,7 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         )
     if summary.largest:
         largest = summary.largest[0]
-        print(f"  largest: {largest.path} ({human_bytes(largest.size_bytes)})", file=out)
+        print(f"  largest: {printable(largest.path)} ({human_bytes(largest.size_bytes)})", file=out)
     unusual = {state: n for state, n in summary.by_state.items() if state != "ok"}
     if unusual:
         print("  states: " + ", ".join(f"{state} {n:,}" for state, n in unusual.items()), file=out)
@@ -288,7 +288,7 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         )
     for note in (*result.notes, result.cache_note):
         if note:
-            print(f"  note: {note}", file=out)
+            print(f"  note: {printable(note)}", file=out)
     for path in written:
         print(f"  wrote {path}", file=out)
 
@@ -477,6 +477,9 @@ def _run_check(args: argparse.Namespace) -> int:
             sys.stdout.write(dumps(sarif))
         else:
             write_text(findings, sys.stdout, outcome.scan.root)
+    for problem in (outcome.settings.note, *outcome.problems):
+        if problem:
+            print(f"repolens: note: {printable(problem)}", file=sys.stderr)
     failing = None if args.fail_on == "never" else Level(args.fail_on)
     return EXIT_FINDINGS if outcome.at_or_above(failing) else EXIT_OK
 

@@ -6,7 +6,16 @@ One convention everywhere: prose, tables and chart axes. 176,112,081 bytes read
 
 from __future__ import annotations
 
-__all__ = ["UNITS", "human_bytes"]
+__all__ = ["UNITS", "human_bytes", "printable"]
+
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0, 32), *range(127, 160)) if code != 9}
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: control characters (escape sequences, carriage returns, line
+    breaks inside a name) shown as ``\\xNN`` so a file name cannot steer the terminal."""
+    return text.translate(_CONTROLS) if not text.isprintable() else text
+
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 

@@ -60,6 +60,7 @@ class CheckSettings:
     exclude: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = ""  # which file they came from, "" for none
+    note: str = ""  # why settings that exist were not used
 
     def wants(self, check: str) -> bool:
         if self.select and not _matches(check, self.select):
@@ -86,6 +87,7 @@ class CheckSettings:
             self.exclude,
             self.per_file_ignores,
             self.source,
+            self.note,
         )
 
 
@@ -130,6 +132,10 @@ def load_settings(root: str | Path) -> CheckSettings:
         try:
             document = tomllib.loads(data.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            if key is not None:  # the project's own file, broken: not ours to refuse
+                return CheckSettings(
+                    note=f"{name} is not valid TOML, so [{key}] was not read: {error}"
+                )
             raise ConfigError(f"{name}: not valid TOML: {error}") from None
         table = document if key is None else document.get("tool", {}).get("repolens")
         if table is None:

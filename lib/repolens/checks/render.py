@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from .._version import __version__
 from ..report import FORMULA_PREFIXES
+from ..units import printable
 from ..writers import atomic_write
 from .model import Finding, Level, checks_table
 
@@ -56,7 +57,8 @@ def write_text(findings: Sequence[Finding], out: TextIO, root: str = "") -> None
     table = checks_table()
     if not findings:
         print(
-            f"No findings{' in ' + root if root else ''}: nothing stops this tree from being "
+            f"No findings{' in ' + printable(root) if root else ''}: nothing stops this tree "
+            "from being "
             "reproduced that repolens checks.",
             file=out,
         )
@@ -69,10 +71,10 @@ def write_text(findings: Sequence[Finding], out: TextIO, root: str = "") -> None
             file=out,
         )
         for item in items:
-            print(f"  {item.where}: {item.message}", file=out)
+            print(f"  {printable(item.where)}: {printable(item.message)}", file=out)
             if item.evidence:
-                print(f"      seen: {item.evidence}", file=out)
-            print(f"      fix:  {item.fix}", file=out)
+                print(f"      seen: {printable(item.evidence)}", file=out)
+            print(f"      fix:  {printable(item.fix)}", file=out)
         print(file=out)
     counts = {level: sum(1 for item in findings if item.level is level) for level in Level}
     print(

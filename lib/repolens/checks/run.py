@@ -43,6 +43,7 @@ class CheckResult:
     scan: ScanResult
     findings: tuple[Finding, ...]  # sorted: most severe first, then check, path, place
     settings: CheckSettings
+    problems: tuple[str, ...] = ()  # what could not be checked, and why
 
     def counts(self) -> dict[str, int]:
         counted = {level.value: 0 for level in Level}
@@ -80,8 +81,15 @@ class Inspector:
         self.specifications: list[str] = []
         self.code_files = 0
         self.checksums: dict[str, int] = {}  # CRC-32 of contents read, for duplicates
+        self.problems: list[str] = []  # checks that failed on some input: said, never fatal
 
     def __call__(self, record: FileRecord, content: bytes | None) -> None:
+        try:
+            self._inspect(record, content)
+        except Exception as error:  # one file's surprise never ends a check
+            self.problems.append(f"{record.path}: not checked ({type(error).__name__}: {error})")
+
+    def _inspect(self, record: FileRecord, content: bytes | None) -> None:
         if record.kind is Kind.FILE and is_specification(record.path):
             self.specifications.append(record.path)
         if record.category == "notebook" or (
@@ -109,19 +117,30 @@ class Inspector:
     def finish(self, result: ScanResult) -> list[Finding]:
         records = result.records
         found = list(self.findings)
-        found += environment_findings(
-            (record.path for record in records),
-            self.code_files,
-            sorted(self.specifications),
-            self.imported,
-            self.declared,
+        top_level = [record.path for record in records if "/" not in record.path]
+        tree_checks: tuple[tuple[str, Callable[[], Iterable[Finding]]], ...] = (
+            (
+                "environment",
+                lambda: environment_findings(
+                    (record.path for record in records),
+                    self.code_files,
+                    sorted(self.specifications),
+                    self.imported,
+                    self.declared,
+                ),
+            ),
+            ("asset", lambda: asset_findings(records)),
+            ("Git LFS", lambda: lfs_findings(records, result.root, result.work_tree)),
+            ("junk", lambda: junk_findings(records)),
+            ("duplicate", lambda: duplicate_findings(records, result.root, self.checksums)),
+            ("archive", lambda: archive_findings(records, result.root)),
+            ("findability", lambda: findability_findings(top_level)),
         )
-        found += asset_findings(records)
-        found += lfs_findings(records, result.root, result.work_tree)
-        found += junk_findings(records)
-        found += duplicate_findings(records, result.root, self.checksums)
-        found += archive_findings(records, result.root)
-        found += findability_findings(record.path for record in records if "/" not in record.path)
+        for name, run in tree_checks:
+            try:
+                found += list(run())
+            except Exception as error:  # said, and the other checks still report
+                self.problems.append(f"the {name} checks failed: {type(error).__name__}: {error}")
         kept = {item for item in found if self.settings.keeps(item)}
         return sorted(kept, key=Finding.sort_key)
 
@@ -142,4 +161,5 @@ def check(
     inspector = Inspector(settings)
     options = replace(options or ScanOptions(), inspect=inspector, cache_dir=None)
     result = scan(root, options, progress)
-    return CheckResult(result, tuple(inspector.finish(result)), settings)
+    findings = tuple(inspector.finish(result))
+    return CheckResult(result, findings, settings, tuple(inspector.problems))
