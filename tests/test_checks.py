@@ -353,12 +353,21 @@ def test_a_clean_tree_exits_0_even_failing_on_notes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--select", "XX999"], ["--ignore", "NOPE"], ["--format", "xml"], ["--fail-on", "fatal"]],
+    [
+        ["--select", "XX999"],
+        ["--ignore", "NOPE"],
+        ["--format", "xml"],
+        ["--fail-on", "fatal"],
+        ["no-such-file.py"],
+        ["a.py", "/elsewhere/b.py"],
+    ],
 )
 def test_bad_check_options_exit_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
     root = make_tree(tmp_path / "tree", {"a.py": "x\n"})
+    where = [] if args[0].endswith(".py") else [str(root)]
     done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(root), *args],
+        [PYTHON, "-m", "repolens", "check", *where, *args],
+        cwd=root,
         capture_output=True,
         text=True,
         env=python_env(),

@@ -395,6 +395,8 @@ def _check_targets(paths: list[str]) -> tuple[str, frozenset[str] | None]:
             raise UsageError("PATH is empty: name a folder, or files")
         if os.path.isdir(path):
             raise UsageError(f"{path}: name one folder, or only files (as pre-commit passes)")
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or folder")
         relative = os.path.relpath(os.path.abspath(path), root)
         if relative.startswith(".."):
             raise UsageError(f"{path}: not inside the working folder {root}")
