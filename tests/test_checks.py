@@ -238,9 +238,13 @@ def test_heavy_outputs_are_found_and_light_ones_are_not(tmp_path: Path) -> None:
 TREE_CASES = {
     "no environment file": ({"a.py": "import numpy\n"}, {"EN001"}, set()),
     "an environment.yml declares it": (
-        {"a.py": "import cv2\n", "environment.yml": "dependencies:\n  - opencv=4.9\n"},
+        {
+            "a.py": "import cv2\nimport yaml\n",
+            "environment.yml": "channels:\n  - bioconda\ndependencies:\n  - opencv=4.9\n"
+            "  - pip\n  - pip:\n      - pyyaml==6.0\n",
+        },
         set(),
-        {"EN001", "EN002"},
+        {"EN001", "EN002", "EN003"},
     ),
     "a large file": ({"big.bin": b"\0" * (10 * 1024 * 1024 + 1)}, {"AS001"}, set()),
     "a crowded folder": (

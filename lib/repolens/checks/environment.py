@@ -227,19 +227,23 @@ def declarations(source: Source) -> Iterator[Declared]:
             if found:
                 yield Declared(normalise(found[0]), source.path, number, found[1], line.strip())
     elif name in ("environment.yml", "environment.yaml"):
+        section = ""
         for number, line in enumerate(lines, 1):
+            if line[:1].isalpha():  # a top-level key: channels, dependencies, ...
+                section = line.split(":", 1)[0].strip()
+                continue
             stripped = line.strip()
-            if not stripped.startswith("- ") or stripped.endswith(":"):
+            if section != "dependencies" or not stripped.startswith("- "):
+                continue
+            if stripped.endswith(":"):  # "- pip:" opens the pip list
                 continue
             entry = stripped[2:].strip().strip("'\"")
             if "::" in entry:
                 entry = entry.split("::", 1)[1]
             match = _NAME.match(entry)
-            if match and match.group(1) not in ("pip", "python", "conda-forge", "defaults"):
+            if match and match.group(1) not in ("pip", "python"):
                 pinned = bool(re.search(r"[=<>]", entry[match.end() :]))
                 yield Declared(normalise(match.group(1)), source.path, number, pinned, stripped)
-            elif match and match.group(1) in ("pip", "python"):
-                continue
     elif name in ("Pipfile", "pyproject.toml", "setup.cfg", "setup.py"):
         yield from _declared_in_text(source, name)
 
