@@ -97,3 +97,16 @@ def test_size_axes_tick_at_round_numbers_of_their_unit() -> None:
     assert len(ticks) >= 3
     assert all(tick % 1024 == 0 for tick in ticks)  # 0 B, 2.0 KiB, 4.0 KiB, ...
     plt.close(ax.figure)
+
+
+def test_lines_of_code_never_count_data(tmp_path: Path) -> None:
+    rows = "".join(f"{index},0.5\n" for index in range(400))
+    (tmp_path / "log.csv").write_text("frame,angle\n" + rows)  # 401 rows of data
+    (tmp_path / "train.py").write_text("import os\nprint(os.sep)\n")  # 2 lines of code
+    summary = summarise(scan(tmp_path).records)
+    assert summary.code_lines == 2 and summary.data_rows == 401
+    overview = narrative.overview_sentence(summary)
+    assert "2 lines of code" in overview and "401 rows of data" in overview
+    languages = narrative.languages_sentence(summary)
+    assert "Python" in languages and "CSV" not in languages
+    assert list(summary.code_languages) == ["Python"]

@@ -53,6 +53,9 @@ HOSTILE = {
 }
 
 
+HEADINGS = {"What to fix first", "Overview", "Where the bytes are"}
+
+
 class Markup(HTMLParser):
     """Every element and attribute of a page, and the text of its scripts and title."""
 
@@ -126,3 +129,6 @@ def test_no_element_or_attribute_comes_from_input_and_the_report_runs_anywhere(
     assert "<svg onload=alert(5)>.ipynb" in text and "<iframe srcdoc=alert(9)>.ipynb" in text
     assert "<b onmouseover=alert(8)>" in text
     assert os.path.exists(out / "metrics.json")
+    headings = [data.strip() for data in page.text if data.strip() in HEADINGS]
+    assert headings[:2] == ["What to fix first", "Overview"]  # the verdict comes first
+    assert "NB001" in text and "Fix:" in text

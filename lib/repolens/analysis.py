@@ -13,15 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import ConfigError, Finding, check, load_settings
+from .checks.render import write_findings_csv
 from .ignore import InvalidPattern, validate_excludes
 from .report import REPORT_FILES, write_reports
-from .scanner import ScanError, ScanOptions, ScanResult, scan
+from .scanner import ScanError, ScanOptions, ScanResult
 from .summary import Summary, summarise
 from .writers import OutputFolderError, prepare_output_folder
 
 __all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate"]
 
 OWN_FILES = (
+    "findings.csv",
     "analyze.ipynb",
     "report.html",
     "bytes_by_category.png",
@@ -47,6 +50,8 @@ class Analysis:
     output_dir: Path
     written: tuple[Path, ...]
     title: str
+    findings: tuple[Finding, ...] = ()  # what repolens check found, most severe first
+    settings_source: str = ""  # where the tree's check settings came from
 
 
 def _as_text(value: object, name: str) -> str:
@@ -119,9 +124,20 @@ def analyse(
         raise AnalysisError(str(error)) from None
     skip = (out, *(out / name for name in (*REPORT_FILES, *OWN_FILES)))
     try:
-        result = scan(root, ScanOptions(excludes=excludes, skip=skip))
-    except ScanError as error:
+        settings = load_settings(root)
+        outcome = check(root, ScanOptions(excludes=excludes, skip=skip), settings)
+    except (ScanError, ConfigError) as error:
         raise AnalysisError(str(error)) from None
+    result = outcome.scan
     summary = summarise(result.records, top=top_n)
-    written = write_reports(out, result, summary)
-    return Analysis(result, summary, out, tuple(written), title or f"What is in {root.name}")
+    written = write_reports(out, result, summary, findings=outcome.findings)
+    write_findings_csv(out / "findings.csv", outcome.findings)
+    return Analysis(
+        result,
+        summary,
+        out,
+        (*written, out / "findings.csv"),
+        title or f"What is in {root.name}",
+        outcome.findings,
+        settings.source,
+    )

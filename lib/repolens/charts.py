@@ -155,9 +155,9 @@ def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 
     """Lines per language split into code, comment and blank (top languages by code)."""
     with _style():
         ax = _axes(ax)
-        title = "Lines by language"
+        title = "Lines of code by language"
         languages = [
-            (name, group) for name, group in summary.by_language.items() if group.counts.lines
+            (name, group) for name, group in summary.code_languages.items() if group.counts.lines
         ][:top]
         if not languages:
             return _nothing(ax, title, "No counted text lines")
@@ -175,7 +175,7 @@ def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         ax.set_xlabel("lines")
         ax.legend(loc="lower right", frameon=False)
-        hidden = len(summary.by_language) - len(languages)
+        hidden = len(summary.code_languages) - len(languages)
         ax.set_title(title + (f" (top {top}; {hidden} more)" if hidden > 0 else ""))
         return ax
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .checks.model import Finding
 from .records import FileRecord, State
 from .report import (
     CSV_BOOLEAN_COLUMNS,
@@ -23,6 +24,7 @@ __all__ = [
     "for_display",
     "languages_frame",
     "notebooks_frame",
+    "notebooks_table",
     "overview_frame",
     "problems_frame",
     "ranked_frame",
@@ -106,6 +108,32 @@ def notebooks_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).set_index("notebook")
 
 
+def notebooks_table(
+    records: Sequence[FileRecord], findings: Sequence[Finding] = (), top: int = 10
+) -> pd.DataFrame:
+    """Notebooks worst first (errors, then out of order, then output weight), for people:
+    every notebook with a problem, then the heaviest others up to ``top`` rows, the cells
+    named from the findings."""
+    frame = notebooks_frame(records)
+    if frame.empty:
+        return for_display(frame)
+    cells: dict[str, list[str]] = {}
+    for item in findings:
+        if item.check in ("NB001", "NB002", "NB003") and item.cell is not None:
+            label = {"NB001": "error", "NB002": "out of order", "NB003": "skipped"}[item.check]
+            cells.setdefault(item.path, []).append(f"{label} in cell {item.cell + 1}")
+    frame = frame.assign(problem_cells=[", ".join(cells.get(path, [])) for path in frame.index])
+    frame = frame.sort_values(
+        ["error_cells", "out_of_order", "output_bytes"], ascending=False, kind="stable"
+    )
+    troubled = (frame["error_cells"] > 0) | frame["out_of_order"]
+    shown = frame[troubled]
+    rest = frame[~troubled].head(max(top - len(shown), 0))
+    import pandas as pd
+
+    return for_display(pd.concat([shown, rest]))
+
+
 def _size(size: float) -> str:
     return human_bytes(size)
 
@@ -151,7 +179,7 @@ def languages_frame(summary: Summary, top: int = 15) -> pd.DataFrame:
             "comment": f"{group.counts.comment:,}",
             "blank": f"{group.counts.blank:,}",
         }
-        for name, group in list(summary.by_language.items())[:top]
+        for name, group in list(summary.code_languages.items())[:top]
     ]
     return pd.DataFrame(rows, columns=["language", "files", "code", "comment", "blank"]).set_index(
         "language"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from .checks.model import Finding, Level, checks_table
 from .records import FileRecord, State, time_in_range
 from .summary import Summary
 from .units import human_bytes as _size
@@ -19,6 +20,7 @@ from .units import human_bytes as _size
 __all__ = [
     "activity_sentence",
     "bytes_sentence",
+    "findings_html",
     "heading",
     "languages_sentence",
     "largest_sentence",
@@ -63,12 +65,14 @@ def overview_sentence(summary: Summary) -> str:
     parts = [
         f"{_strong(_plural(summary.total_files, 'file'))} taking "
         f"{_strong(_size(summary.total_size_bytes))}",
-        f"{_plural(summary.files.counts.code, 'line')} of code",
+        f"{_plural(summary.code_lines, 'line')} of code",
     ]
     if code:
         parts.append(f"{_plural(code.files, 'source file')}")
     if notebooks:
         parts.append(_plural(notebooks, "notebook"))
+    if summary.data_rows:
+        parts.append(f"{_plural(summary.data_rows, 'row')} of data beside the code")
     return _paragraph("This tree holds " + ", ".join(parts) + ".")
 
 
@@ -92,11 +96,11 @@ def bytes_sentence(summary: Summary) -> str:
 
 
 def languages_sentence(summary: Summary) -> str:
-    languages = [(n, g) for n, g in summary.by_language.items() if g.counts.code]
+    languages = [(n, g) for n, g in summary.code_languages.items() if g.counts.code]
     if not languages:
         return _paragraph("No lines of code were counted.")
     name, group = languages[0]
-    total = summary.files.counts.code or 1
+    total = sum(g.counts.code for _, g in languages) or 1
     comment_share = group.counts.comment / (group.counts.code + group.counts.comment or 1)
     lead = (
         f"{_strong(name)} has the most code: {_plural(group.counts.code, 'line')} "
@@ -199,3 +203,51 @@ def problems_sentence(records: Sequence[FileRecord]) -> str:
             "(links, special files, or text over the counting limit)."
         )
     return _paragraph(" ".join(text))
+
+
+FINDINGS_SHOWN = 8  # per check; findings.csv and metrics.json hold every one
+
+
+def findings_html(findings: Sequence[Finding], settings_source: str = "") -> str:
+    """What to fix first: the findings grouped by check, most severe first, each with where
+    it is and the fix; one line when there is nothing to fix."""
+    if not findings:
+        return _paragraph(
+            _strong("Nothing to fix")
+            + ": none of repolens' checks found a problem"
+            + (f" (settings from {escape(settings_source)})" if settings_source else "")
+            + "."
+        )
+    table = checks_table()
+    counts = {level: sum(1 for item in findings if item.level is level) for level in Level}
+    parts = [
+        _paragraph(
+            f"{_strong(_plural(len(findings), 'finding'))}: "
+            + ", ".join(f"{counts[level]:,} {level.value}" for level in Level)
+            + ". Errors first; every finding says where it is and how to remove it."
+        )
+    ]
+    groups: dict[str, list[Finding]] = {}
+    for item in findings:
+        groups.setdefault(item.check, []).append(item)
+    for check_id, items in groups.items():
+        check = table[check_id]
+        rows = "".join(
+            f"<li>{_code(item.where)}: {escape(item.message)}"
+            + (f" <em>Seen:</em> {_code(item.evidence)}" if item.evidence else "")
+            + (f" <em>Fix:</em> {escape(item.fix)}" if item.fix != check.fix else "")
+            + "</li>"
+            for item in items[:FINDINGS_SHOWN]
+        )
+        more = (
+            f"<li>and {len(items) - FINDINGS_SHOWN:,} more (findings.csv lists every one)</li>"
+            if len(items) > FINDINGS_SHOWN
+            else ""
+        )
+        parts.append(
+            f'<h3 class="finding-{check.level.value}">{escape(check.level.value.upper())} '
+            f"{escape(check.id)} {escape(check.name)} ({len(items):,})</h3>"
+            f"<p>{escape(check.what)} {escape(check.why)} <strong>Fix:</strong> "
+            f"{escape(check.fix)}</p><ul>{rows}{more}</ul>"
+        )
+    return "\n".join(parts)

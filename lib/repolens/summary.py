@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from .filetypes import CATEGORIES
 from .records import FileRecord, Kind, LineCounts, State
 
-__all__ = ["Group", "NotebookTotals", "Summary", "summarise"]
+__all__ = ["CODE_CATEGORIES", "DATA_LANGUAGES", "Group", "NotebookTotals", "Summary", "summarise"]
 
 UNKNOWN_LANGUAGE = "(unknown)"
+CODE_CATEGORIES = ("code", "notebook")  # what "lines of code" counts
+# Text formats whose lines are rows of data, not code, whatever category holds them.
+DATA_LANGUAGES = frozenset({"CSV", "TSV", "JSON Lines", "JSON", "XML", "Data", "Log"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,24 @@ class Summary:
     @property
     def average_file_size_bytes(self) -> float:
         return self.total_size_bytes / self.total_files if self.total_files else 0.0
+
+    @property
+    def code_lines(self) -> int:
+        """Lines of code in code files and notebook cells: never rows of data."""
+        return sum(
+            group.counts.code for name, group in self.by_category.items() if name in CODE_CATEGORIES
+        )
+
+    @property
+    def data_rows(self) -> int:
+        """Non-blank lines of data files (CSV rows, log lines, ...)."""
+        group = self.by_category.get("data")
+        return 0 if group is None else group.counts.code
+
+    @property
+    def code_languages(self) -> dict[str, Group]:
+        """``by_language`` without the data formats, most code first."""
+        return {n: g for n, g in self.by_language.items() if n not in DATA_LANGUAGES}
 
     @property
     def problems(self) -> int:
