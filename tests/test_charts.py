@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -110,3 +112,48 @@ def test_lines_of_code_never_count_data(tmp_path: Path) -> None:
     languages = narrative.languages_sentence(summary)
     assert "Python" in languages and "CSV" not in languages
     assert list(summary.code_languages) == ["Python"]
+
+
+def commit(root: Path, name: str, when: str) -> None:
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(f"{name} {when}\n")
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": "Lab",
+        "GIT_AUTHOR_EMAIL": "lab@example.org",
+        "GIT_COMMITTER_NAME": "Lab",
+        "GIT_COMMITTER_EMAIL": "lab@example.org",
+    }
+    subprocess.run(["git", "-C", str(root), "add", name], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", name], check=True, env=env)
+
+
+def test_activity_comes_from_git_when_there_is_a_history(tmp_path: Path) -> None:
+    from repolens.activity import git_activity
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    commit(root, "data/a.csv", "2024-01-10T10:00:00+00:00")
+    commit(root, "src/b.py", "2024-01-20T10:00:00+00:00")
+    commit(root, "src/c.py", "2024-03-05T10:00:00+00:00")  # 3 commits, 2 months
+    history = git_activity(str(root))
+    assert history is not None and history.commits == 3
+    assert history.by_month == {"2024-01": 2, "2024-03": 1}
+    assert history.last_by_folder == {"src": "2024-03-05", "data": "2024-01-10"}
+    sentence = narrative.activity_sentence(scan(root).records, history)
+    assert sentence.startswith("<p>From git: 3 commits") and "data" in sentence
+    ax = charts.plot_activity(scan(root).records, history=history)
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["2024-01", "2024-03"]
+    plt.close(ax.figure)
+    assert git_activity(str(tmp_path / "repo" / "src")).commits == 2  # only that folder
+
+
+def test_activity_falls_back_to_file_times_outside_git(tmp_path: Path) -> None:
+    from repolens.activity import git_activity
+
+    (tmp_path / "a.txt").write_text("x\n")
+    assert git_activity(str(tmp_path)) is None
+    assert "From file times" in narrative.activity_sentence(scan(tmp_path).records)

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from .activity import GitActivity
 from .records import FileRecord, time_in_range
 from .summary import Summary
 from .units import human_bytes
@@ -247,8 +248,13 @@ def plot_notebook_health(
         return ax
 
 
-def plot_activity(records: Sequence[FileRecord], ax: Axes | None = None) -> Axes:
-    """Files by last-modified date, binned by day, month or year to fit the span."""
+def plot_activity(
+    records: Sequence[FileRecord], ax: Axes | None = None, history: GitActivity | None = None
+) -> Axes:
+    """Commits per month from git when there is a history; else files by last-modified
+    date, binned by day, month or year to fit the span."""
+    if history is not None:
+        return _plot_commits(history, ax)
     with _style():
         ax = _axes(ax)
         title = "Activity: files by last modification"
@@ -281,6 +287,26 @@ def plot_activity(records: Sequence[FileRecord], ax: Axes | None = None) -> Axes
         ax.grid(axis="x", visible=False)
         ax.set_ylabel(f"files last modified that {label}")
         ax.set_title(title)
+        return ax
+
+
+def _plot_commits(history: GitActivity, ax: Axes | None) -> Axes:
+    with _style():
+        ax = _axes(ax)
+        months = list(history.by_month)
+        counts = [history.by_month[month] for month in months]
+        ax.bar(range(len(months)), counts, color=CODE, width=0.8)
+        pad = max(0.6, (8 - len(months)) / 2)
+        ax.set_xlim(-pad, len(months) - 1 + pad)
+        step = max(1, len(months) // 12)
+        ax.set_xticks(
+            range(0, len(months), step), months[::step], rotation=30, ha="right", fontsize=8
+        )
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="y", alpha=0.3)
+        ax.grid(axis="x", visible=False)
+        ax.set_ylabel("commits that month")
+        ax.set_title("Activity: commits per month (git)")
         return ax
 
 

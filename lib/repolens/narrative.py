@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from .activity import GitActivity
 from .checks.model import Finding, Level, checks_table
 from .records import FileRecord, State, time_in_range
 from .summary import Summary
@@ -162,7 +163,24 @@ def notebooks_sentence(summary: Summary) -> str:
     return _paragraph(" ".join(parts))
 
 
-def activity_sentence(records: Sequence[FileRecord]) -> str:
+def activity_sentence(records: Sequence[FileRecord], history: GitActivity | None = None) -> str:
+    """Which source the activity comes from, and what it says."""
+    if history is not None:
+        folders = list(history.last_by_folder.items())
+        stale = folders[-1] if len(folders) > 1 else None
+        text = (
+            f"From git: {_plural(history.commits, 'commit')} touched this folder between "
+            f"{history.first} and {history.last}"
+            + (" (a shallow clone: older commits are missing)" if history.shallow else "")
+            + "."
+        )
+        if folders:
+            latest = folders[0]
+            text += f" The last change was in {_code(latest[0])} on {latest[1]}"
+            if stale is not None:
+                text += f"; {_code(stale[0])} has not changed since {stale[1]}"
+            text += "."
+        return _paragraph(text)
     times = sorted(
         r.modified_ns
         for r in records
@@ -176,11 +194,13 @@ def activity_sentence(records: Sequence[FileRecord]) -> str:
     last = datetime.fromtimestamp(times[-1] / 1e9, UTC).date()
     if first == last:
         return _paragraph(
-            f"Every file was last modified on {last.isoformat()}. Files checked out or "
-            "copied together share one date: their history is in version control."
+            f"From file times (no git history here): every file was last modified on "
+            f"{last.isoformat()}. Files checked out or copied together share one date: "
+            "their history is in version control."
         )
     return _paragraph(
-        f"Files were last modified between {first.isoformat()} and {last.isoformat()}."
+        f"From file times (no git history here): files were last modified between "
+        f"{first.isoformat()} and {last.isoformat()}."
     )
 
 
