@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -116,10 +117,11 @@ def test_no_element_or_attribute_comes_from_input_and_the_report_runs_anywhere(
     for tag, attrs in page.tags:
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name, value)
-            assert "alert(" not in (value or ""), (tag, name, value)
+            if name != "alt":  # alt text names the files, as text: the parser kept it whole
+                assert "alert(" not in (value or ""), (tag, name, value)
         if tag == "img":
             assert dict(attrs)["src"].startswith("data:image/png;base64,")
-            assert dict(attrs).get("alt") is not None
+            assert (dict(attrs).get("alt") or "").strip()  # every chart says what it shows
         if tag == "a":
             assert not (dict(attrs).get("href") or "").startswith("javascript:")
     assert not any("alert(" in script for script in page.scripts)
@@ -131,4 +133,6 @@ def test_no_element_or_attribute_comes_from_input_and_the_report_runs_anywhere(
     assert os.path.exists(out / "metrics.json")
     headings = [data.strip() for data in page.text if data.strip() in HEADINGS]
     assert headings[:2] == ["What to fix first", "Overview"]  # the verdict comes first
+    assert not re.search(r"(In|Out)\s*\[\d+\]", text)  # no prompts
+    assert not page.scripts  # nothing to load: the page works offline
     assert "NB001" in text and "Fix:" in text

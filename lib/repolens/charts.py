@@ -35,6 +35,7 @@ __all__ = [
     "plot_lines_by_language",
     "plot_notebook_health",
     "save_chart",
+    "show",
 ]
 
 STYLE = {
@@ -308,6 +309,20 @@ def _plot_commits(history: GitActivity, ax: Axes | None) -> Axes:
         ax.set_ylabel("commits that month")
         ax.set_title("Activity: commits per month (git)")
         return ax
+
+
+def show(ax: Axes, reading: str = "") -> None:
+    """Display the chart in a notebook with alt text: its title and a one-line reading
+    (``reading`` may be the HTML sentence under it: its tags are dropped)."""
+    import re
+    from html import unescape
+
+    from IPython.display import display
+
+    title = ax.get_title(loc="left") or ax.get_title()
+    text = unescape(re.sub(r"<[^>]+>", "", reading)).strip()
+    alt = f"{title}. {text}" if text else title
+    display(ax.figure, metadata={"image/png": {"alt": alt}})
 
 
 def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:

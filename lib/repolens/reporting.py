@@ -67,6 +67,8 @@ def run_report(
     """Execute ``notebook`` on ``path`` into ``output_dir``.
 
     Raises ``NotebookFailed`` when a cell fails."""
+    from importlib import resources
+
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
@@ -99,7 +101,14 @@ def run_report(
     # nbconvert escapes the metadata title into <title>; the page's own heading is
     # written (escaped) by the notebook.
     document.metadata["title"] = title or f"What is in {Path(path).name}"
-    exporter = HTMLExporter(exclude_input=True)
+    template = Path(str(resources.files("repolens").joinpath("bundled")))
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(template)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _resources = exporter.from_notebook_node(document)
     html = output_dir / "report.html"
     with atomic_write(html, "w") as handle:
