@@ -245,6 +245,7 @@ def test_ci_installs_every_program_the_container_scripts_call() -> None:
         "catatonit": "catatonit",
         "debootstrap": "debootstrap",
         "setpriv": "util-linux",
+        "chromium": "chromium",
     }
     installed = apt_packages()
     for program, package in needed.items():

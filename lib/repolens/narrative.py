@@ -243,7 +243,7 @@ def findings_html(findings: Sequence[Finding], settings_source: str = "") -> str
     parts = [
         _paragraph(
             f"{_strong(_plural(len(findings), 'finding'))}: "
-            + ", ".join(f"{counts[level]:,} {level.value}" for level in Level)
+            + ", ".join(_plural(counts[level], level.value) for level in Level)
             + ". Errors first; every finding says where it is and how to remove it."
         )
     ]

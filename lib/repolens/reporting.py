@@ -72,6 +72,7 @@ def run_report(
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     output_dir.mkdir(parents=True, exist_ok=True)
     executed = output_dir / NOTEBOOK_NAME
@@ -108,6 +109,10 @@ def run_report(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+    )
+    # Cells tagged report-hide speak to people running the notebook, not to its readers.
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=("report-hide",)), enabled=True
     )
     body, _resources = exporter.from_notebook_node(document)
     html = output_dir / "report.html"
