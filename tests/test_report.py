@@ -156,3 +156,56 @@ def test_a_failed_write_leaves_the_old_report_whole(tmp_path: Path) -> None:
         report.file_metric = original
     assert out.read_text() == '{"old": true}'
     assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")] == []
+
+
+def test_since_last_time_counts_changes_and_findings_new_and_fixed(tmp_path: Path) -> None:
+    from repolens import analysis, narrative
+
+    tree = make_tree(
+        tmp_path / "tree",
+        {"a.py": "x = 1\n", "keys.yaml": "key: " + "AKIA" + "Z7Q4XK3MPLW2R9TB" + "\n"},
+    )
+    first = analysis.analyse(str(tree), str(tmp_path / "then"))
+    (tree / "keys.yaml").unlink()  # a finding fixed
+    (tree / "b.py").write_text("p = '/home/ana/data/'\n")  # a new one, and a new file
+    now = analysis.analyse(str(tree), str(tmp_path / "now"))
+    comparison, _ = analysis.since(now, str(tmp_path / "then" / "metrics.json"))
+    assert comparison is not None
+    total = comparison.changes[-1]
+    assert total.name == "total" and total.files == (2, 2)
+    code = next(change for change in comparison.changes if change.name == "code")
+    assert code.files == (1, 2) and code.code_lines == (1, 2)
+    assert [item.check for item in comparison.new] == ["PA001"]
+    assert [item["check"] for item in comparison.fixed] == ["SE001"]
+    html = narrative.baseline_html(comparison)
+    assert "1 new finding" in html and "1 finding</strong> fixed" in html
+    assert first.findings and "No earlier report" in narrative.baseline_html(None)
+
+
+def test_a_baseline_that_is_not_a_report_exits_2(tmp_path: Path) -> None:
+    import subprocess
+
+    from .conftest import PYTHON, python_env
+
+    tree = make_tree(tmp_path / "tree", {"a.py": "x\n"})
+    (tmp_path / "other.json").write_text('{"not": "a report"}')
+    for baseline in (str(tmp_path / "missing.json"), str(tmp_path / "other.json")):
+        done = subprocess.run(
+            [
+                PYTHON,
+                "-m",
+                "repolens",
+                "report",
+                str(tree),
+                "-o",
+                str(tmp_path / "out"),
+                "--baseline",
+                baseline,
+            ],
+            capture_output=True,
+            text=True,
+            env=python_env(),
+            timeout=120,
+        )
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert not (tmp_path / "out").exists()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .baseline import BaselineError, Comparison, compare, load_baseline
 from .checks import ConfigError, Finding, check, load_settings
 from .checks.render import write_findings_csv
 from .ignore import InvalidPattern, validate_excludes
@@ -21,7 +22,7 @@ from .scanner import ScanError, ScanOptions, ScanResult
 from .summary import Summary, summarise
 from .writers import OutputFolderError, prepare_output_folder
 
-__all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate"]
+__all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate", "since"]
 
 OWN_FILES = (
     "findings.csv",
@@ -141,3 +142,15 @@ def analyse(
         outcome.findings,
         settings.source,
     )
+
+
+def since(run: Analysis, baseline: object) -> tuple[Comparison | None, str]:
+    """The comparison with an earlier metrics.json (the notebook's ``baseline``), or None
+    and what to say instead."""
+    if baseline in (None, ""):
+        return None, ""
+    try:
+        document = load_baseline(_as_text(baseline, "baseline"))
+    except BaselineError as error:
+        raise AnalysisError(str(error)) from None
+    return compare(run.summary, run.findings, document), ""

@@ -181,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the notebook to run (default: $REPOLENS_NOTEBOOK, else the one installed "
         "with repolens)",
     )
+    report.add_argument(
+        "--baseline",
+        default=None,
+        metavar="METRICS_JSON",
+        help="an earlier metrics.json of the same tree: the report says what changed "
+        "(default: $REPOLENS_BASELINE)",
+    )
     report.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
     checker = commands.add_parser(
@@ -531,6 +538,7 @@ REPORT_ENVIRONMENT = (
     "REPOLENS_EXCLUDE",
     "REPOLENS_TITLE",
     "REPOLENS_NOTEBOOK",
+    "REPOLENS_BASELINE",
 )
 """Every variable ``repolens report`` reads: the Job's ConfigMap may set exactly these."""
 
@@ -554,6 +562,17 @@ def _run_report(args: argparse.Namespace) -> int:
         ]
     excludes = list(_excludes(excludes))
     title = args.title if args.title is not None else os.environ.get("REPOLENS_TITLE", "")
+    baseline = (
+        args.baseline if args.baseline is not None else os.environ.get("REPOLENS_BASELINE", "")
+    )
+    if baseline:
+        from .baseline import BaselineError, load_baseline
+
+        try:
+            load_baseline(baseline)
+        except BaselineError as error:
+            raise UsageError(f"--baseline {error}") from None
+        baseline = os.path.abspath(baseline)
     root = check_root(path)
     try:
         notebook = find_notebook(args.notebook)
@@ -570,6 +589,7 @@ def _run_report(args: argparse.Namespace) -> int:
             top_n=top,
             exclude=excludes,
             title=title,
+            baseline=baseline,
         )
     except NotebookFailed as error:
         print(f"repolens: the report notebook failed: {error}", file=sys.stderr)

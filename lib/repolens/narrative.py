@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from html import escape
 
 from .activity import GitActivity
+from .baseline import Comparison
 from .checks.model import Finding, Level, checks_table
 from .records import FileRecord, State, time_in_range
 from .summary import Summary
@@ -20,6 +21,7 @@ from .units import human_bytes as _size
 
 __all__ = [
     "activity_sentence",
+    "baseline_html",
     "bytes_sentence",
     "findings_html",
     "heading",
@@ -271,3 +273,50 @@ def findings_html(findings: Sequence[Finding], settings_source: str = "") -> str
             f"{escape(check.fix)}</p><ul>{rows}{more}</ul>"
         )
     return "\n".join(parts)
+
+
+def _delta(pair: tuple[int, int], size: bool = False) -> str:
+    before, now = pair
+    shown = _size(now) if size else f"{now:,}"
+    if before == now:
+        return shown
+    difference = now - before
+    change = _size(abs(difference)) if size else f"{abs(difference):,}"
+    return f"{shown} ({'+' if difference > 0 else '-'}{change})"
+
+
+def baseline_html(comparison: Comparison | None, missing: str = "") -> str:
+    """Since last time: what changed against an earlier report, or why there is none."""
+    if comparison is None:
+        return _paragraph(
+            escape(missing)
+            if missing
+            else "No earlier report was given to compare with "
+            "(<code>repolens report --baseline metrics.json</code>)."
+        )
+    rows = "".join(
+        f"<tr><td>{escape(change.name)}</td><td>{_delta(change.files)}</td>"
+        f"<td>{_delta(change.size_bytes, size=True)}</td><td>{_delta(change.code_lines)}</td></tr>"
+        for change in comparison.changes
+    )
+    table = (
+        "<table><thead><tr><th>category</th><th>files</th><th>size</th>"
+        f"<th>lines of code</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    if comparison.had_findings:
+        found = (
+            f"{_strong(_plural(len(comparison.new), 'new finding'))}, "
+            f"{_strong(_plural(len(comparison.fixed), 'finding'))} fixed."
+        )
+        items = "".join(
+            f"<li>new: {_code(item.where)} {escape(item.check)} {escape(item.message)}</li>"
+            for item in comparison.new[:10]
+        ) + "".join(
+            f"<li>fixed: {_code(str(item.get('path', '')))} {escape(str(item.get('check', '')))} "
+            f"{escape(str(item.get('message', '')))}</li>"
+            for item in comparison.fixed[:10]
+        )
+        found += f"<ul>{items}</ul>" if items else ""
+    else:
+        found = "The earlier report carries no findings to compare (it was not made by a check)."
+    return _paragraph(f"Against the report of {escape(comparison.then)}: {found}") + table

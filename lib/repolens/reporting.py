@@ -62,6 +62,7 @@ def run_report(
     top_n: int = 10,
     exclude: Sequence[str] = (),
     title: str = "",
+    baseline: str = "",
     log_output: bool = False,
 ) -> ReportFiles:
     """Execute ``notebook`` on ``path`` into ``output_dir``.
@@ -82,6 +83,7 @@ def run_report(
         "top_n": top_n,
         "exclude": list(exclude),
         "title": title,
+        "baseline": baseline,
     }
     try:
         papermill.execute_notebook(

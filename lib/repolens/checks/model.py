@@ -68,6 +68,14 @@ class Finding:
         )
 
     @property
+    def identity(self) -> str:
+        """The same problem in another run: check, path, cell and what was seen (not the
+        message, whose counts change, nor the line, which moves)."""
+        return (
+            f"{self.check}:{self.path}:{'' if self.cell is None else self.cell + 1}:{self.evidence}"
+        )
+
+    @property
     def where(self) -> str:
         """``path:line`` or ``path, cell N, line M`` as people read it."""
         text = self.path or "(the tree)"

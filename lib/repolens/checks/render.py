@@ -171,7 +171,7 @@ def sarif_document(
                     }
                 }
             ],
-            "partialFingerprints": {"repolens/v1": _fingerprint(item)},
+            "partialFingerprints": {"repolens/v1": item.identity},
         }
         if item.cell is not None:
             result["properties"] = {"cell": item.cell + 1, "lineInCell": item.line}
@@ -194,11 +194,6 @@ def sarif_document(
             }
         ],
     }
-
-
-def _fingerprint(item: Finding) -> str:
-    """Stable across runs and line moves: check, path, cell and what was seen."""
-    return f"{item.check}:{item.path}:{item.cell}:{item.evidence or item.message}"
 
 
 def _uri(path: str) -> str:
