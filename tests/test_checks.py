@@ -152,6 +152,18 @@ TREE_EXPECTED = {
 }
 
 
+def run_check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``repolens check ARGS`` as a user runs it."""
+    return subprocess.run(
+        [PYTHON, "-m", "repolens", "check", *args],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+        cwd=cwd,
+        timeout=120,
+    )
+
+
 def corpus_tree(root: Path) -> Path:
     return make_tree(root, {path: content for path, (content, _) in CORPUS.items()})
 
@@ -323,13 +335,7 @@ def test_select_keeps_only_the_named_checks(tmp_path: Path) -> None:
 )
 def test_fail_on_sets_the_exit_code(tmp_path: Path, fail_on: str, code: int) -> None:
     root = corpus_tree(tmp_path / "corpus")
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(root), "--fail-on", fail_on, "-q"],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(str(root), "--fail-on", fail_on, "-q")
     assert done.returncode == code, done.stderr
 
 
@@ -344,13 +350,7 @@ def test_a_clean_tree_exits_0_even_failing_on_notes(tmp_path: Path) -> None:
             "a.py": "import numpy\n",
         },
     )
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(root), "--fail-on", "note"],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(str(root), "--fail-on", "note")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No findings" in done.stdout
 
@@ -369,35 +369,16 @@ def test_a_clean_tree_exits_0_even_failing_on_notes(tmp_path: Path) -> None:
 def test_bad_check_options_exit_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
     root = make_tree(tmp_path / "tree", {"a.py": "x\n"})
     where = [] if args[0].endswith(".py") else [str(root)]
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", *where, *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(*where, *args, cwd=root)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
 def test_broken_own_settings_exit_2_and_a_broken_pyproject_is_a_note(tmp_path: Path) -> None:
     root = make_tree(tmp_path / "tree", {"a.py": "x\n", ".repolens.toml": "ignore = [\n"})
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(root)],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(str(root))
     assert done.returncode == 2 and ".repolens.toml" in done.stderr
     other = make_tree(tmp_path / "lab", {"a.py": "x\n", "pyproject.toml": "[tool.repolens\n"})
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(other), "--fail-on", "never"],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(str(other), "--fail-on", "never")
     assert done.returncode == 0 and "pyproject.toml is not valid TOML" in done.stderr
 
 
@@ -420,13 +401,7 @@ def test_a_check_that_fails_on_one_file_is_a_note_not_a_crash(
 
 def test_control_characters_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
     root = make_tree(tmp_path / "tree", {"\x1b]0;owned\x07.py": f"KEY = '{AWS_KEY}'\n"})
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(root), "--select", "SE"],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(str(root), "--select", "SE")
     assert "\x1b" not in done.stdout and "\\x1b]0;owned\\x07.py" in done.stdout
 
 
@@ -438,13 +413,7 @@ def sarif_schema() -> dict:
 def test_output_folder_holds_every_rendering_and_they_validate(tmp_path: Path) -> None:
     root = corpus_tree(tmp_path / "corpus")
     out = tmp_path / "out"
-    done = subprocess.run(
-        [PYTHON, "-m", "repolens", "check", str(root), "-o", str(out), "--format", "sarif"],
-        capture_output=True,
-        text=True,
-        env=python_env(),
-        timeout=120,
-    )
+    done = run_check(str(root), "-o", str(out), "--format", "sarif")
     assert done.returncode == 4, done.stderr
     printed = json.loads(done.stdout)
     jsonschema.validate(printed, sarif_schema())
