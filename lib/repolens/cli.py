@@ -437,6 +437,12 @@ def _run_check(args: argparse.Namespace) -> int:
         settings = load_settings(root).merged(select, ignore)
     except ConfigError as error:
         raise UsageError(str(error)) from None
+    prefix = ""
+    if args.sarif_base is not None:
+        prefix = os.path.relpath(root, os.path.abspath(args.sarif_base)).replace(os.sep, "/")
+        if prefix.startswith(".."):
+            raise UsageError(f"--sarif-base {args.sarif_base}: the tree is not inside it")
+        prefix = "" if prefix == "." else prefix + "/"
     output_dir = None if args.output_dir is None else _output_dir(args)
     if output_dir is not None:
         prepare_output_dir(output_dir)
@@ -459,12 +465,6 @@ def _run_check(args: argparse.Namespace) -> int:
     if files is not None:
         findings = tuple(item for item in findings if _in_files(item.path, files))
         outcome = replace(outcome, findings=findings)
-    prefix = ""
-    if args.sarif_base is not None:
-        prefix = os.path.relpath(root, os.path.abspath(args.sarif_base)).replace(os.sep, "/")
-        if prefix.startswith(".."):
-            raise UsageError(f"--sarif-base {args.sarif_base}: the tree is not inside it")
-        prefix = "" if prefix == "." else prefix + "/"
     sarif = sarif_document(findings, root, _notebook_lines(root, findings), prefix)
     if output_dir is not None:
         try:
