@@ -362,6 +362,7 @@ def test_a_clean_tree_exits_0_even_failing_on_notes(tmp_path: Path) -> None:
         ["--ignore", "NOPE"],
         ["--format", "xml"],
         ["--fail-on", "fatal"],
+        ["--sarif-base", "/elsewhere"],
         ["no-such-file.py"],
         ["a.py", "/elsewhere/b.py"],
     ],
