@@ -169,7 +169,7 @@ def test_since_last_time_counts_changes_and_findings_new_and_fixed(tmp_path: Pat
     (tree / "keys.yaml").unlink()  # a finding fixed
     (tree / "b.py").write_text("p = '/home/ana/data/'\n")  # a new one, and a new file
     now = analysis.analyse(str(tree), str(tmp_path / "now"))
-    comparison, _ = analysis.since(now, str(tmp_path / "then" / "metrics.json"))
+    comparison = analysis.since(now, str(tmp_path / "then" / "metrics.json"))
     assert comparison is not None
     total = comparison.changes[-1]
     assert total.name == "total" and total.files == (2, 2)

@@ -109,7 +109,8 @@ def analyse(
     exclude: Sequence[str] | str = (),
     title: str = "",
 ) -> Analysis:
-    """Scan ``path``, write ``metrics.json`` and ``files.csv`` into ``output_dir``."""
+    """Scan and check ``path`` (one read), write ``metrics.json`` (with the findings),
+    ``files.csv`` and ``findings.csv`` into ``output_dir``."""
     root, out = locate(path, output_dir)
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
         raise AnalysisError(f"top_n must be a whole number of 1 or more, not {top_n!r}")
@@ -144,13 +145,13 @@ def analyse(
     )
 
 
-def since(run: Analysis, baseline: object) -> tuple[Comparison | None, str]:
-    """The comparison with an earlier metrics.json (the notebook's ``baseline``), or None
-    and what to say instead."""
+def since(run: Analysis, baseline: object) -> Comparison | None:
+    """The comparison with an earlier metrics.json (the notebook's ``baseline``); None when
+    no baseline was given."""
     if baseline in (None, ""):
-        return None, ""
+        return None
     try:
         document = load_baseline(_as_text(baseline, "baseline"))
     except BaselineError as error:
         raise AnalysisError(str(error)) from None
-    return compare(run.summary, run.findings, document), ""
+    return compare(run.summary, run.findings, document)

@@ -285,13 +285,11 @@ def _delta(pair: tuple[int, int], size: bool = False) -> str:
     return f"{shown} ({'+' if difference > 0 else '-'}{change})"
 
 
-def baseline_html(comparison: Comparison | None, missing: str = "") -> str:
-    """Since last time: what changed against an earlier report, or why there is none."""
+def baseline_html(comparison: Comparison | None) -> str:
+    """Since last time: what changed against an earlier report, or that none was given."""
     if comparison is None:
         return _paragraph(
-            escape(missing)
-            if missing
-            else "No earlier report was given to compare with "
+            "No earlier report was given to compare with "
             "(<code>repolens report --baseline metrics.json</code>)."
         )
     rows = "".join(
