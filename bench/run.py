@@ -26,6 +26,7 @@ import sysconfig
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,62 +141,68 @@ def linux_tree() -> Path | None:
     return target
 
 
-def flat_tree(files: int = 100_000) -> Path:
-    """One folder of many small text files: the walk, the records and the reports dominate."""
-    target = DATA / f"flat-{files}"
+def _generated(name: str, fill: Callable[[Path], None]) -> Path:
+    """``DATA/name``, made once by ``fill`` into a temporary folder renamed when complete."""
+    target = DATA / name
     if target.exists():
         return target
     building = target.with_suffix(".tmp")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    for index in range(files):
-        (building / f"frame_{index:06d}.txt").write_text(f"{index},0.5,0.9\n")
+    fill(building)
     building.rename(target)
     return target
+
+
+def flat_tree(files: int = 100_000) -> Path:
+    """One folder of many small text files: the walk, the records and the reports dominate."""
+
+    def fill(building: Path) -> None:
+        for index in range(files):
+            (building / f"frame_{index:06d}.txt").write_text(f"{index},0.5,0.9\n")
+
+    return _generated(f"flat-{files}", fill)
 
 
 def ml_tree(images: int = 50_000) -> Path:
     """A behavioural-cloning-shaped project: many frames, a few scripts, notebooks, logs."""
-    target = DATA / f"ml-{images}"
-    if target.exists():
-        return target
-    building = target.with_suffix(".tmp")
-    shutil.rmtree(building, ignore_errors=True)
-    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2
-    for index in range(images):
-        folder = building / "data" / "IMG" / f"{index // 5000:02d}"
-        if index % 5000 == 0:
-            folder.mkdir(parents=True)
-        (folder / f"center_{index:06d}.png").write_bytes(png + index.to_bytes(4, "big"))
-    code = "import numpy as np\n\n# steering model\ndef f(x):\n    return np.tanh(x)\n" * 20
-    for index in range(40):
-        path = building / "src" / f"module_{index:02d}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(code)
-    cell = {
-        "cell_type": "code",
-        "source": ["x = 1\n", "print(x)\n"],
-        "execution_count": 1,
-        "metadata": {},
-        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
-    }
-    notebook = {
-        "cells": [cell] * 30,
-        "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    for index in range(12):
-        path = building / "notebooks" / f"{index:02d}_step.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(notebook, indent=1))
-    rows = "".join(f"IMG/center_{i:06d}.png,{(i % 50) / 100},0.9,0,30\n" for i in range(images))
-    (building / "data" / "driving_log.csv").write_text(
-        "center,steering,throttle,brake,speed\n" + rows
-    )
-    (building / "model.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1 << 20))
-    building.rename(target)
-    return target
+
+    def fill(building: Path) -> None:
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2
+        for index in range(images):
+            folder = building / "data" / "IMG" / f"{index // 5000:02d}"
+            if index % 5000 == 0:
+                folder.mkdir(parents=True)
+            (folder / f"center_{index:06d}.png").write_bytes(png + index.to_bytes(4, "big"))
+        code = "import numpy as np\n\n# steering model\ndef f(x):\n    return np.tanh(x)\n" * 20
+        for index in range(40):
+            path = building / "src" / f"module_{index:02d}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(code)
+        cell = {
+            "cell_type": "code",
+            "source": ["x = 1\n", "print(x)\n"],
+            "execution_count": 1,
+            "metadata": {},
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+        }
+        notebook = {
+            "cells": [cell] * 30,
+            "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        for index in range(12):
+            path = building / "notebooks" / f"{index:02d}_step.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(notebook, indent=1))
+        rows = "".join(f"IMG/center_{i:06d}.png,{(i % 50) / 100},0.9,0,30\n" for i in range(images))
+        (building / "data" / "driving_log.csv").write_text(
+            "center,steering,throttle,brake,speed\n" + rows
+        )
+        (building / "model.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1 << 20))
+
+    return _generated(f"ml-{images}", fill)
 
 
 # --- tools ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ __all__ = [
     "csv_row",
     "csv_unescape",
     "file_metric",
+    "guard_cell",
     "iso_time",
     "load_schema",
     "metrics_document",
@@ -339,7 +340,9 @@ _GUARDED = (
 _GUARDED_INDEXES = tuple(CSV_COLUMNS.index(column) for column in _GUARDED)
 
 
-def _guard(value: Any) -> Any:
+def guard_cell(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: ``'`` before a formula start (and before
+    a ``'``, so ``csv_unescape`` undoes it exactly)."""
     if value and type(value) is str and value[0] in _FORMULA_STARTS:
         return "'" + value
     return value
@@ -354,7 +357,7 @@ def csv_row(record: FileRecord) -> list[Any]:
     """One files.csv row: text cells guarded against formulas, None as empty."""
     row = ["" if value is None else value for value in record_row(record)]
     for index in _GUARDED_INDEXES:
-        row[index] = _guard(row[index])
+        row[index] = guard_cell(row[index])
     return row
 
 

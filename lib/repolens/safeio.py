@@ -22,6 +22,7 @@ __all__ = [
     "TooLarge",
     "lstat",
     "open_file",
+    "open_regular",
     "read_content",
     "read_small_file",
     "readlink",
@@ -170,16 +171,31 @@ def read_descriptor(descriptor: int, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def read_content(path: str, limit: int, follow: bool = False) -> bytes:
-    """The bytes of a regular file, at most ``limit + 1`` of them.
+def open_regular(path: str, follow: bool = False) -> tuple[int, os.stat_result]:
+    """A descriptor and its ``fstat`` for a path that is a regular file once opened.
 
-    Raises ``NotRegularFile`` when the path is not a regular file once opened,
-    and ``OSError`` as the OS reports it otherwise; never blocks on a FIFO."""
-    descriptor = open_file(path, follow)
+    Raises ``NotRegularFile`` for anything else (a link met without ``follow`` too), and
+    ``OSError`` as the OS reports it otherwise; never blocks on a FIFO."""
+    try:
+        descriptor = open_file(path, follow)
+    except OSError as error:
+        if error.errno == errno.ELOOP and not follow:  # O_NOFOLLOW met a symbolic link
+            raise NotRegularFile(stat_module.S_IFLNK) from None
+        raise
     try:
         st = os.fstat(descriptor)
         if not stat_module.S_ISREG(st.st_mode):
             raise NotRegularFile(st.st_mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor, st
+
+
+def read_content(path: str, limit: int, follow: bool = False) -> bytes:
+    """The bytes of a regular file, at most ``limit + 1`` of them (see ``open_regular``)."""
+    descriptor, _st = open_regular(path, follow)
+    try:
         return read_descriptor(descriptor, limit)
     finally:
         os.close(descriptor)
@@ -190,16 +206,8 @@ def read_small_file(path: str, limit: int) -> bytes:
 
     Raises ``FileNotFoundError`` when it is missing, ``NotRegularFile`` for a link,
     FIFO or device, ``TooLarge`` over ``limit`` bytes."""
+    descriptor, st = open_regular(path)
     try:
-        descriptor = open_file(path, follow=False)
-    except OSError as error:
-        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
-            raise NotRegularFile(stat_module.S_IFLNK) from None
-        raise
-    try:
-        st = os.fstat(descriptor)
-        if not stat_module.S_ISREG(st.st_mode):
-            raise NotRegularFile(st.st_mode)
         if st.st_size > limit:
             raise TooLarge(st.st_size, limit)
         data = read_descriptor(descriptor, limit)

@@ -275,7 +275,6 @@ class _Text:
     reason: str
     head: bytes | None  # the whole content when it fit in the sniff buffer (or was wanted)
     notebook: ParsedNotebook | None = None
-    content: bytes | None = None  # a notebook's bytes, kept for ``ScanOptions.inspect``
 
 
 def _error_reason(error: OSError) -> str:
@@ -315,11 +314,8 @@ def _read_all(path: str, limit: int) -> bytes:
 
 
 def _chunks(path: str) -> Iterator[bytes]:
-    descriptor = safeio.open_file(path)
+    descriptor, _st = safeio.open_regular(path)
     try:
-        st = os.fstat(descriptor)
-        if not stat_module.S_ISREG(st.st_mode):
-            raise safeio.NotRegularFile(st.st_mode)
         while block := os.read(descriptor, _READ_BLOCK):
             yield block
     finally:
@@ -446,9 +442,8 @@ def _read_open(
                 is_binary=False,
                 encoding=found.encoding,
             )
-        return _Text(
-            entry, base, category, found.encoding, reason, None, parsed, head if want else None
-        )
+        # A notebook's bytes are kept only for ``ScanOptions.inspect``: its cells are parsed.
+        return _Text(entry, base, category, found.encoding, reason, head if want else None, parsed)
     return _Text(entry, base, category, found.encoding, reason, head if complete else None)
 
 
@@ -591,14 +586,11 @@ def _analyse_chunk(
             notebooks.append(outcome)
         else:
             texts.append(outcome)
-    direct = [
-        item for item in texts if item.head is None or _engine_can_read(item.entry.path, item.base)
-    ]
-    copies = [
-        item
-        for item in texts
-        if item.head is not None and not _engine_can_read(item.entry.path, item.base)
-    ]
+    direct: list[_Text] = []  # the engine reads these by their paths
+    copies: list[_Text] = []  # read whole here; the engine counts a copy
+    for item in texts:
+        readable = item.head is None or _engine_can_read(item.entry.path, item.base)
+        (direct if readable else copies).append(item)
     try:
         counted = count_with_engine(item.entry.path for item in direct)
         by_copy = _count_copies(
@@ -629,7 +621,7 @@ def _analyse_chunk(
     done.extend(finished)
     if inspect is not None:
         for item, record in zip(notebooks, finished, strict=True):
-            inspect(record, item.content)
+            inspect(record, item.head)
     return done
 
 

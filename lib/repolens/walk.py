@@ -142,10 +142,17 @@ def walk(
     tracked = _tracked(root) if apply_git else None
     tracked_files, tracked_dirs = tracked if tracked is not None else (frozenset(), frozenset())
     excludes = IgnoreRules.from_patterns(list(settings.excludes), "", None, "--exclude")
-    skip = settings.skip
-
-    real_root = os.path.realpath(root)
-    seen_dirs: set[tuple[int, int]] = set()  # folders outside the root reached through links
+    context = _Context(
+        settings,
+        stats,
+        excludes,
+        prefix,
+        tracked_files,
+        tracked_dirs,
+        settings.skip,
+        set(),  # folders outside the root reached through links
+        os.path.realpath(root),
+    )
     # stack of (os path, rel path, rules in force for its children, inside an ignored folder)
     stack: list[tuple[str, str, IgnoreRules, bool]] = [(root, "", rules, False)]
     while stack:
@@ -169,23 +176,7 @@ def walk(
                             rules = rules.with_patterns(patterns, here, stats.notes, shown)
                             break
                 yield from _children(
-                    directory,
-                    rel_dir,
-                    children,
-                    rules,
-                    inside_ignored,
-                    subdirectories,
-                    _Context(
-                        settings,
-                        stats,
-                        excludes,
-                        prefix,
-                        tracked_files,
-                        tracked_dirs,
-                        skip,
-                        seen_dirs,
-                        real_root,
-                    ),
+                    directory, rel_dir, children, rules, inside_ignored, subdirectories, context
                 )
         except OSError as error:
             yield Entry(directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error))

@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any, TextIO
 
 from .._version import __version__
-from ..report import FORMULA_PREFIXES
+from ..report import guard_cell
 from ..units import printable
 from ..writers import atomic_write
 from .model import Finding, Level, checks_table
@@ -84,14 +84,6 @@ def write_text(findings: Sequence[Finding], out: TextIO, root: str = "") -> None
     )
 
 
-def _guard(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def write_findings_csv(path: str | os.PathLike[str], findings: Iterable[Finding]) -> None:
     """findings.csv: one row per finding, RFC 4180, text cells guarded like files.csv."""
     with atomic_write(path, "w") as handle:
@@ -99,7 +91,12 @@ def write_findings_csv(path: str | os.PathLike[str], findings: Iterable[Finding]
         writer.writerow(FINDINGS_COLUMNS)
         for item in findings:
             row = finding_dict(item)
-            writer.writerow([_guard(row[column]) for column in FINDINGS_COLUMNS])
+            writer.writerow(
+                [
+                    "" if row[column] is None else guard_cell(row[column])
+                    for column in FINDINGS_COLUMNS
+                ]
+            )
 
 
 def _region(item: Finding, notebook_lines: dict[str, list[str]]) -> dict[str, int]:

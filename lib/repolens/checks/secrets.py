@@ -39,7 +39,11 @@ _ANCHORS = (
     "PRIVATE KEY",
     "AKIA",
     "ASIA",
-    "gh",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
     "github_pat_",
     "T3BlbkFJ",
     "xox",
@@ -83,9 +87,7 @@ def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:
         return
     check_id = "SE002" if is_test_path(record.path) else "SE001"
     for cell, where, text in _texts(source):
-        if not any(anchor in text for anchor in _ANCHORS if anchor != "gh") and not (
-            "gh" in text and re.search(r"gh[pousr]_", text)
-        ):
+        if not any(anchor in text for anchor in _ANCHORS):
             continue
         line, position = 1, 0
         for match in _ANY.finditer(text):
