@@ -258,6 +258,11 @@ TREE_CASES = {
         set(),
         {"EN001", "EN002", "EN003"},
     ),
+    "a requirements/ folder declares it": (
+        {"a.py": "import numpy\n", "requirements/base.txt": "numpy==1.26.4\n"},
+        set(),
+        {"EN001", "EN002"},
+    ),
     "a large file": ({"big.bin": b"\0" * (10 * 1024 * 1024 + 1)}, {"AS001"}, set()),
     "a crowded folder": (
         {f"frames/{index:04d}.txt": "" for index in range(2501)},

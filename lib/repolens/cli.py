@@ -465,13 +465,16 @@ def _run_check(args: argparse.Namespace) -> int:
     if files is not None:
         findings = tuple(item for item in findings if _in_files(item.path, files))
         outcome = replace(outcome, findings=findings)
-    sarif = sarif_document(findings, root, _notebook_lines(root, findings), prefix)
+    document = _findings_document(outcome)
+    sarif = None
+    if output_dir is not None or args.check_format == "sarif":  # it re-reads notebooks
+        sarif = sarif_document(findings, root, _notebook_lines(root, findings), prefix)
     if output_dir is not None:
         try:
             summary = summarise(outcome.scan.records)
             write_reports(output_dir, outcome.scan, summary, findings=findings)
             write_findings_csv(output_dir / "findings.csv", findings)
-            _write(output_dir / "findings.json", dumps(_findings_document(outcome)))
+            _write(output_dir / "findings.json", dumps(document))
             _write(output_dir / "findings.sarif", dumps(sarif))
         except OSError as error:
             raise WriteFailed(
@@ -481,7 +484,7 @@ def _run_check(args: argparse.Namespace) -> int:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(errors="backslashreplace")
         if args.check_format == "json":
-            sys.stdout.write(dumps(_findings_document(outcome)))
+            sys.stdout.write(dumps(document))
         elif args.check_format == "sarif":
             sys.stdout.write(dumps(sarif))
         else:

@@ -27,6 +27,7 @@ __all__ = [
     "declarations",
     "environment_findings",
     "imports_of",
+    "is_requirements_file",
     "is_specification",
     "normalise",
 ]
@@ -96,14 +97,23 @@ def _python2_stdlib() -> frozenset[str]:
     return frozenset(python2.get("stdlib", []))
 
 
-def is_specification(path: str) -> bool:
-    """Whether a path is an environment specification repo2docker would use: at the top
-    of the tree or in ``binder/`` (or a ``requirements/`` folder of requirement files)."""
+def is_requirements_file(path: str) -> bool:
+    """A pip requirements file anywhere: ``requirements*.txt`` (or ``.in``), or any ``.txt``
+    or ``.in`` in a folder named ``requirements`` (``requirements/dev.txt``)."""
     parts = path.split("/")
     leaf = parts[-1]
+    return bool(_REQUIREMENTS.match(leaf)) or (
+        len(parts) > 1 and parts[-2] == "requirements" and leaf.endswith((".txt", ".in"))
+    )
+
+
+def is_specification(path: str) -> bool:
+    """Whether a path is an environment specification repo2docker would use: at the top
+    of the tree or in ``binder/`` (or a top-level ``requirements/`` folder)."""
+    parts = path.split("/")
     if len(parts) == 1 or (len(parts) == 2 and parts[0] in ("binder", ".binder")):
-        return leaf in SPEC_NAMES or bool(_REQUIREMENTS.match(leaf))
-    return len(parts) == 2 and parts[0] == "requirements" and leaf.endswith((".txt", ".in"))
+        return parts[-1] in SPEC_NAMES or is_requirements_file(path)
+    return len(parts) == 2 and is_requirements_file(path)
 
 
 def _parse(code: str) -> ast.AST | None:
@@ -221,7 +231,7 @@ def declarations(source: Source) -> Iterator[Declared]:
     pyproject.toml, setup.py, setup.cfg), with whether each entry names a version."""
     name = source.path.rsplit("/", 1)[-1]
     lines = source.lines()
-    if _REQUIREMENTS.match(name) or (name.startswith("requirements") and name.endswith(".txt")):
+    if is_requirements_file(source.path):
         for number, line in enumerate(lines, 1):
             found = _requirement(line)
             if found:

@@ -20,6 +20,7 @@ from .environment import (
     declarations,
     environment_findings,
     imports_of,
+    is_requirements_file,
     is_specification,
 )
 from .findability import findability_findings
@@ -63,13 +64,6 @@ class CheckResult:
         return sum(1 for item in self.findings if LEVEL_ORDER[item.level] <= LEVEL_ORDER[level])
 
 
-def _declares(path: str) -> bool:
-    """Requirement files anywhere (docs/requirements.txt, requirements/dev.txt) declare
-    dependencies even where repo2docker would not look for them."""
-    name = path.rsplit("/", 1)[-1]
-    return name.startswith("requirements") and name.endswith((".txt", ".in"))
-
-
 class Inspector:
     """Collects findings while the scan reads each file once (``ScanOptions.inspect``)."""
 
@@ -101,7 +95,9 @@ class Inspector:
         if record.size_bytes >= DUPLICATE_MIN_BYTES and len(content) == record.size_bytes:
             self.checksums[record.path] = zlib.crc32(content)
         python = record.path.endswith((".py", ".pyw"))
-        declares = is_specification(record.path) or _declares(record.path)
+        # Requirement files anywhere (docs/requirements.txt) declare dependencies, even
+        # where repo2docker would not look for them.
+        declares = is_specification(record.path) or is_requirements_file(record.path)
         if not (python or declares or record.category == "notebook" or may_hold_findings(content)):
             return  # nothing any content check could find: not even decoded
         source = Source.from_bytes(record.path, record.category, content, record.encoding)
