@@ -203,6 +203,12 @@ GIT_CASES = {
         "a/x/y/b.txt": "x\n",
         "a/c.txt": "x\n",
     },
+    "'**' right after a pattern's literal head starts it, as in git: 'b**//' is folder b": {
+        ".gitignore": "b**//\n",
+        "b/ab": "x\n",
+        "bb/x": "x\n",
+        "b.txt": "x\n",
+    },
     "character classes and ranges": {
         ".gitignore": "[[:digit:]]*.dat\nlog[a-c].txt\n",
         "1.dat": "x\n",

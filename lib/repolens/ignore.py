@@ -119,8 +119,14 @@ def _bracket(pattern: str, start: int) -> tuple[str, int]:
 _STAR = object()  # "*": any run of characters but "/"
 
 
-def _tokens(glob: str) -> list[object]:
-    """A glob as regex pieces (str) and ``_STAR`` markers; globstars are regex pieces."""
+def _tokens(glob: str, anchored: bool = False) -> list[object]:
+    """A glob as regex pieces (str) and ``_STAR`` markers; globstars are regex pieces.
+
+    ``anchored``: a pattern matched against the whole path. Git compares such a pattern's
+    literal head (up to its first ``*?[\\``) by itself and hands only the rest to wildmatch,
+    so a ``**`` right after that head counts as starting the pattern (``b**/`` is ``b`` then
+    ``**/``)."""
+    head = next((i for i, char in enumerate(glob) if char in "*?[\\"), len(glob))
     out: list[object] = []
     index = 0
     length = len(glob)
@@ -130,7 +136,7 @@ def _tokens(glob: str) -> list[object]:
             stars = 1
             while index + stars < length and glob[index + stars] == "*":
                 stars += 1
-            at_start = index == 0 or glob[index - 1] == "/"
+            at_start = index == 0 or glob[index - 1] == "/" or (anchored and index == head)
             after = index + stars
             at_end = after == length or glob[after] == "/"
             if stars >= 2 and at_start and at_end:
@@ -162,14 +168,14 @@ def _tokens(glob: str) -> list[object]:
     return out
 
 
-def _translate(glob: str) -> str:
+def _translate(glob: str, anchored: bool = False) -> str:
     """A git wildmatch glob (matched with WM_PATHNAME) as a regular expression.
 
     A star followed by more pattern and another star matches its piece at the first
     place it can, inside an atomic group (as ``fnmatch`` does since Python 3.11): the
     first place is always a right one, and ``*a*a*a*a*a*b`` against a long name of
     ``a`` takes linear time instead of the exponential backtracking it would otherwise."""
-    pieces = _tokens(glob)
+    pieces = _tokens(glob, anchored)
     stars = [index for index, piece in enumerate(pieces) if piece is _STAR]
     out: list[str] = []
     index = 0
@@ -224,7 +230,7 @@ def compile_pattern(line: str) -> Pattern | None:
     basename_only = "/" not in body
     if body.startswith("/"):
         body = body[1:]
-    regex = re.compile(_translate(body), re.DOTALL)
+    regex = re.compile(_translate(body, anchored=not basename_only), re.DOTALL)
     return Pattern(line, negated, directory_only, basename_only, regex.fullmatch)
 
 
