@@ -230,7 +230,7 @@ def declarations(source: Source) -> Iterator[Declared]:
     """What an environment file declares (requirements, environment.yml, Pipfile,
     pyproject.toml, setup.py, setup.cfg), with whether each entry names a version."""
     name = source.path.rsplit("/", 1)[-1]
-    lines = source.lines()
+    lines = source.lines
     if is_requirements_file(source.path):
         for number, line in enumerate(lines, 1):
             found = _requirement(line)
@@ -280,7 +280,7 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                 entries.extend(item for item in group if isinstance(item, str))
             poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
             entries.extend(f"{package}==" for package in poetry if package != "python")
-        lines = source.lines()
+        lines = source.lines
         for entry in entries:
             if isinstance(entry, str):
                 found = _requirement(entry)
@@ -298,7 +298,7 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                     )
         return
     # setup.py / setup.cfg: quoted requirement strings and install_requires lines
-    for number, line in enumerate(source.lines(), 1):
+    for number, line in enumerate(source.lines, 1):
         for quoted in re.findall(
             r"""["']([A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:[=<>~!]=?[^"']*)?)["']""",
             line,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .model import Check, Finding, checks_table
@@ -46,7 +47,6 @@ class Source:
     text: str
     notebook: dict[str, Any] | None = None  # the parsed document, for notebooks
     cells: tuple[Cell, ...] = ()
-    _lines: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_bytes(cls, path: str, category: str, content: bytes, encoding: str | None) -> Source:
@@ -61,10 +61,10 @@ class Source:
             return cls(path, category, text)
         return cls(path, category, text, document, tuple(_cells(document)))
 
+    @cached_property
     def lines(self) -> list[str]:
-        if not self._lines:
-            self._lines.extend(self.text.split("\n"))
-        return self._lines
+        """The text's lines, split once."""
+        return self.text.split("\n")
 
     def code_chunks(self) -> Iterator[tuple[int | None, str]]:
         """``(cell index or None, text)`` of what runs: the file, or each code cell."""
@@ -84,7 +84,7 @@ class Source:
                     lines = cell.lines()
                     return lines[finding.line - 1] if finding.line <= len(lines) else ""
             return ""
-        lines = self.lines()
+        lines = self.lines
         return lines[finding.line - 1] if finding.line <= len(lines) else ""
 
 
