@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
 from repolens import ScanOptions, scan
+from repolens.cache import read_raw, write_raw
 
 from .conftest import make_tree, notebook_json
 
@@ -78,14 +78,27 @@ def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(
     assert counted_reads == ["a.py"]
 
 
+def msgpack_frames(header: object, entries: list[object]) -> bytes:
+    """A cache file's bytes: a header frame and one frame of entries."""
+    import msgspec
+
+    out = b""
+    for payload in (msgspec.msgpack.encode(header), msgspec.msgpack.encode(entries)):
+        out += len(payload).to_bytes(4, "big") + payload
+    return out
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         b"",
         b"not json at all",
         b"[1, 2, 3]",
-        json.dumps({"identity": {"format": "someone-else"}, "entries": {}}).encode(),
-        b'{"identity": null}',
+        b"\x00\x00\x00\x01\xc0",  # a header frame holding nil
+        b"\xff\xff\xff\xff" + b"x" * 100,  # a frame length past the limit
+        b"\x00\x00\x10\x00" + b"\x91" * 4096,  # nested arrays with no end
+        msgpack_frames({"format": "someone-else"}, []),
+        msgpack_frames(None, [1, 2]),
     ],
 )
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(
@@ -110,10 +123,10 @@ def test_entries_with_the_right_key_but_garbage_payload_are_read_again(
     root = make_tree(tmp_path / "tree", TREE)
     reference = scan(root, options(tmp_path / "cache")).records
     (cache_file,) = (tmp_path / "cache").iterdir()
-    document = json.loads(cache_file.read_text())
-    for entry in document["entries"].values():
-        entry[1] = ["code", None, "maybe", None, "many", [1], "exploded", 3, None]
-    cache_file.write_text(json.dumps(document))
+    header, entries = read_raw(cache_file)
+    for entry in entries:
+        entry[2:] = ["code", None, "maybe", None, "many", [1], "exploded", 3, None]
+    write_raw(cache_file, header, entries)
     counted_reads.clear()
     assert scan(root, options(tmp_path / "cache")).records == reference
     assert sorted(counted_reads) == sorted(TREE)

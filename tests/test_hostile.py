@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens import cli, scan, summarise
-from repolens.cache import ScanCache
+from repolens.cache import ScanCache, read_raw, write_raw
 from repolens.notebooks import InvalidNotebook, read_notebook
 from repolens.records import State
 from repolens.report import (
@@ -270,7 +270,7 @@ def test_ignore_files_and_caches_that_are_not_regular_files_are_not_read(
         import json, os, sys
         from pathlib import Path
         from repolens import scan
-        from repolens.cache import ScanCache
+        from repolens.cache import ScanCache, read_raw, write_raw
         from repolens.scanner import ScanOptions
         root, cache = Path(sys.argv[1]), Path(sys.argv[2])
         cache.mkdir()
@@ -469,22 +469,24 @@ def test_a_time_past_year_9999_is_recorded_as_null_with_a_reason(tmp_path: Path)
 # --- the cache --------------------------------------------------------------------------
 
 
-def hostile_caches(good: dict) -> dict[str, str]:
-    entries = good["entries"]
-    path = next(iter(entries))
-    negative = json.loads(json.dumps(good))
-    negative["entries"][path][1][4] = -5
-    negative["entries"][path][1][5] = [-5, 0, 0]
-    wrong = json.loads(json.dumps(good))
-    wrong["entries"][path][1] = "not a list"
-    strings = json.loads(json.dumps(good))
-    strings["entries"][path][1][4] = "3"
+def hostile_caches(header: object, entries: list) -> dict[str, tuple[object, list]]:
+    """Cache contents a hostile or broken writer could leave: (header, entries)."""
+    negative = [list(entry) for entry in entries]
+    negative[0][6] = -5
+    negative[0][7] = [-5, 0, 0]
+    wrong = [list(entry) for entry in entries]
+    wrong[0][2:] = ["not a list"]
+    strings = [list(entry) for entry in entries]
+    strings[0][6] = "3"
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
     return {
-        "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
-        "negative counts": json.dumps(negative),
-        "a payload of the wrong type": json.dumps(wrong),
-        "a count given as a string": json.dumps(strings),
-        "entries that are not a mapping": json.dumps({**good, "entries": [1, 2]}),
+        "nested 100,000 deep": (header, nested),
+        "negative counts": (header, negative),
+        "a payload of the wrong type": (header, wrong),
+        "a count given as a string": (header, strings),
+        "entries that are not a list": (header, {"a": 1}),  # type: ignore[dict-item]
     }
 
 
@@ -495,7 +497,7 @@ def hostile_caches(good: dict) -> dict[str, str]:
         "negative counts",
         "a payload of the wrong type",
         "a count given as a string",
-        "entries that are not a mapping",
+        "entries that are not a list",
     ],
 )
 def test_a_hostile_cache_is_ignored_and_rebuilt(tmp_path: Path, case: str) -> None:
@@ -505,8 +507,11 @@ def test_a_hostile_cache_is_ignored_and_rebuilt(tmp_path: Path, case: str) -> No
     scan(root, ScanOptions(cache_dir=cache))
     cache_file = ScanCache.open(cache, str(root), {}).path
     assert cache_file is not None
-    good = json.loads(cache_file.read_text())
-    cache_file.write_text(hostile_caches(good)[case])
+    header, entries = read_raw(cache_file)
+    try:
+        write_raw(cache_file, *hostile_caches(header, entries)[case])
+    except (ValueError, RecursionError):  # too deep to even write: write the bytes by hand
+        cache_file.write_bytes(cache_file.read_bytes()[: 4 + len(encode(header))] + deep_frame())
     result = scan(root, ScanOptions(cache_dir=cache))
     assert result.cache_note and "ignored" in result.cache_note
     assert {r.path: (r.lines, r.counts) for r in result.records} == {
@@ -514,6 +519,18 @@ def test_a_hostile_cache_is_ignored_and_rebuilt(tmp_path: Path, case: str) -> No
     }
     again = scan(root, ScanOptions(cache_dir=cache))  # rebuilt: now it is used
     assert again.cache_hits == 2 and again.cache_note is None
+
+
+def encode(value: object) -> bytes:
+    import msgspec
+
+    return msgspec.msgpack.encode(value)
+
+
+def deep_frame(depth: int = 100_000) -> bytes:
+    """A frame of arrays nested ``depth`` deep (MessagePack fixarray of one item)."""
+    payload = b"\x91" * depth + b"\x90"
+    return len(payload).to_bytes(4, "big") + payload
 
 
 # --- charts -----------------------------------------------------------------------------

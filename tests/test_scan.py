@@ -217,7 +217,7 @@ def test_a_file_deleted_between_walk_and_read_is_recorded(tmp_path: Path) -> Non
     make_tree(tmp_path, {"stays.py": "x\n", "goes.py": "y\n"})
 
     def progress(phase: str, done: int, total: int | None) -> None:
-        if phase == "read" and done == 0:
+        if phase == "scan" and done == 0:
             (tmp_path / "goes.py").unlink()
 
     records = {r.path: r for r in scan(tmp_path, progress=progress).records}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from repolens.records import Kind
+from repolens.records import Kind, display_path
 from repolens.walk import WalkSettings, WalkStats, walk
 
 from .conftest import make_tree
@@ -180,3 +183,57 @@ def test_special_files_are_entries_of_their_own_kind(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
     (entry,) = list(walk(str(tmp_path)))
     assert entry.kind is Kind.SPECIAL
+
+
+# --- order: the walk yields paths as the reports sort them --------------------------------
+
+NAME_PARTS = ["a", "a.b", "a-b", "a b", "ab", "a/", "b", "Z", "é", "\\", "x\x7f", "~"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    paths=st.lists(
+        st.lists(
+            st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map("".join),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_entries_come_in_the_order_of_their_paths(tmp_path: Path, paths: list[list[str]]) -> None:
+    """Folders named like the start of a sibling (``a`` beside ``a.b`` and ``a-b``), names
+    with a backslash or bytes that are not UTF-8: the depth-first walk yields exactly the
+    order ``sorted()`` gives the reports' paths, so nothing needs holding to sort."""
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    for parts in paths:
+        names = [name.replace("/", "") or "s" for name in parts]
+        folder = root.joinpath(*names[:-1])
+        if any(p.is_file() for p in (folder, *folder.parents) if p != root):
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / names[-1]).exists():
+            (folder / names[-1]).write_text("x")
+    raw = os.fsencode(root) + b"/\xff-raw"
+    with open(raw, "wb") as handle:
+        handle.write(b"x")
+    shown = [display_path(entry.rel)[0] for entry in walk(str(root))]
+    assert shown == sorted(shown)
+    assert len(shown) == len(set(shown)) == sum(len(found) for _, _, found in os.walk(root))
+
+
+def test_a_folder_that_cannot_be_listed_is_recorded_where_its_path_sorts(tmp_path: Path) -> None:
+    """``data`` (unlistable) sorts before ``data.csv``, although its files would sort after."""
+    make_tree(tmp_path, {"data.csv": "a\n", "data-old/x": "x\n", "data/y": "y\n", "e": "e\n"})
+    os.chmod(tmp_path / "data", 0)
+    try:
+        if os.access(tmp_path / "data", os.R_OK):
+            pytest.skip("running with permission to read anything (root)")
+        entries = list(walk(str(tmp_path)))
+    finally:
+        os.chmod(tmp_path / "data", 0o755)
+    assert [entry.rel for entry in entries] == ["data", "data-old/x", "data.csv", "e"]
+    assert entries[0].kind is Kind.DIRECTORY and entries[0].error

@@ -1,61 +1,89 @@
 """The incremental cache: what a file's content gave, keyed by what its ``lstat`` says.
 
-One JSON file per scanned root under the cache directory. An entry is reused
-only when the file's path, size, mtime (ns), ctime (ns) and inode are all the
-same as when it was read, and the cache was written by the same format, engine
-and file-type table. Anything else (a corrupt file, another version, a foreign
-document, a link or FIFO where the file should be, an entry of the wrong shape,
-a negative or inconsistent count) means the whole cache is ignored and rebuilt:
-the cache is never trusted, never fatal.
+One file per scanned root under the cache directory: a header (the format, the
+version, the engine and the file-type table it was written with), then entries
+sorted by path, in frames of up to ``FRAME_ENTRIES`` MessagePack-encoded entries
+behind a 4-byte length. The scan walks in the same order, so the cache is read
+forward beside the walk (a merge of two sorted streams) and the new cache written
+as records come: memory does not grow with the number of files.
+
+An entry is reused only when the file's path, size, mtime (ns), ctime (ns) and
+inode are all the same as when it was read. Every entry is checked by type (counts
+are whole numbers of 0 or more, category and state are known names, line counts add
+up) before it is used. A header that differs, a frame that does not decode or an
+entry that is off means nothing further in the file is trusted: those files are
+read again and the cache is rebuilt. The cache is never trusted, never fatal.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections.abc import Iterable
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Annotated, Any, Literal
+
+import msgspec
 
 from . import safeio
 from .filetypes import CATEGORIES
 from .records import FileRecord, Kind, LineCounts, NotebookStats, State
 
-__all__ = ["CacheKey", "ScanCache", "default_cache_dir"]
+__all__ = ["CacheKey", "ScanCache", "cache_key", "default_cache_dir", "read_raw", "write_raw"]
 
 FORMAT = "repolens-cache"
-FORMAT_VERSION = 1
-
-MAX_CACHE_BYTES = 4 << 30
+FORMAT_VERSION = 2
+FRAME_ENTRIES = 1024
+MAX_FRAME_BYTES = 64 << 20
 
 CacheKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-_NOTEBOOK_FIELDS = NotebookStats.__slots__  # type: ignore[attr-defined]
-_STATES = frozenset(state.value for state in State)
-_CATEGORY_NAMES = frozenset(CATEGORIES)
+
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+_Lines = tuple[_Count, _Count, _Count]
+_Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+_LENGTH = struct.Struct(">I")
+
+
+class _Notebook(msgspec.Struct, array_like=True, frozen=True):
+    kernel: str | None
+    language: str | None
+    code_cells: _Count
+    markdown_cells: _Count
+    raw_cells: _Count
+    code_lines: _Lines
+    markdown_lines: _Count
+    outputs: _Count
+    output_bytes: _Count
+    image_outputs: _Count
+    image_bytes: _Count
+    error_cells: _Count
+    executed_cells: _Count
+    out_of_order: bool
+
+
+class _Entry(msgspec.Struct, array_like=True, frozen=True):
+    path: str
+    key: tuple[int, int, int, int]
+    category: _Category
+    language: str | None
+    is_binary: bool | None
+    encoding: str | None
+    lines: _Count | None
+    counts: _Lines | None
+    state: State
+    reason: str
+    notebook: _Notebook | None
+
+
+assert _Notebook.__struct_fields__ == NotebookStats.__slots__  # type: ignore[attr-defined]
+
+_encoder = msgspec.msgpack.Encoder()
+_frame_decoder = msgspec.msgpack.Decoder(list[_Entry])
 
 
 class _Bad(ValueError):
     """A cache entry that is not what this version writes."""
-
-
-def _count(value: Any) -> int:
-    if type(value) is not int or value < 0:
-        raise _Bad(f"not a count: {value!r}")
-    return value
-
-
-def _optional_text(value: Any) -> str | None:
-    if value is not None and type(value) is not str:
-        raise _Bad(f"not text: {value!r}")
-    return value
-
-
-def _lines(value: Any) -> LineCounts:
-    if type(value) is not list or len(value) != 3:
-        raise _Bad(f"not line counts: {value!r}")
-    return LineCounts(*(_count(part) for part in value))
 
 
 def default_cache_dir() -> Path:
@@ -72,166 +100,265 @@ def cache_key(st: os.stat_result) -> CacheKey:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def _encode(record: FileRecord) -> list[Any]:
-    notebook = record.notebook
-    encoded_notebook = None
-    if notebook is not None:
-        encoded_notebook = [
-            [notebook.code_lines.code, notebook.code_lines.comment, notebook.code_lines.blank]
-            if name == "code_lines"
-            else getattr(notebook, name)
-            for name in _NOTEBOOK_FIELDS
-        ]
+def _entry(record: FileRecord, key: CacheKey) -> _Entry:
+    stats = record.notebook
+    notebook = None
+    if stats is not None:
+        lines = stats.code_lines
+        notebook = _Notebook(
+            stats.kernel,
+            stats.language,
+            stats.code_cells,
+            stats.markdown_cells,
+            stats.raw_cells,
+            (lines.code, lines.comment, lines.blank),
+            stats.markdown_lines,
+            stats.outputs,
+            stats.output_bytes,
+            stats.image_outputs,
+            stats.image_bytes,
+            stats.error_cells,
+            stats.executed_cells,
+            stats.out_of_order,
+        )
     counts = record.counts
-    return [
+    return _Entry(
+        record.path,
+        key,
         record.category,
         record.language,
         record.is_binary,
         record.encoding,
         record.lines,
-        None if counts is None else [counts.code, counts.comment, counts.blank],
-        record.state.value,
+        None if counts is None else (counts.code, counts.comment, counts.blank),
+        record.state,
         record.reason,
-        encoded_notebook,
-    ]
+        notebook,
+    )
 
 
-def _notebook_stats(values: Any) -> NotebookStats:
-    if type(values) is not list or len(values) != len(_NOTEBOOK_FIELDS):
-        raise _Bad("notebook statistics of the wrong shape")
-    fields: dict[str, Any] = {}
-    for name, value in zip(_NOTEBOOK_FIELDS, values, strict=True):
-        if name in ("kernel", "language"):
-            fields[name] = _optional_text(value)
-        elif name == "code_lines":
-            fields[name] = _lines(value)
-        elif name == "out_of_order":
-            if type(value) is not bool:
-                raise _Bad("out_of_order is not a boolean")
-            fields[name] = value
-        else:
-            fields[name] = _count(value)
-    return NotebookStats(**fields)
-
-
-def _decode(payload: Any, base: dict[str, Any]) -> FileRecord:
-    """A record from a cache entry, checked field by field; ``_Bad`` if anything is off."""
-    if type(payload) is not list or len(payload) != 9:
-        raise _Bad("entry of the wrong shape")
-    (category, language, is_binary, encoding, lines, counts, state, reason, notebook) = payload
-    if category not in _CATEGORY_NAMES or state not in _STATES or type(reason) is not str:
-        raise _Bad("unknown category or state")
-    if is_binary is not None and type(is_binary) is not bool:
-        raise _Bad("is_binary is not a boolean")
-    decoded_counts = None if counts is None else _lines(counts)
-    if lines is not None:
-        _count(lines)
-        if decoded_counts is not None and decoded_counts.lines != lines:
+def _record(entry: _Entry, base: dict[str, Any]) -> FileRecord:
+    """The record an entry stands for; ``_Bad`` when its numbers do not agree."""
+    counts = None
+    if entry.counts is not None:
+        counts = LineCounts(*entry.counts)
+        if entry.lines != counts.lines:
             raise _Bad("line counts do not add up")
-    elif decoded_counts is not None:
-        raise _Bad("counts without lines")
+    notebook = None
+    if entry.notebook is not None:
+        fields = msgspec.structs.asdict(entry.notebook)
+        fields["code_lines"] = LineCounts(*fields["code_lines"])
+        notebook = NotebookStats(**fields)
     return FileRecord(
-        category=category,
-        language=_optional_text(language),
-        is_binary=is_binary,
-        encoding=_optional_text(encoding),
-        lines=lines,
-        counts=decoded_counts,
-        state=State(state),
-        reason=reason,
-        notebook=None if notebook is None else _notebook_stats(notebook),
+        category=entry.category,
+        language=entry.language,
+        is_binary=entry.is_binary,
+        encoding=entry.encoding,
+        lines=entry.lines,
+        counts=counts,
+        state=entry.state,
+        reason=entry.reason,
+        notebook=notebook,
         **base,
     )
 
 
+def _read_frame(handle: IO[bytes]) -> bytes | None:
+    """The next frame's bytes; None at the end; ``_Bad`` when the file is cut or too big."""
+    length = handle.read(_LENGTH.size)
+    if not length:
+        return None
+    if len(length) < _LENGTH.size:
+        raise _Bad("the file ends inside a frame")
+    (size,) = _LENGTH.unpack(length)
+    if size > MAX_FRAME_BYTES:
+        raise _Bad(f"a frame of {size} bytes")
+    payload = handle.read(size)
+    if len(payload) < size:
+        raise _Bad("the file ends inside a frame")
+    return payload
+
+
+def _write_frame(handle: IO[bytes], payload: bytes) -> None:
+    handle.write(_LENGTH.pack(len(payload)))
+    handle.write(payload)
+
+
 @dataclass
 class ScanCache:
-    """Cached content results for one root; ``hits``/``misses`` count look-ups."""
+    """Cached content results for one root, read and rewritten in path order.
+
+    ``lookup`` must be called with paths in increasing order (the walk's); ``keep``
+    adds each record the new cache should hold, in the same order; ``close`` saves
+    the new cache when it differs from the old one. ``hits``/``misses`` count look-ups."""
 
     path: Path | None
     identity: dict[str, Any]
-    entries: dict[str, list[Any]]
     hits: int = 0
     misses: int = 0
     problem: str | None = None  # why an existing cache was not used, or could not be saved
-    _fresh: dict[str, list[Any]] = field(default_factory=dict)  # entries hit this scan
+    _reader: IO[bytes] | None = None
+    _pending: list[_Entry] = field(default_factory=list)  # decoded, not yet passed
+    _writer: Any = None  # AtomicFile of the new cache
+    _frame: list[_Entry] = field(default_factory=list)
+    _changed: bool = False  # the new cache differs from the old one
 
     @classmethod
     def open(cls, directory: Path | None, root: str, identity: dict[str, Any]) -> ScanCache:
-        """Load the cache for ``root``; any problem leaves an empty cache and a note."""
+        """The cache for ``root``; any problem leaves an empty cache and a note."""
         if directory is None:
-            return cls(None, identity, {})
+            return cls(None, identity)
         digest = hashlib.sha256(os.fsencode(os.path.abspath(root))).hexdigest()[:24]
-        path = Path(directory) / f"{digest}.json"
+        path = Path(directory) / f"{digest}.cache"
         full_identity = {"format": FORMAT, "version": FORMAT_VERSION, **identity}
-        cache = cls(path, full_identity, {})
+        cache = cls(path, full_identity)
         try:
-            document = json.loads(safeio.read_small_file(str(path), MAX_CACHE_BYTES))
+            descriptor, _st = safeio.open_regular(str(path))
         except FileNotFoundError:
+            cache._changed = True
             return cache
         except OSError as error:
+            cache._changed = True
             cache.problem = f"cache {path} ignored: {error.strerror or error}"
             return cache
-        except (ValueError, RecursionError) as error:
-            cache.problem = f"cache {path} ignored: not a cache ({type(error).__name__})"
+        reader = os.fdopen(descriptor, "rb", buffering=1 << 16)
+        try:
+            header = _read_frame(reader)
+            if header is None or msgspec.msgpack.decode(header) != full_identity:
+                raise _Bad("written by another version or for another tree")
+        except (_Bad, msgspec.MsgspecError, RecursionError, OSError) as error:
+            reader.close()
+            cache._changed = True
+            cache.problem = f"cache {path} ignored: {error}"
             return cache
-        if not isinstance(document, dict) or document.get("identity") != full_identity:
-            cache.problem = f"cache {path} ignored: written by another version or for another tree"
-            return cache
-        entries = document.get("entries")
-        if not isinstance(entries, dict):
-            cache.problem = f"cache {path} ignored: no entries"
-            return cache
-        cache.entries = entries
+        cache._reader = reader
         return cache
 
     def lookup(self, base: dict[str, Any], key: CacheKey) -> FileRecord | None:
         """The cached record for a file (walk fields ``base``) whose lstat gives ``key``."""
-        item = self.entries.get(base["path"])
-        if item is not None:
+        path = base["path"]
+        entry = self._advance(path)
+        if entry is not None and entry.path == path and entry.key == key:
             try:
-                if type(item) is not list or len(item) != 2 or type(item[0]) is not list:
-                    raise _Bad("entry of the wrong shape")
-                if tuple(item[0]) == key:
-                    record = _decode(item[1], base)
-                    self.hits += 1
-                    self._fresh[base["path"]] = item
-                    return record
+                record = _record(entry, base)
             except (_Bad, TypeError, ValueError) as error:
-                self._distrust(f"an entry for {base['path']!r} is not valid ({error})")
+                self._distrust(f"an entry for {path!r} is not valid ({error})")
+            else:
+                self.hits += 1
+                return record
         self.misses += 1
         return None
 
+    def _advance(self, path: str) -> _Entry | None:
+        """The first cached entry at or after ``path``; entries passed over are gone files."""
+        while True:
+            while self._pending:
+                entry = self._pending[-1]
+                if entry.path >= path:
+                    return entry
+                self._pending.pop()
+                self._changed = True
+            if self._reader is None:
+                return None
+            try:
+                frame = _read_frame(self._reader)
+                if frame is None:
+                    self._close_reader()
+                    return None
+                entries = _frame_decoder.decode(frame)
+            except (_Bad, msgspec.MsgspecError, RecursionError, OSError) as error:
+                self._distrust(str(error))
+                return None
+            entries.reverse()
+            self._pending = entries
+
     def _distrust(self, why: str) -> None:
-        """Drop everything read from the file: one bad entry means none can be trusted."""
+        """Drop the rest of the file: one bad entry means none after it can be trusted."""
         self.problem = f"cache {self.path} ignored and rebuilt: {why}"
-        self.entries = {}
-        self._fresh.clear()
+        self._close_reader()
+        self._pending = []
+        self._changed = True
 
-    def save(self, items: Iterable[tuple[FileRecord, CacheKey]]) -> None:
-        """Write the cache atomically; failing to write is noted, never raised."""
-        if self.path is None:
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def keep(self, record: FileRecord, key: CacheKey) -> None:
+        """Add a file's record to the new cache (in path order); unreadable files are not kept."""
+        if self.path is None or record.kind is not Kind.FILE or record.state is State.UNREADABLE:
             return
-        from .writers import atomic_write
+        if self._writer is None and not self._start_writing():
+            return
+        self._frame.append(_entry(record, key))
+        if len(self._frame) >= FRAME_ENTRIES:
+            self._flush()
 
-        entries: dict[str, list[Any]] = {}
-        for record, key in items:
-            fresh = self._fresh.get(record.path)
-            if fresh is not None:
-                entries[record.path] = fresh
-            elif record.kind is Kind.FILE and record.state is not State.UNREADABLE:
-                entries[record.path] = [list(key), _encode(record)]
-        if entries.keys() == self.entries.keys() and len(self._fresh) == len(entries):
-            return  # every entry was a hit: the file on disk is already right
-        document = {"identity": self.identity, "entries": entries}
+    def _start_writing(self) -> bool:
+        from .writers import AtomicFile
+
+        assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(document, separators=(",", ":"))
-            with atomic_write(self.path, "w") as handle:
-                handle.write(text)
+            self._writer = AtomicFile(self.path, "wb")
+            _write_frame(self._writer.handle, _encoder.encode(self.identity))
         except OSError as error:
-            self.problem = f"cache not saved to {self.path}: {_describe(error)}"
+            self._not_saved(error)
+            return False
+        return True
+
+    def _flush(self) -> None:
+        if not self._frame or self._writer is None:
+            return
+        try:
+            _write_frame(self._writer.handle, _encoder.encode(self._frame))
+        except OSError as error:
+            self._not_saved(error)
+        self._frame = []
+
+    def _not_saved(self, error: OSError) -> None:
+        self.problem = f"cache not saved to {self.path}: {error.strerror or error}"
+        if self._writer is not None:
+            self._writer.discard()
+        self._writer = None
+        self.path = None  # nothing more is kept
+
+    def close(self, complete: bool = True) -> None:
+        """Save the new cache if the scan went through and anything changed; else drop it."""
+        if self._reader is not None and self._advance("\U0010ffff" * 2) is not None:
+            self._changed = True  # entries left over: files that are gone
+        self._close_reader()
+        if self._writer is None:
+            return
+        if self.misses:
+            self._changed = True
+        self._flush()
+        if not complete or not self._changed or self._writer is None:
+            if self._writer is not None:
+                self._writer.discard()
+            self._writer = None
+            return
+        try:
+            self._writer.commit()
+        except OSError as error:
+            self.problem = f"cache not saved to {self.path}: {error.strerror or error}"
+        self._writer = None
 
 
-def _describe(error: OSError) -> str:
-    return error.strerror or str(error)
+def read_raw(path: str | os.PathLike[str]) -> tuple[Any, list[Any]]:
+    """The header and every entry of a cache file as plain values (to look into a cache)."""
+    with open(path, "rb") as handle:
+        header = _read_frame(handle)
+        if header is None:
+            raise _Bad("an empty cache file")
+        entries: list[Any] = []
+        while (frame := _read_frame(handle)) is not None:
+            entries.extend(msgspec.msgpack.decode(frame))
+    return msgspec.msgpack.decode(header), entries
+
+
+def write_raw(path: str | os.PathLike[str], header: Any, entries: list[Any]) -> None:
+    """A cache file from plain values, in one frame: what ``read_raw`` gives back."""
+    with open(path, "wb") as handle:
+        _write_frame(handle, _encoder.encode(header))
+        _write_frame(handle, _encoder.encode(entries))

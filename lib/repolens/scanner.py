@@ -51,13 +51,15 @@ __all__ = [
     "ScanError",
     "ScanOptions",
     "ScanResult",
+    "ScanStream",
     "check_root",
     "identities",
     "scan",
 ]
 
 Progress = Callable[[str, int, int | None], None]
-"""Called as ``progress(phase, done, total)``; phases are "walk" and "read"."""
+"""Called as ``progress(phase, done, total)``: phase "scan", records so far, total None
+(a streaming scan does not know it ahead)."""
 
 Inspect = Callable[[FileRecord, bytes | None], None]
 """Called once per record with the file's whole content when the scan read it (text in
@@ -637,23 +639,165 @@ def _cache_identity(options: ScanOptions, table_digest: str) -> dict[str, object
     }
 
 
-def _chunked(
-    todo: list[tuple[Entry, dict[str, Any]]], with_content: bool
-) -> Iterator[list[tuple[Entry, dict[str, Any]]]]:
-    """Chunks of ``CHUNK`` files; smaller when whole contents are kept for the checks, so
-    no more than about ``_CHUNK_CONTENT_BYTES`` of content is held at once."""
-    chunk: list[tuple[Entry, dict[str, Any]]] = []
-    held = 0
-    for item in todo:
-        chunk.append(item)
-        if with_content:
-            size = item[1]["size_bytes"]
-            held += size if size <= CONTENT_LIMIT else SNIFF_BYTES
-        if len(chunk) >= CHUNK or held >= _CHUNK_CONTENT_BYTES:
-            yield chunk
-            chunk, held = [], 0
-    if chunk:
-        yield chunk
+class ScanStream:
+    """A scan under way. Iterating it yields every record once, sorted by path, while
+    files are read in chunks; nothing holds all the records. After the iteration,
+    ``result()`` gives what the scan found besides them (counts, notes, timing).
+
+    The root and the options are checked when the stream is made: ``ScanError`` then,
+    before anything is read."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        options: ScanOptions = ScanOptions(),
+        progress: Progress | None = None,
+    ) -> None:
+        self.started = time.time()
+        self._clock = time.perf_counter()
+        self.root = check_root(root)
+        try:
+            validate_excludes(options.excludes)
+        except InvalidPattern as error:
+            raise ScanError(str(error)) from None
+        self.options = options
+        self._progress = progress
+        self._table = file_types()
+        cache_dir = None if options.inspect is not None else options.cache_dir
+        self._cache = ScanCache.open(
+            cache_dir, self.root, _cache_identity(options, self._table.digest)
+        )
+        self._walk_stats = WalkStats()
+        self._elapsed: float | None = None
+        self._read = 0
+
+    def __iter__(self) -> Iterator[FileRecord]:
+        options, table, cache = self.options, self._table, self._cache
+        settings = WalkSettings(
+            options.gitignore,
+            tuple(options.excludes),
+            options.follow_symlinks,
+            identities([*options.skip, options.cache_dir, cache.path]),
+        )
+        report = self._progress or (lambda phase, done, total: None)
+        entries = walk(self.root, settings, self._walk_stats)
+        use_cache = cache.path is not None
+        inspect = options.inspect
+        done = 0
+        complete = False
+        try:
+            for window in _windows(entries, table, cache if use_cache else None, inspect):
+                report("scan", done, None)  # the window is walked, its files not yet read
+                records = self._resolve(window)
+                for record, key in records:
+                    if key is not None:
+                        cache.keep(record, key)
+                    yield record
+                done += len(records)
+                report("scan", done, None)
+            complete = True
+        finally:
+            cache.close(complete)
+            self._elapsed = time.perf_counter() - self._clock
+
+    def _resolve(self, window: _Window) -> list[tuple[FileRecord, CacheKey | None]]:
+        """The window's records in walk order, reading the files the cache could not give."""
+        options = self.options
+        todo = [slot for slot in window.slots if not isinstance(slot[0], FileRecord)]
+        if todo:
+            analysed = _analyse_chunk(
+                [(entry, base) for entry, base, _key in todo],  # type: ignore[misc]
+                self._table,
+                options.max_count_bytes,
+                options.inspect,
+            )
+            self._read += len(todo)
+            by_path = {record.path: record for record in analysed}
+        out: list[tuple[FileRecord, CacheKey | None]] = []
+        for slot in window.slots:
+            if isinstance(slot[0], FileRecord):
+                out.append((slot[0], slot[1]))
+            else:
+                _entry, base, key = slot
+                out.append((by_path[base["path"]], key))
+        return out
+
+    def result(self, records: Sequence[FileRecord] = ()) -> ScanResult:
+        """What the scan found besides its records (pass them to hold them in the result)."""
+        walk_stats, cache = self._walk_stats, self._cache
+        root_note = None
+        if walk_stats.root_ignored:
+            root_note = (
+                "this folder is git-ignored in the git work tree that holds it: "
+                ".gitignore rules were not applied"
+            )
+        notes = tuple(note for note in (root_note, *walk_stats.notes) if note)
+        elapsed = self._elapsed if self._elapsed is not None else time.perf_counter() - self._clock
+        return ScanResult(
+            root=self.root,
+            records=tuple(records),
+            options=self.options,
+            work_tree=walk_stats.work_tree,
+            gitignore_applied=walk_stats.gitignore_applied,
+            gitignored=walk_stats.gitignored,
+            excluded=walk_stats.excluded,
+            started=self.started,
+            elapsed=elapsed,
+            cache_hits=cache.hits,
+            cache_misses=cache.misses if cache.path is not None else self._read,
+            notes=notes,
+            cache_note=cache.problem,
+        )
+
+
+@dataclass(slots=True)
+class _Window:
+    """Consecutive walk entries: records already known, and files still to read."""
+
+    slots: list[tuple[Any, ...]] = field(default_factory=list)
+    reads: int = 0
+    held: int = 0
+
+
+def _windows(
+    entries: Iterator[Entry],
+    table: FileTypes,
+    cache: ScanCache | None,
+    inspect: Inspect | None,
+) -> Iterator[_Window]:
+    """The walk cut into windows of up to ``CHUNK`` files to read (fewer when whole
+    contents are kept for the checks, so no more than about ``_CHUNK_CONTENT_BYTES``
+    of content is held at once). A slot is ``(record, cache key)`` when the record is
+    known without reading (links, special files, cache hits), else ``(entry, walk
+    fields, cache key)``."""
+    window = _Window()
+    for entry in entries:
+        base = _base(entry, table)
+        if entry.kind is not Kind.FILE or entry.error is not None:
+            record = _non_file(entry, base, table)
+            if inspect is not None:
+                inspect(record, None)
+            window.slots.append((record, None))
+            continue
+        assert entry.stat is not None
+        key = None
+        if cache is not None:
+            key = cache_key(entry.stat)
+            cached = cache.lookup(base, key)
+            if cached is not None:
+                window.slots.append((cached, key))
+                continue
+        window.slots.append((entry, base, key))
+        window.reads += 1
+        if inspect is not None:
+            size = base["size_bytes"]
+            window.held += size if size <= CONTENT_LIMIT else SNIFF_BYTES
+        full = window.reads >= CHUNK or window.held >= _CHUNK_CONTENT_BYTES
+        if full or len(window.slots) >= 4 * CHUNK:  # or a long run of cache hits, links
+            yield window
+            window = _Window()
+    if window.slots:
+        yield window
 
 
 def scan(
@@ -661,85 +805,9 @@ def scan(
     options: ScanOptions = ScanOptions(),
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Analyse every file under ``root``; raise ``ScanError`` if the root cannot be read."""
-    started = time.time()
-    clock = time.perf_counter()
-    absolute = check_root(root)
-    try:
-        validate_excludes(options.excludes)
-    except InvalidPattern as error:
-        raise ScanError(str(error)) from None
-    table = file_types()
-    report = progress or (lambda phase, done, total: None)
-
-    cache_dir = None if options.inspect is not None else options.cache_dir
-    cache = ScanCache.open(cache_dir, absolute, _cache_identity(options, table.digest))
-    settings = WalkSettings(
-        options.gitignore,
-        tuple(options.excludes),
-        options.follow_symlinks,
-        identities([*options.skip, options.cache_dir, cache.path]),
-    )
-    walk_stats = WalkStats()
-    entries = list(
-        walk(
-            absolute,
-            settings,
-            walk_stats,
-            on_directory=lambda n: report("walk", n, None) if n % 256 == 0 else None,
-        )
-    )
-
-    records: list[FileRecord] = []
-    keys: dict[str, CacheKey] = {}
-    todo: list[tuple[Entry, dict[str, Any]]] = []
-    use_cache = cache.path is not None
-    for entry in entries:
-        base = _base(entry, table)
-        if entry.kind is not Kind.FILE or entry.error is not None:
-            records.append(_non_file(entry, base, table))
-            if options.inspect is not None:
-                options.inspect(records[-1], None)
-            continue
-        assert entry.stat is not None
-        if use_cache:
-            key = keys[base["path"]] = cache_key(entry.stat)
-            cached = cache.lookup(base, key)
-            if cached is not None:
-                records.append(cached)
-                continue
-        todo.append((entry, base))
-
-    total = len(todo)
-    report("read", 0, total)
-    done = 0
-    for chunk in _chunked(todo, options.inspect is not None):
-        records.extend(_analyse_chunk(chunk, table, options.max_count_bytes, options.inspect))
-        done += len(chunk)
-        report("read", done, total)
-
-    if use_cache:
-        cache.save((record, keys[record.path]) for record in records if record.path in keys)
-    records.sort(key=lambda record: record.path)
-    root_note = None
-    if walk_stats.root_ignored:
-        root_note = (
-            "this folder is git-ignored in the git work tree that holds it: "
-            ".gitignore rules were not applied"
-        )
-    notes = tuple(note for note in (root_note, *walk_stats.notes) if note)
-    return ScanResult(
-        root=absolute,
-        records=tuple(records),
-        options=options,
-        work_tree=walk_stats.work_tree,
-        gitignore_applied=walk_stats.gitignore_applied,
-        gitignored=walk_stats.gitignored,
-        excluded=walk_stats.excluded,
-        started=started,
-        elapsed=time.perf_counter() - clock,
-        cache_hits=cache.hits,
-        cache_misses=cache.misses if cache.path is not None else len(todo),
-        notes=notes,
-        cache_note=cache.problem,
-    )
+    """Analyse every file under ``root``, holding every record in the result; raise
+    ``ScanError`` if the root cannot be read. ``ScanStream`` does the same without
+    holding them."""
+    stream = ScanStream(root, options, progress)
+    records = list(stream)
+    return stream.result(records)

@@ -17,12 +17,11 @@ import os
 import stat as stat_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from . import safeio
 from .gitrun import git_output
 from .ignore import IgnoreRules, find_work_tree, read_patterns
-from .records import Kind
+from .records import Kind, display_path
 
 __all__ = ["Entry", "WalkSettings", "WalkStats", "walk"]
 
@@ -122,7 +121,8 @@ def walk(
     stats: WalkStats | None = None,
     on_directory: Callable[[int], None] | None = None,
 ) -> Iterator[Entry]:
-    """Yield every entry under ``root`` (a directory) once, in no particular order."""
+    """Yield every entry under ``root`` (a directory) once, in the order reports sort
+    paths (``display_path``, compared as text), holding one listing per open folder."""
     stats = stats if stats is not None else WalkStats()
     work_tree = find_work_tree(root)
     stats.work_tree = work_tree
@@ -153,35 +153,74 @@ def walk(
         set(),  # folders outside the root reached through links
         os.path.realpath(root),
     )
-    # stack of (os path, rel path, rules in force for its children, inside an ignored folder)
-    stack: list[tuple[str, str, IgnoreRules, bool]] = [(root, "", rules, False)]
+    stack: list[Iterator[Entry | _Folder]] = [iter([_Folder(root, "", rules, False)])]
     while stack:
-        directory, rel_dir, rules, inside_ignored = stack.pop()
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        if isinstance(item, Entry):
+            yield item
+            continue
         stats.directories += 1
         if on_directory is not None:
             on_directory(stats.directories)
-        subdirectories: list[tuple[str, str, IgnoreRules, bool]] = []
         try:
-            with safeio.scandir(directory) as iterator:
-                children = list(iterator)
-                if settings.follow_symlinks:  # which link reaches a folder first must not vary
-                    children.sort(key=attrgetter("name"))
-                if apply_git and not inside_ignored:
-                    here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
-                    for child in children:
-                        if child.name == ".gitignore":
-                            ignore_file = os.path.join(directory, child.name)
-                            shown = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
-                            patterns = read_patterns(ignore_file, stats.notes, shown)
-                            rules = rules.with_patterns(patterns, here, stats.notes, shown)
-                            break
-                yield from _children(
-                    directory, rel_dir, children, rules, inside_ignored, subdirectories, context
-                )
+            with safeio.scandir(item.path) as iterator:
+                children = _held(item.path, list(iterator))
+                rules = item.rules
+                if apply_git and not item.inside_ignored:
+                    rules = _with_gitignore(item, children, prefix, stats)
+                keyed = _sorted_children(item, children, rules, context)
         except OSError as error:
-            yield Entry(directory, rel_dir or ".", Kind.DIRECTORY, None, error=_error_text(error))
+            yield Entry(item.path, item.rel or ".", Kind.DIRECTORY, None, error=_error_text(error))
             continue
-        stack.extend(reversed(subdirectories))
+        stack.append(_in_order(item, keyed, rules, context))
+
+
+class _Listed:
+    """A listed entry whose ``lstat`` was taken while its folder was open: the entries of a
+    folder listed through a descriptor (a path too long for one call) answer ``stat()``
+    only while that descriptor is open, and the walk reaches them later."""
+
+    __slots__ = ("_stat", "name", "path")
+
+    def __init__(self, child: os.DirEntry[str], path: str) -> None:
+        self.name = child.name
+        self.path = path
+        self._stat: os.stat_result | OSError
+        try:
+            self._stat = child.stat(follow_symlinks=False)
+        except OSError as error:
+            self._stat = error
+
+    def stat(self, follow_symlinks: bool = False) -> os.stat_result:
+        if isinstance(self._stat, OSError):
+            raise self._stat
+        return self._stat
+
+    def is_dir(self, follow_symlinks: bool = False) -> bool:
+        return not isinstance(self._stat, OSError) and stat_module.S_ISDIR(self._stat.st_mode)
+
+    def is_symlink(self) -> bool:
+        return not isinstance(self._stat, OSError) and stat_module.S_ISLNK(self._stat.st_mode)
+
+
+def _held(directory: str, children: list[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    """The listing, usable after its folder is closed (see ``_Listed``)."""
+    if not children or children[0].path == os.path.join(directory, children[0].name):
+        return children
+    return [_Listed(child, os.path.join(directory, child.name)) for child in children]  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    """A folder to list when the walk reaches its place in the order of paths."""
+
+    path: str
+    rel: str
+    rules: IgnoreRules  # in force for its children (before its own .gitignore)
+    inside_ignored: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,70 +236,196 @@ class _Context:
     real_root: str
 
 
-def _children(
-    directory: str,
-    rel_dir: str,
-    children: list[os.DirEntry[str]],
-    rules: IgnoreRules,
-    inside_ignored: bool,
-    subdirectories: list[tuple[str, str, IgnoreRules, bool]],
-    context: _Context,
-) -> Iterator[Entry]:
-    """The entries of one listed folder; folders to enter go to ``subdirectories``."""
-    stats = context.stats
+def _with_gitignore(
+    folder: _Folder, children: list[os.DirEntry[str]], prefix: str, stats: WalkStats
+) -> IgnoreRules:
+    """The rules for a folder's children: its parent's plus its own ``.gitignore``."""
+    rel_dir = folder.rel
+    here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
     for child in children:
-        name = child.name
-        rel = f"{rel_dir}/{name}" if rel_dir else name
-        path = os.path.join(directory, name)
+        if child.name == ".gitignore":
+            ignore_file = os.path.join(folder.path, child.name)
+            shown = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+            patterns = read_patterns(ignore_file, stats.notes, shown)
+            return folder.rules.with_patterns(patterns, here, stats.notes, shown)
+    return folder.rules
+
+
+def _sort_key(name: str) -> str:
+    """A name as reports write it (``display_path``)."""
+    if name.isascii() and "\\" not in name:
+        return name
+    return display_path(name)[0]
+
+
+_Keyed = tuple[str, "os.DirEntry[str] | Entry | _Folder | None"]
+
+
+def _sorted_children(
+    folder: _Folder, children: list[os.DirEntry[str]], rules: IgnoreRules, context: _Context
+) -> list[_Keyed]:
+    """A folder's children keyed so that a depth-first walk in key order yields paths in the
+    order reports sort them: a subfolder's key is ``name/``, as all its paths start so.
+
+    Entries are classified later, one at a time (one ``lstat`` each, nothing held for a
+    folder of a million files), except symbolic links when links are followed: whether
+    one is walked as a folder decides its key, and which link reaches a folder first is
+    decided in name order."""
+    keyed: list[_Keyed] = []
+    follow = context.settings.follow_symlinks
+    for child in children:
+        key = _sort_key(child.name)
         try:
             is_dir = child.is_dir(follow_symlinks=False)
-            is_link = not is_dir and child.is_symlink()
+            is_link = follow and not is_dir and child.is_symlink()
         except OSError:
             is_dir = is_link = False
-        if is_dir and name == ".git":
-            continue
-        if context.excludes and context.excludes.ignored(rel, is_dir):
-            stats.excluded += 1
-            continue
-        ignored_here = False
-        if rules:
-            tree_path = f"{context.prefix}/{rel}" if context.prefix else rel
-            tracked = rel in (context.tracked_dirs if is_dir else context.tracked_files)
-            if inside_ignored:
-                # Under an ignored folder git lists tracked files only: no pattern re-includes.
-                if not tracked:
-                    continue
-                ignored_here = True
-            elif rules.ignored(tree_path, is_dir):
-                if not tracked:
-                    stats.gitignored += 1
-                    continue
-                ignored_here = True
-        try:
-            child_stat = _lstat(child, path)
-        except FileNotFoundError:  # vanished since the listing: nothing left to record
-            continue
-        except OSError as error:
-            kind = Kind.DIRECTORY if is_dir else Kind.FILE
-            yield Entry(path, rel, kind, None, error=f"cannot stat: {_error_text(error)}")
-            continue
-        if context.skip and (child_stat.st_dev, child_stat.st_ino) in context.skip:
-            continue
-        if is_dir:
-            subdirectories.append((path, rel, rules, inside_ignored or ignored_here))
-            continue
         if is_link:
-            entry = _link_entry(
-                path, rel, child_stat, context.settings, context.seen_dirs, context.real_root
-            )
-            if entry.link_note == "followed-directory":
-                subdirectories.append((path, rel, rules, inside_ignored or ignored_here))
-                continue
-            yield entry
+            keyed.append((key, child))  # classified below, in name order
+        else:
+            keyed.append((key + "/" if is_dir else key, child))
+    if follow:
+        keyed.sort(key=_first)
+        for index, (key, child) in enumerate(keyed):
+            if not isinstance(child, Entry | _Folder | None) and _is_link(child):
+                outcome = _child(folder, child, rules, context)
+                keyed[index] = (key + "/" if isinstance(outcome, _Folder) else key, outcome)
+    keyed.sort(key=_first)
+    return keyed
+
+
+def _first(item: _Keyed) -> str:
+    return item[0]
+
+
+def _is_link(child: os.DirEntry[str]) -> bool:
+    try:
+        return child.is_symlink()
+    except OSError:
+        return False
+
+
+def _in_order(
+    folder: _Folder, keyed: list[_Keyed], rules: IgnoreRules, context: _Context
+) -> Iterator[Entry | _Folder]:
+    """The entries and subfolders of one listed folder, in key order.
+
+    A subfolder that cannot be listed is recorded under its own path (``name``), which
+    sorts before siblings such as ``name.txt`` that sort before ``name/``: such a folder
+    is opened once at that earlier place, so its record comes where its path sorts."""
+    probes = _probe_places(keyed)
+    resolved: dict[int, Entry | _Folder | None] = {}
+    for index, (_key, item) in enumerate(keyed):
+        for later in probes.get(index, ()):
+            outcome = _resolve(folder, keyed[later][1], rules, context)
+            if isinstance(outcome, _Folder):
+                failure = _probe(outcome)
+                if failure is not None:
+                    outcome = failure
+            resolved[later] = outcome
+            if isinstance(outcome, Entry):
+                yield outcome
+                resolved[later] = None
+        if index in resolved:
+            outcome = resolved.pop(index)
+        else:
+            outcome = _resolve(folder, item, rules, context)
+        if outcome is not None:
+            yield outcome
+
+
+def _resolve(
+    folder: _Folder,
+    item: os.DirEntry[str] | Entry | _Folder | None,
+    rules: IgnoreRules,
+    context: _Context,
+) -> Entry | _Folder | None:
+    return (
+        _child(folder, item, rules, context)
+        if not isinstance(item, Entry | _Folder | None)
+        else item
+    )
+
+
+def _probe_places(keyed: list[_Keyed]) -> dict[int, list[int]]:
+    """``{index: [subfolders to open there]}`` for subfolders with siblings between
+    ``name`` and ``name/`` (rare: ``data`` beside ``data.csv`` or ``data-old``)."""
+    places: dict[int, list[int]] = {}
+    for index, (key, _item) in enumerate(keyed):
+        if not key.endswith("/") or index == 0:
             continue
-        mode = child_stat.st_mode
-        kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
-        yield Entry(path, rel, kind, child_stat)
+        name = key[:-1]
+        before = index
+        while before > 0 and keyed[before - 1][0].startswith(name):
+            before -= 1
+        if before < index:
+            places.setdefault(before, []).append(index)
+    return places
+
+
+def _probe(folder: _Folder) -> Entry | None:
+    """The error entry of a folder that cannot be opened; None when it can."""
+    try:
+        with safeio.scandir(folder.path):
+            return None
+    except OSError as error:
+        return Entry(folder.path, folder.rel, Kind.DIRECTORY, None, error=_error_text(error))
+
+
+def _child(
+    folder: _Folder, child: os.DirEntry[str], rules: IgnoreRules, context: _Context
+) -> Entry | _Folder | None:
+    """One child of a listed folder: an entry, a folder to walk, or None when left out."""
+    stats = context.stats
+    name = child.name
+    rel_dir, inside_ignored = folder.rel, folder.inside_ignored
+    rel = f"{rel_dir}/{name}" if rel_dir else name
+    path = os.path.join(folder.path, name)
+    try:
+        is_dir = child.is_dir(follow_symlinks=False)
+        is_link = not is_dir and child.is_symlink()
+    except OSError:
+        is_dir = is_link = False
+    if is_dir and name == ".git":
+        return None
+    if context.excludes and context.excludes.ignored(rel, is_dir):
+        stats.excluded += 1
+        return None
+    ignored_here = False
+    if rules:
+        tree_path = f"{context.prefix}/{rel}" if context.prefix else rel
+        tracked = rel in (context.tracked_dirs if is_dir else context.tracked_files)
+        if inside_ignored:
+            # Under an ignored folder git lists tracked files only: no pattern re-includes.
+            if not tracked:
+                return None
+            ignored_here = True
+        elif rules.ignored(tree_path, is_dir):
+            if not tracked:
+                stats.gitignored += 1
+                return None
+            ignored_here = True
+    try:
+        child_stat = _lstat(child, path)
+    except FileNotFoundError:  # vanished since the listing: nothing left to record
+        return None
+    except OSError as error:
+        kind = Kind.DIRECTORY if is_dir else Kind.FILE
+        return Entry(path, rel, kind, None, error=f"cannot stat: {_error_text(error)}")
+    if context.skip and (child_stat.st_dev, child_stat.st_ino) in context.skip:
+        return None
+    if is_dir:
+        return _Folder(path, rel, rules, inside_ignored or ignored_here)
+    if is_link:
+        entry = _link_entry(
+            path, rel, child_stat, context.settings, context.seen_dirs, context.real_root
+        )
+        if entry.link_note == "followed-directory":
+            return _Folder(path, rel, rules, inside_ignored or ignored_here)
+        return entry
+    mode = child_stat.st_mode
+    kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
+    return Entry(path, rel, kind, child_stat)
 
 
 def _lstat(child: os.DirEntry[str], path: str) -> os.stat_result:

@@ -16,7 +16,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["OutputFolderError", "atomic_write", "prepare_output_folder", "remove_stale_temporaries"]
+__all__ = [
+    "AtomicFile",
+    "OutputFolderError",
+    "atomic_write",
+    "prepare_output_folder",
+    "remove_stale_temporaries",
+]
 
 
 class OutputFolderError(ValueError):
@@ -41,30 +47,63 @@ def prepare_output_folder(folder: Path) -> None:
     os.unlink(probe)
 
 
+class AtomicFile:
+    """A temporary file beside ``path`` that becomes ``path`` on ``commit()``.
+
+    For writers that stream into a file over a long run (the reports, the cache):
+    ``discard()`` (or an exception in ``with``) leaves the destination untouched."""
+
+    def __init__(self, path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> None:
+        if mode not in ("w", "wb"):
+            raise ValueError(f"atomic_write writes only, not mode {mode!r}")
+        self.target = Path(path)
+        if mode == "w":
+            kwargs.setdefault("encoding", "utf-8")
+            kwargs.setdefault("errors", "backslashreplace")
+            kwargs.setdefault("newline", "")
+        descriptor, self.temporary = tempfile.mkstemp(
+            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+        )
+        try:
+            self.handle: IO[Any] = os.fdopen(descriptor, mode, **kwargs)
+        except BaseException:
+            os.close(descriptor)
+            os.unlink(self.temporary)
+            raise
+
+    def commit(self) -> None:
+        """Flush, sync and rename the temporary file over the destination."""
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.chmod(self.temporary, 0o666 & ~_umask())
+            os.replace(self.temporary, self.target)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.temporary)
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; rename it over ``path`` when the block succeeds."""
-    if mode not in ("w", "wb"):
-        raise ValueError(f"atomic_write writes only, not mode {mode!r}")
-    target = Path(path)
-    if mode == "w":
-        kwargs.setdefault("encoding", "utf-8")
-        kwargs.setdefault("errors", "backslashreplace")
-        kwargs.setdefault("newline", "")
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(descriptor, mode, **kwargs) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with AtomicFile(path, mode, **kwargs) as file:
+        yield file.handle
 
 
 def remove_stale_temporaries(folder: Path, names: Sequence[str]) -> None:
