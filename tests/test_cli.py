@@ -146,7 +146,7 @@ def test_an_unexpected_failure_exits_1(tmp_path: Path) -> None:
     code = (
         "import sys, repolens.cli as cli\n"
         "def boom(*a, **k): raise RuntimeError('kaboom')\n"
-        "cli.scan = boom\n"
+        "cli.ScanStream = boom\n"
         "sys.exit(cli.main(['scan', sys.argv[1], '--no-cache', '-o', sys.argv[2]]))\n"
     )
     result = subprocess.run(

@@ -631,7 +631,8 @@ def test_a_path_with_a_trailing_space_is_the_folder_it_names(tmp_path: Path) -> 
 
     make_tree(tmp_path, {"trail /inside.py": "x\n", "trail/sibling.py": "x\n"})
     run = analyse(str(tmp_path / "trail "), str(tmp_path / "out"))
-    assert [record.path for record in run.result.records] == ["inside.py"]
+    document = json.loads((run.output_dir / "metrics.json").read_text())
+    assert [item["file_path"] for item in document["file_metrics"]] == ["inside.py"]
 
 
 def test_an_empty_path_argument_is_refused_even_with_analysis_path_set(tmp_path: Path) -> None:
@@ -700,7 +701,7 @@ def test_an_output_path_that_is_a_file_is_refused_before_the_scan(
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("scanned before checking the output folder")
 
-    monkeypatch.setattr(cli, "scan", no_scan)
+    monkeypatch.setattr(cli, "ScanStream", no_scan)
     assert cli.main(["scan", str(root), "-o", str(tmp_path / "taken")]) == 2
     assert "is a file" in capsys.readouterr().err
     assert (tmp_path / "taken").read_text() == "mine\n"
@@ -742,7 +743,7 @@ def test_a_kill_between_the_two_renames_leaves_a_set_that_says_so(
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # the process dies after files.csv was renamed
 
-    monkeypatch.setattr(report, "write_metrics_json", killed)
+    monkeypatch.setattr(report, "_document_halves", killed)
     with pytest.raises(KeyboardInterrupt):
         write_reports(out, result, summarise(result))
     problem = verify_report_set(out)

@@ -17,9 +17,10 @@ from .baseline import BaselineError, Comparison, compare, load_baseline
 from .checks import ConfigError, Finding, check, load_settings
 from .checks.render import write_findings_csv
 from .ignore import InvalidPattern, validate_excludes
-from .report import REPORT_FILES, write_reports
+from .records import FileRecord
+from .report import REPORT_FILES, ReportWriter
 from .scanner import ScanError, ScanOptions, ScanResult
-from .summary import Summary, summarise
+from .summary import Summariser, Summary
 from .writers import OutputFolderError, prepare_output_folder
 
 __all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate", "since"]
@@ -110,7 +111,9 @@ def analyse(
     title: str = "",
 ) -> Analysis:
     """Scan and check ``path`` (one read), write ``metrics.json`` (with the findings),
-    ``files.csv`` and ``findings.csv`` into ``output_dir``."""
+    ``files.csv`` and ``findings.csv`` into ``output_dir``. Records stream into the
+    summary and the reports: ``result.records`` is empty and memory does not grow with
+    the tree; what the notebook shows comes from ``summary``."""
     root, out = locate(path, output_dir)
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
         raise AnalysisError(f"top_n must be a whole number of 1 or more, not {top_n!r}")
@@ -124,15 +127,28 @@ def analyse(
         prepare_output_folder(out)
     except OutputFolderError as error:
         raise AnalysisError(str(error)) from None
-    skip = (out, *(out / name for name in (*REPORT_FILES, *OWN_FILES)))
+    summariser = Summariser(top_n)
+    writer = ReportWriter(out)
+    skip = (out, *(out / name for name in (*REPORT_FILES, *OWN_FILES)), *writer.own_paths())
+
+    def consume(record: FileRecord) -> None:
+        summariser.add(record)
+        writer.add(record)
+
     try:
         settings = load_settings(root)
-        outcome = check(root, ScanOptions(excludes=excludes, skip=skip), settings)
+        outcome = check(
+            root, ScanOptions(excludes=excludes, skip=skip), settings, consume=consume, hold=False
+        )
     except (ScanError, ConfigError) as error:
+        writer.discard()
         raise AnalysisError(str(error)) from None
+    except BaseException:
+        writer.discard()
+        raise
     result = outcome.scan
-    summary = summarise(result.records, top=top_n)
-    written = write_reports(out, result, summary, findings=outcome.findings)
+    summary = summariser.summary()
+    written = writer.finish(result, summary, outcome.findings)
     write_findings_csv(out / "findings.csv", outcome.findings)
     return Analysis(
         result,

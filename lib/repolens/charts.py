@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -22,8 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from .activity import GitActivity
-from .records import FileRecord, time_in_range
-from .summary import Summary
+from .records import FileRecord
+from .summary import Summary, as_summary
 from .units import human_bytes
 
 __all__ = [
@@ -208,12 +208,12 @@ def plot_largest_files(summary: Summary, ax: Axes | None = None) -> Axes:
 
 
 def plot_notebook_health(
-    records: Sequence[FileRecord], ax: Axes | None = None, top: int = 15
+    summary: Summary | Sequence[FileRecord], ax: Axes | None = None, top: int = 15
 ) -> Axes:
     """Output weight per notebook (the heaviest ``top``); red where a cell errored."""
     with _style():
         notebooks = sorted(
-            (record for record in records if record.notebook is not None),
+            as_summary(summary).notebook_files,
             key=lambda record: (-record.notebook.output_bytes, record.path),  # type: ignore[union-attr]
         )[:top]
         ax = _axes(ax, height=max(3.0, 0.35 * len(notebooks) + 1.2))
@@ -250,7 +250,9 @@ def plot_notebook_health(
 
 
 def plot_activity(
-    records: Sequence[FileRecord], ax: Axes | None = None, history: GitActivity | None = None
+    summary: Summary | Sequence[FileRecord],
+    ax: Axes | None = None,
+    history: GitActivity | None = None,
 ) -> Axes:
     """Commits per month from git when there is a history; else files by last-modified
     date, binned by day, month or year to fit the span."""
@@ -259,16 +261,10 @@ def plot_activity(
     with _style():
         ax = _axes(ax)
         title = "Activity: files by last modification"
-        times = [
-            record.modified_ns
-            for record in records
-            if record.kind.value == "file"
-            and record.modified_ns > 0
-            and time_in_range(record.modified_ns)
-        ]
-        if not times:
+        by_day = as_summary(summary).modified_by_day
+        if not by_day:
             return _nothing(ax, title, "No files to show")
-        dates = [datetime.fromtimestamp(ns / 1e9, UTC) for ns in times]
+        dates = [date.fromisoformat(day) for day in (min(by_day), max(by_day))]
         span_days = (max(dates) - min(dates)).days
         if span_days <= 90:
             key, label = "%Y-%m-%d", "day"
@@ -276,7 +272,9 @@ def plot_activity(
             key, label = "%Y-%m", "month"
         else:
             key, label = "%Y", "year"
-        counts = Counter(date.strftime(key) for date in dates)
+        counts: Counter[str] = Counter()
+        for day, files in by_day.items():
+            counts[date.fromisoformat(day).strftime(key)] += files
         bins = sorted(counts)
         ax.bar(range(len(bins)), [counts[b] for b in bins], color=CODE, width=0.8)
         pad = max(0.6, (8 - len(bins)) / 2)  # a lone bar stays a bar, not a wall

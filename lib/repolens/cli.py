@@ -21,8 +21,8 @@ from typing import NoReturn, TextIO
 from ._version import __version__
 from .cache import default_cache_dir
 from .ignore import InvalidPattern, validate_excludes
-from .scanner import ScanError, ScanOptions, ScanResult, check_root, scan
-from .summary import Summary, summarise
+from .scanner import ScanError, ScanOptions, ScanResult, ScanStream, check_root
+from .summary import Summary
 from .units import human_bytes, printable
 
 __all__ = ["main"]
@@ -341,7 +341,8 @@ def _excludes(globs: Sequence[str]) -> tuple[str, ...]:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from .report import REPORT_FILES, write_metrics_json, write_reports
+    from .report import REPORT_FILES, ReportWriter
+    from .summary import Summariser
 
     path = _analysis_path(args)
     to_stdout = args.json_stream == "-"
@@ -352,38 +353,54 @@ def _run_scan(args: argparse.Namespace) -> int:
     if not to_stdout:
         prepare_output_dir(output_dir)
 
-    options = ScanOptions(
-        gitignore=False if args.no_gitignore else None,
-        excludes=excludes,
-        follow_symlinks=args.follow_symlinks,
-        cache_dir=cache_dir,
-        skip=(output_dir, *(output_dir / name for name in REPORT_FILES)),
-    )
     progress = None
     if sys.stderr.isatty() and not args.quiet:
         from .progress import ProgressLine
 
         progress = ProgressLine(sys.stderr)
     try:
-        result = scan(path, options, progress)
+        writer = ReportWriter(None if to_stdout else output_dir, args.format)
+    except OSError as error:
+        raise WriteFailed(
+            f"cannot write the reports into {output_dir}: {error.strerror or error}"
+        ) from None
+    options = ScanOptions(
+        gitignore=False if args.no_gitignore else None,
+        excludes=excludes,
+        follow_symlinks=args.follow_symlinks,
+        cache_dir=cache_dir,
+        skip=(output_dir, *(output_dir / name for name in REPORT_FILES), *writer.own_paths()),
+    )
+    try:
+        stream = ScanStream(path, options, progress)  # checks the root and the settings
+    except BaseException:
+        writer.discard()
+        raise
+    summariser = Summariser(args.top)
+    try:
+        for record in stream:
+            summariser.add(record)
+            writer.add(record)
+        result = stream.result()
+        summary = summariser.summary()
+        written: list[Path] = []
+        if to_stdout:
+            if hasattr(sys.stdout, "reconfigure"):  # no string may stop the document halfway
+                sys.stdout.reconfigure(errors="backslashreplace")
+            writer.write_json(sys.stdout, result, summary)
+            sys.stdout.flush()
+        else:
+            written = writer.finish(result, summary)
+    except OSError as error:
+        if to_stdout:
+            raise
+        raise WriteFailed(
+            f"cannot write the reports into {output_dir}: {error.strerror or error}"
+        ) from None
     finally:
+        writer.discard()
         if progress is not None:
             progress.close()
-    summary = summarise(result.records, top=args.top)
-
-    written: list[Path] = []
-    if to_stdout:
-        if hasattr(sys.stdout, "reconfigure"):  # no string may stop the document halfway
-            sys.stdout.reconfigure(errors="backslashreplace")
-        write_metrics_json(sys.stdout, result, summary)
-        sys.stdout.flush()
-    else:
-        try:
-            written = write_reports(output_dir, result, summary, args.format)
-        except OSError as error:
-            raise WriteFailed(
-                f"cannot write the reports into {output_dir}: {error.strerror or error}"
-            ) from None
     if not args.quiet:
         print_summary(result, summary, written, sys.stderr if to_stdout else sys.stdout)
     return 0
@@ -424,7 +441,9 @@ def _run_check(args: argparse.Namespace) -> int:
     from .checks import ConfigError, Level, check, load_settings
     from .checks.config import parse_ids
     from .checks.render import dumps, sarif_document, write_findings_csv, write_text
-    from .report import REPORT_FILES, write_reports
+    from .records import FileRecord
+    from .report import REPORT_FILES, ReportWriter
+    from .summary import Summariser
 
     target, files = _check_targets(args.path)
     args.path = target or None
@@ -446,18 +465,48 @@ def _run_check(args: argparse.Namespace) -> int:
     output_dir = None if args.output_dir is None else _output_dir(args)
     if output_dir is not None:
         prepare_output_dir(output_dir)
-    skip = (
-        ()
-        if output_dir is None
-        else (output_dir, *(output_dir / name for name in (*REPORT_FILES, *CHECK_FILES)))
-    )
     progress = None
     if sys.stderr.isatty() and not args.quiet:
         from .progress import ProgressLine
 
         progress = ProgressLine(sys.stderr)
+    summariser = Summariser()
+    writer = None
     try:
-        outcome = check(root, ScanOptions(excludes=excludes, skip=skip), settings, progress)
+        if output_dir is not None:
+            writer = ReportWriter(output_dir)
+    except OSError as error:
+        raise WriteFailed(
+            f"cannot write the findings into {output_dir}: {error.strerror or error}"
+        ) from None
+    skip = (
+        ()
+        if output_dir is None or writer is None
+        else (
+            output_dir,
+            *(output_dir / name for name in (*REPORT_FILES, *CHECK_FILES)),
+            *writer.own_paths(),
+        )
+    )
+
+    def consume(record: FileRecord) -> None:
+        summariser.add(record)
+        if writer is not None:
+            writer.add(record)
+
+    try:
+        outcome = check(
+            root,
+            ScanOptions(excludes=excludes, skip=skip),
+            settings,
+            progress,
+            consume=consume,
+            hold=False,
+        )
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
     finally:
         if progress is not None:
             progress.close()
@@ -469,10 +518,9 @@ def _run_check(args: argparse.Namespace) -> int:
     sarif = None
     if output_dir is not None or args.check_format == "sarif":  # it re-reads notebooks
         sarif = sarif_document(findings, root, _notebook_lines(root, findings), prefix)
-    if output_dir is not None:
+    if output_dir is not None and writer is not None:
         try:
-            summary = summarise(outcome.scan.records)
-            write_reports(output_dir, outcome.scan, summary, findings=findings)
+            writer.finish(outcome.scan, summariser.summary(), findings)
             write_findings_csv(output_dir / "findings.csv", findings)
             _write(output_dir / "findings.json", dumps(document))
             _write(output_dir / "findings.sarif", dumps(sarif))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .checks.model import Finding
-from .records import FileRecord, State
+from .records import FileRecord
 from .report import (
     CSV_BOOLEAN_COLUMNS,
     CSV_COLUMNS,
@@ -14,7 +14,7 @@ from .report import (
     CSV_TIME_COLUMNS,
     record_row,
 )
-from .summary import Summary
+from .summary import Summary, as_summary
 from .units import human_bytes
 
 if TYPE_CHECKING:
@@ -64,12 +64,12 @@ def to_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
     return frame
 
 
-def notebooks_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
+def notebooks_frame(summary: Summary | Sequence[FileRecord]) -> pd.DataFrame:
     """One row per readable notebook: cells, output weight, errors, execution order."""
     import pandas as pd
 
     rows = []
-    for record in records:
+    for record in as_summary(summary).notebook_files:
         stats = record.notebook
         if stats is None:
             continue
@@ -109,12 +109,12 @@ def notebooks_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
 
 
 def notebooks_table(
-    records: Sequence[FileRecord], findings: Sequence[Finding] = (), top: int = 10
+    summary: Summary | Sequence[FileRecord], findings: Sequence[Finding] = (), top: int = 10
 ) -> pd.DataFrame:
     """Notebooks worst first (errors, then out of order, then output weight), for people:
     every notebook with a problem, then the heaviest others up to ``top`` rows, the cells
     named from the findings."""
-    frame = notebooks_frame(records)
+    frame = notebooks_frame(summary)
     if frame.empty:
         return for_display(frame)
     cells: dict[str, list[str]] = {}
@@ -202,16 +202,14 @@ def ranked_frame(records: Sequence[FileRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "category", "size", "lines"]).set_index("file")
 
 
-def problems_frame(records: Sequence[FileRecord], top: int | None = None) -> pd.DataFrame:
-    """Records that were not analysed as text or binary content: state and reason."""
+def problems_frame(summary: Summary | Sequence[FileRecord], top: int | None = None) -> pd.DataFrame:
+    """Records that were not analysed as text or binary content: state and reason (a
+    summary keeps the first ``PROBLEMS_KEPT`` of each state; files.csv has every one)."""
     import pandas as pd
 
-    wanted = (State.UNREADABLE, State.INVALID, State.SYMLINK, State.SPECIAL, State.TOO_LARGE)
     rows = [
         {"file": record.path, "state": record.state.value, "reason": record.reason}
-        for record in records
-        if record.state in wanted
+        for record in as_summary(summary).problem_records
     ]
-    rows.sort(key=lambda row: (wanted.index(State(row["state"])), row["file"]))
     frame = pd.DataFrame(rows[:top] if top else rows, columns=["file", "state", "reason"])
     return frame.set_index("file")

@@ -15,8 +15,8 @@ from html import escape
 from .activity import GitActivity
 from .baseline import Comparison
 from .checks.model import Finding, Level, checks_table
-from .records import FileRecord, State, time_in_range
-from .summary import Summary
+from .records import FileRecord
+from .summary import Summary, as_summary
 from .units import human_bytes as _size
 
 __all__ = [
@@ -165,7 +165,9 @@ def notebooks_sentence(summary: Summary) -> str:
     return _paragraph(" ".join(parts))
 
 
-def activity_sentence(records: Sequence[FileRecord], history: GitActivity | None = None) -> str:
+def activity_sentence(
+    summary: Summary | Sequence[FileRecord], history: GitActivity | None = None
+) -> str:
     """Which source the activity comes from, and what it says."""
     if history is not None:
         folders = list(history.last_by_folder.items())
@@ -183,45 +185,37 @@ def activity_sentence(records: Sequence[FileRecord], history: GitActivity | None
                 text += f"; {_code(stale[0])} has not changed since {stale[1]}"
             text += "."
         return _paragraph(text)
-    times = sorted(
-        r.modified_ns
-        for r in records
-        if r.kind.value == "file" and r.modified_ns and time_in_range(r.modified_ns)
-    )
-    if not times:
+    by_day = as_summary(summary).modified_by_day
+    if not by_day:
         return _paragraph("No modification times to show.")
-    from datetime import UTC, datetime
-
-    first = datetime.fromtimestamp(times[0] / 1e9, UTC).date()
-    last = datetime.fromtimestamp(times[-1] / 1e9, UTC).date()
+    first, last = min(by_day), max(by_day)
     if first == last:
         return _paragraph(
             f"From file times (no git history here): every file was last modified on "
-            f"{last.isoformat()}. Files checked out or copied together share one date: "
+            f"{last}. Files checked out or copied together share one date: "
             "their history is in version control."
         )
     return _paragraph(
         f"From file times (no git history here): files were last modified between "
-        f"{first.isoformat()} and {last.isoformat()}."
+        f"{first} and {last}."
     )
 
 
-def problems_sentence(records: Sequence[FileRecord]) -> str:
-    bad = [r for r in records if r.state in (State.UNREADABLE, State.INVALID)]
-    other = [r for r in records if r.state in (State.SYMLINK, State.SPECIAL, State.TOO_LARGE)]
+def problems_sentence(summary: Summary | Sequence[FileRecord]) -> str:
+    bad, other = as_summary(summary).problem_counts
     if not bad and not other:
         return _paragraph("Every file could be analysed.")
     text = []
     if bad:
         text.append(
-            f"{_strong(_plural(len(bad), 'file'))} could not be analysed (unreadable or "
+            f"{_strong(_plural(bad, 'file'))} could not be analysed (unreadable or "
             "invalid); the table lists why"
-            + (" (the first 50; files.csv has every one)." if len(bad) + len(other) > 50 else ".")
+            + (" (the first 50; files.csv has every one)." if bad + other > 50 else ".")
         )
     if other:
         text.append(
-            f"{len(other):,} {'entry' if len(other) == 1 else 'entries'} "
-            f"{_was(len(other))} recorded without line counts "
+            f"{other:,} {'entry' if other == 1 else 'entries'} "
+            f"{_was(other)} recorded without line counts "
             "(links, special files, or text over the counting limit)."
         )
     return _paragraph(" ".join(text))

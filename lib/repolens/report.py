@@ -13,6 +13,8 @@ import csv
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -20,12 +22,14 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from ._version import __version__
 from .counting import engine_version
 from .records import FileRecord, NotebookStats, time_in_range
 from .scanner import ScanResult
 from .summary import Group, Summary
-from .writers import atomic_write, remove_stale_temporaries
+from .writers import AtomicFile, atomic_write, remove_stale_temporaries
 
 __all__ = [
     "CSV_BOOLEAN_COLUMNS",
@@ -33,7 +37,9 @@ __all__ = [
     "CSV_INTEGER_COLUMNS",
     "CSV_TIME_COLUMNS",
     "FORMULA_PREFIXES",
+    "REPORT_FILES",
     "SCHEMA_VERSION",
+    "ReportWriter",
     "csv_row",
     "csv_unescape",
     "file_metric",
@@ -238,13 +244,26 @@ def metrics_document(
     return document
 
 
-def _json_chunks(
+_item_encoder = msgspec.json.Encoder()
+_std_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _item_text(record: FileRecord) -> str:
+    """One ``file_metrics`` item on one line, spaced as ``json.dumps`` spaces it."""
+    item = file_metric(record)
+    try:
+        return msgspec.json.format(_item_encoder.encode(item), indent=0).decode("utf-8")
+    except (UnicodeError, msgspec.MsgspecError):  # a lone surrogate: escaped when written
+        return _std_encode(item)
+
+
+def _document_halves(
     result: ScanResult,
     summary: Summary,
     files_csv: dict[str, Any] | None = None,
     findings: Sequence[Any] | None = None,
-) -> Iterator[str]:
-    """The document as text: indented, with one ``file_metrics`` item a line."""
+) -> tuple[str, str]:
+    """The document's text before and after the ``file_metrics`` list."""
     head = metrics_document(
         result, summary, include_files=False, files_csv=files_csv, findings=findings
     )
@@ -252,16 +271,25 @@ def _json_chunks(
     before, after = json.dumps(head, indent=2, ensure_ascii=False).split(
         json.dumps(_PLACEHOLDER), 1
     )
+    return before, after + "\n"
+
+
+def _json_chunks(
+    result: ScanResult,
+    summary: Summary,
+    files_csv: dict[str, Any] | None = None,
+    findings: Sequence[Any] | None = None,
+) -> Iterator[str]:
+    """The document as text: indented, with one ``file_metrics`` item a line."""
+    before, after = _document_halves(result, summary, files_csv, findings)
     yield before
     if not result.records:
         yield "[]"
     else:
-        encode = json.JSONEncoder(ensure_ascii=False).encode
         yield "[\n    "
-        yield ",\n    ".join([encode(file_metric(record)) for record in result.records])
+        yield ",\n    ".join([_item_text(record) for record in result.records])
         yield "\n  ]"
     yield after
-    yield "\n"
 
 
 def write_metrics_json(
@@ -433,6 +461,116 @@ def write_files_csv(
 REPORT_FILES = ("metrics.json", "files.csv")
 
 
+class ReportWriter:
+    """Writes ``files.csv`` and the file items of ``metrics.json`` while records stream by;
+    ``finish`` then writes ``metrics.json`` (summary first, items after) and renames both
+    into place, files.csv first. Memory does not grow with the number of records: the
+    items wait in an unnamed temporary file in the output folder.
+
+    The JSON names the CSV written with it (``files_csv``: SHA-256 and rows), so a kill
+    between the two renames leaves a set that ``verify_report_set`` rejects. Temporary
+    files left by an earlier run that was killed are removed when the writer starts."""
+
+    def __init__(
+        self, output_dir: str | os.PathLike[str] | None, formats: Iterable[str] = ("json", "csv")
+    ) -> None:
+        wanted = set(formats)
+        if output_dir is None:  # the JSON goes to a stream (``write_json``): no files
+            wanted &= {"json"}
+            self.folder = Path(tempfile.gettempdir())
+        else:
+            self.folder = Path(output_dir)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.folder, REPORT_FILES)
+        self.rows = 0
+        self._csv: AtomicFile | None = None
+        self._digest: _Digest | None = None
+        self._items: IO[str] | None = None
+        try:
+            if "csv" in wanted:
+                self._csv = AtomicFile(self.folder / "files.csv", "w")
+                self._digest = _Digest(self._csv.handle)
+                self._writer = csv.writer(self._digest, lineterminator="\r\n")
+                self._writer.writerow(CSV_COLUMNS)
+            if "json" in wanted:
+                self._items = tempfile.TemporaryFile(  # noqa: SIM115 (closed by finish or discard)
+                    "w+",
+                    encoding="utf-8",
+                    errors="backslashreplace",
+                    newline="",
+                    dir=self.folder,
+                )
+        except BaseException:
+            self.discard()
+            raise
+
+    def own_paths(self) -> tuple[Path, ...]:
+        """The files this writer has open in the output folder (for ``ScanOptions.skip``
+        when the output folder is inside the tree)."""
+        return () if self._csv is None else (Path(self._csv.temporary),)
+
+    def add(self, record: FileRecord) -> None:
+        if self._csv is not None:
+            self._writer.writerow(csv_row(record))
+        if self._items is not None:
+            self._items.write(",\n    " if self.rows else "[\n    ")
+            self._items.write(_item_text(record))
+        self.rows += 1
+
+    def add_all(self, records: Iterable[FileRecord]) -> None:
+        for record in records:
+            self.add(record)
+
+    def finish(
+        self, result: ScanResult, summary: Summary, findings: Sequence[Any] | None = None
+    ) -> list[Path]:
+        """Write metrics.json around the items and rename both files; what was written."""
+        written: list[Path] = []
+        files_csv = None
+        try:
+            if self._csv is not None and self._digest is not None:
+                self._csv.commit()
+                self._csv = None
+                files_csv = {"sha256": self._digest.sha256.hexdigest(), "rows": self.rows}
+                written.append(self.folder / "files.csv")
+            if self._items is not None:
+                with atomic_write(self.folder / "metrics.json", "w") as handle:
+                    self.write_json(handle, result, summary, findings, files_csv)
+                written.insert(0, self.folder / "metrics.json")
+        finally:
+            self.discard()
+        return written
+
+    def write_json(
+        self,
+        handle: IO[str],
+        result: ScanResult,
+        summary: Summary,
+        findings: Sequence[Any] | None = None,
+        files_csv: dict[str, Any] | None = None,
+    ) -> None:
+        """The metrics document, its items from the spool, written to an open text stream."""
+        assert self._items is not None, "made without the json format"
+        before, after = _document_halves(result, summary, files_csv, findings)
+        handle.write(before)
+        if self.rows:
+            self._items.write("\n  ]")
+            self._items.seek(0)
+            shutil.copyfileobj(self._items, handle, 1 << 20)
+        else:
+            handle.write("[]")
+        handle.write(after)
+
+    def discard(self) -> None:
+        """Drop whatever was not renamed into place (the run failed or was stopped)."""
+        if self._csv is not None:
+            self._csv.discard()
+            self._csv = None
+        if self._items is not None:
+            self._items.close()
+            self._items = None
+
+
 def write_reports(
     output_dir: str | os.PathLike[str],
     result: ScanResult,
@@ -440,24 +578,14 @@ def write_reports(
     formats: Iterable[str] = ("json", "csv"),
     findings: Sequence[Any] | None = None,
 ) -> list[Path]:
-    """Write ``files.csv`` then ``metrics.json`` into ``output_dir``; return what was written.
-
-    The JSON names the CSV written with it (``files_csv``: SHA-256 and rows), so a kill
-    between the two renames leaves a set that ``verify_report_set`` rejects. Temporary
-    files left by an earlier run that was killed are removed first."""
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(folder, REPORT_FILES)
-    wanted = set(formats)
-    written: list[Path] = []
-    files_csv = None
-    if "csv" in wanted:
-        files_csv = write_files_csv(folder / "files.csv", result.records)
-        written.append(folder / "files.csv")
-    if "json" in wanted:
-        write_metrics_json(folder / "metrics.json", result, summary, files_csv, findings)
-        written.insert(0, folder / "metrics.json")
-    return written
+    """Write ``files.csv`` then ``metrics.json`` for a result that holds its records."""
+    writer = ReportWriter(output_dir, formats)
+    try:
+        writer.add_all(result.records)
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.finish(result, summary, findings)
 
 
 def verify_report_set(output_dir: str | os.PathLike[str]) -> str | None:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from .filetypes import CATEGORIES
-from .records import FileRecord, Kind, LineCounts, State
+from .records import FileRecord, Kind, LineCounts, State, time_in_range
 
-__all__ = ["CODE_CATEGORIES", "DATA_LANGUAGES", "Group", "NotebookTotals", "Summary", "summarise"]
+__all__ = [
+    "CODE_CATEGORIES",
+    "DATA_LANGUAGES",
+    "PROBLEM_STATES",
+    "Group",
+    "NotebookTotals",
+    "Summariser",
+    "Summary",
+    "as_summary",
+    "summarise",
+]
 
 UNKNOWN_LANGUAGE = "(unknown)"
+_EPOCH_DATE = date(1970, 1, 1)
 CODE_CATEGORIES = ("code", "notebook")  # what "lines of code" counts
 # Text formats whose lines are rows of data, not code, whatever category holds them.
 DATA_LANGUAGES = frozenset({"CSV", "TSV", "JSON Lines", "JSON", "XML", "Data", "Log"})
@@ -61,6 +74,19 @@ class Summary:
     notebooks: NotebookTotals
     binary_files: int
     top: int
+    notebook_files: tuple[FileRecord, ...] = ()  # every readable notebook, by path
+    modified_by_day: dict[str, int] = field(default_factory=dict)  # files last modified that day
+    problem_records: tuple[
+        FileRecord, ...
+    ] = ()  # first PROBLEMS_KEPT of each problem state, by state
+
+    @property
+    def problem_counts(self) -> tuple[int, int]:
+        """(unreadable or invalid records, links, special files and texts too large)."""
+        states = self.by_state
+        bad = states.get("unreadable", 0) + states.get("invalid", 0)
+        other = states.get("symlink", 0) + states.get("special", 0) + states.get("too_large", 0)
+        return bad, other
 
     @property
     def total_files(self) -> int:
@@ -106,42 +132,173 @@ class Summary:
         return self.by_state.get(State.UNREADABLE, 0) + self.by_state.get(State.INVALID, 0)
 
 
-def _group(records: Iterable[FileRecord]) -> Group:
-    files = size = physical = 0
-    code = comment = blank = 0
-    for record in records:
-        files += 1
-        size += record.size_bytes
+class _Tally:
+    """A group being added up (files, bytes, lines)."""
+
+    __slots__ = ("blank", "code", "comment", "files", "physical", "size")
+
+    def __init__(self) -> None:
+        self.files = self.size = self.physical = 0
+        self.code = self.comment = self.blank = 0
+
+    def add(self, record: FileRecord) -> None:
+        self.files += 1
+        self.size += record.size_bytes
         counts = record.counts
         if counts is not None:
-            code += counts.code
-            comment += counts.comment
-            blank += counts.blank
+            self.code += counts.code
+            self.comment += counts.comment
+            self.blank += counts.blank
         elif record.lines is not None:
-            physical += record.lines
-    return Group(files, size, LineCounts(code, comment, blank), physical)
+            self.physical += record.lines
+
+    def group(self) -> Group:
+        return Group(
+            self.files, self.size, LineCounts(self.code, self.comment, self.blank), self.physical
+        )
 
 
-def _grouped(records: Sequence[FileRecord], key: Callable[[FileRecord], str]) -> dict[str, Group]:
-    buckets: dict[str, list[FileRecord]] = {}
-    for record in records:
-        buckets.setdefault(key(record), []).append(record)
-    return {name: _group(items) for name, items in buckets.items()}
+class _Last(str):
+    """A path that ranks lower the later it sorts (ties in a top-N go to the first path)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
 
 
-def _top(records: Sequence[FileRecord], value: Callable[[FileRecord], int], top: int):
-    ranked = sorted(
-        (record for record in records if value(record) > 0),
-        key=lambda record: (-value(record), record.path),
-    )
-    return tuple(ranked[:top])
+class _TopN:
+    """The ``top`` records with the largest value (> 0), ties to the first path."""
+
+    __slots__ = ("heap", "seen", "top")
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self.seen = 0  # breaks ties between records of one path (never in a scan)
+        self.heap: list[tuple[int, _Last, int, FileRecord]] = []
+
+    def add(self, value: int, record: FileRecord) -> None:
+        if value <= 0 or not self.top:
+            return
+        heap = self.heap
+        self.seen -= 1
+        if len(heap) < self.top:
+            heapq.heappush(heap, (value, _Last(record.path), self.seen, record))
+            return
+        worst = heap[0]
+        if value < worst[0] or (value == worst[0] and record.path >= worst[1]):
+            return
+        heapq.heapreplace(heap, (value, _Last(record.path), self.seen, record))
+
+    def ranked(self) -> tuple[FileRecord, ...]:
+        ordered = sorted(self.heap, key=lambda item: (-item[0], item[3].path, -item[2]))
+        return tuple(item[3] for item in ordered)
 
 
-def _notebooks(records: Sequence[FileRecord]) -> NotebookTotals:
+PROBLEM_STATES = (State.UNREADABLE, State.INVALID, State.SYMLINK, State.SPECIAL, State.TOO_LARGE)
+PROBLEMS_KEPT = 200
+"""Records of each problem state a summary keeps by name (the first by path): the report
+lists 50; files.csv has every one."""
+
+_DAY_NS = 86_400 * 1_000_000_000
+
+
+class Summariser:
+    """Adds records up one at a time (a scan's stream) into a ``Summary``; holds only the
+    totals, the top-N, the notebooks and the first records of each problem state."""
+
+    def __init__(self, top: int = 10) -> None:
+        if top < 0:
+            raise ValueError("top must be zero or more")
+        self.top = top
+        self.records = 0
+        self._files = _Tally()
+        self._categories: dict[str, _Tally] = {}
+        self._languages: dict[str, _Tally] = {}
+        self._states: Counter[str] = Counter()
+        self._extensions: Counter[str] = Counter()
+        self._largest = _TopN(top)
+        self._most_lines = _TopN(top)
+        self._notebooks: list[FileRecord] = []
+        self._invalid_notebooks = 0
+        self._binary = 0
+        self._days: Counter[int] = Counter()
+        self._problems: dict[State, list[FileRecord]] = {state: [] for state in PROBLEM_STATES}
+
+    def add(self, record: FileRecord) -> None:
+        self.records += 1
+        state = record.state
+        self._states[state.value] += 1
+        kept = self._problems.get(state)
+        if kept is not None and len(kept) < PROBLEMS_KEPT:
+            kept.append(record)
+        if record.kind is not Kind.FILE:
+            return
+        self._files.add(record)
+        category = self._categories.get(record.category)
+        if category is None:
+            category = self._categories[record.category] = _Tally()
+        category.add(record)
+        lines = record.lines
+        if lines is not None:
+            name = record.language or UNKNOWN_LANGUAGE
+            language = self._languages.get(name)
+            if language is None:
+                language = self._languages[name] = _Tally()
+            language.add(record)
+            self._most_lines.add(lines, record)
+        self._extensions[record.extension] += 1
+        self._largest.add(record.size_bytes, record)
+        if record.notebook is not None:
+            self._notebooks.append(record)
+        elif record.category == "notebook" and state is State.INVALID:
+            self._invalid_notebooks += 1
+        if record.is_binary:
+            self._binary += 1
+        modified = record.modified_ns
+        if modified > 0 and time_in_range(modified):
+            self._days[modified // _DAY_NS] += 1
+
+    def summary(self) -> Summary:
+        languages = {name: tally.group() for name, tally in self._languages.items()}
+        problems = [record for state in PROBLEM_STATES for record in self._problems[state]]
+        return Summary(
+            files=self._files.group(),
+            records=self.records,
+            by_category={
+                name: self._categories[name].group()
+                for name in CATEGORIES
+                if name in self._categories
+            },
+            by_language=dict(
+                sorted(
+                    languages.items(),
+                    key=lambda item: (-item[1].counts.code, -item[1].lines, item[0]),
+                )
+            ),
+            by_state={
+                state.value: self._states[state.value]
+                for state in State
+                if self._states[state.value]
+            },
+            by_extension=dict(sorted(self._extensions.items())),
+            largest=self._largest.ranked(),
+            most_lines=self._most_lines.ranked(),
+            notebooks=_notebooks(self._notebooks, self._invalid_notebooks),
+            binary_files=self._binary,
+            top=self.top,
+            notebook_files=tuple(self._notebooks),
+            modified_by_day={_day(day): count for day, count in sorted(self._days.items())},
+            problem_records=tuple(problems),
+        )
+
+
+def _day(day: int) -> str:
+    return (_EPOCH_DATE + timedelta(days=day)).isoformat()
+
+
+def _notebooks(records: Sequence[FileRecord], invalid: int) -> NotebookTotals:
     stats = [record.notebook for record in records if record.notebook is not None]
-    invalid = sum(
-        1 for record in records if record.category == "notebook" and record.state is State.INVALID
-    )
     kernels = Counter(item.kernel or "(none)" for item in stats)
     return NotebookTotals(
         notebooks=len(stats),
@@ -160,31 +317,14 @@ def _notebooks(records: Sequence[FileRecord]) -> NotebookTotals:
     )
 
 
-def summarise(records: Sequence[FileRecord], top: int = 10) -> Summary:
+def summarise(records: Iterable[FileRecord], top: int = 10) -> Summary:
     """Totals and rankings of ``records``; only regular files count as files."""
-    if top < 0:
-        raise ValueError("top must be zero or more")
-    files = [record for record in records if record.kind is Kind.FILE]
-    categories = _grouped(files, lambda record: record.category)
-    languages = _grouped(
-        [record for record in files if record.lines is not None],
-        lambda record: record.language or UNKNOWN_LANGUAGE,
-    )
-    by_state = Counter(record.state.value for record in records)
-    return Summary(
-        files=_group(files),
-        records=len(records),
-        by_category={name: categories[name] for name in CATEGORIES if name in categories},
-        by_language=dict(
-            sorted(
-                languages.items(), key=lambda item: (-item[1].counts.code, -item[1].lines, item[0])
-            )
-        ),
-        by_state={state.value: by_state[state.value] for state in State if by_state[state.value]},
-        by_extension=dict(sorted(Counter(record.extension for record in files).items())),
-        largest=_top(files, lambda record: record.size_bytes, top),
-        most_lines=_top(files, lambda record: record.lines or 0, top),
-        notebooks=_notebooks(files),
-        binary_files=sum(1 for record in files if record.is_binary),
-        top=top,
-    )
+    summariser = Summariser(top)
+    for record in records:
+        summariser.add(record)
+    return summariser.summary()
+
+
+def as_summary(value: Summary | Iterable[FileRecord]) -> Summary:
+    """A summary as it is, or the summary of some records (for callers holding records)."""
+    return value if isinstance(value, Summary) else summarise(value)

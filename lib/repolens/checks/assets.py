@@ -18,7 +18,14 @@ from ..units import human_bytes
 from .model import Finding
 from .source import finding
 
-__all__ = ["asset_findings", "lfs_findings", "lfs_status"]
+__all__ = [
+    "LARGE_FILE",
+    "asset_findings",
+    "folder_of",
+    "is_lfs_candidate",
+    "lfs_findings",
+    "lfs_status",
+]
 
 LARGE_FILE = 10 << 20
 CROWDED_FOLDER = 2500
@@ -30,10 +37,32 @@ def _parent(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def asset_findings(records: Iterable[FileRecord]) -> Iterator[Finding]:
-    files: Counter[str] = Counter()
+def folder_of(path: str) -> str:
+    """The folder a path is in ("" at the top): what ``asset_findings`` counts entries by."""
+    return _parent(path)
+
+
+def is_lfs_candidate(record: FileRecord) -> bool:
+    """A file Git LFS should hold if git tracks it (models, media, archives, data > 1 MiB)."""
+    return (
+        record.kind is Kind.FILE
+        and record.reason != "Git LFS pointer"
+        and (
+            record.category in _LFS_CATEGORIES
+            or (record.category == "data" and record.size_bytes > LFS_DATA_MIN)
+        )
+    )
+
+
+def asset_findings(
+    records: Iterable[FileRecord], entries_per_folder: Counter[str] | None = None
+) -> Iterator[Finding]:
+    """AS001 for each file over 10 MiB; AS002 for each folder over 2,500 entries, counted
+    from ``records`` or given (``{folder: records in it}``) by a caller that streamed them."""
+    files: Counter[str] = Counter() if entries_per_folder is None else entries_per_folder
     for record in records:
-        files[_parent(record.path)] += 1
+        if entries_per_folder is None:
+            files[_parent(record.path)] += 1
         if record.kind is Kind.FILE and record.size_bytes > LARGE_FILE:
             yield finding(
                 "AS001",
@@ -88,16 +117,7 @@ def lfs_findings(
 ) -> Iterator[Finding]:
     if work_tree is None:
         return
-    candidates = [
-        record
-        for record in records
-        if record.kind is Kind.FILE
-        and record.reason != "Git LFS pointer"
-        and (
-            record.category in _LFS_CATEGORIES
-            or (record.category == "data" and record.size_bytes > LFS_DATA_MIN)
-        )
-    ]
+    candidates = [record for record in records if is_lfs_candidate(record)]
     status = lfs_status(root, work_tree, [record.path for record in candidates])
     if status is None:
         return

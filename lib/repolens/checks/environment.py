@@ -24,6 +24,7 @@ from .source import Source, finding
 __all__ = [
     "Declared",
     "Imported",
+    "add_local_names",
     "declarations",
     "environment_findings",
     "imports_of",
@@ -316,16 +317,20 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                 )
 
 
+def add_local_names(path: str, names: set[str]) -> None:
+    """Add the module and package names a path provides (its folders, a module file)."""
+    parts = path.split("/")
+    names.update(parts[:-1])
+    leaf = parts[-1]
+    if leaf.endswith((".py", ".pyw", ".pyx", ".so", ".pyd")):
+        names.add(leaf.split(".", 1)[0])
+
+
 def _local_names(paths: Iterable[str]) -> set[str]:
     """Module and package names the repository provides itself."""
     names: set[str] = set()
     for path in paths:
-        parts = path.split("/")
-        for part in parts[:-1]:
-            names.add(part)
-        leaf = parts[-1]
-        if leaf.endswith((".py", ".pyw", ".pyx", ".so", ".pyd")):
-            names.add(leaf.split(".", 1)[0])
+        add_local_names(path, names)
     return names
 
 
@@ -335,6 +340,7 @@ def environment_findings(
     specifications: list[str],
     imported: list[Imported],
     declared: list[Declared],
+    local_names: set[str] | None = None,
 ) -> Iterator[Finding]:
     """EN001 when nothing is declared at all; else EN002 per undeclared module (at its first
     import) and EN003 per dependency without a version."""
@@ -354,7 +360,7 @@ def environment_findings(
     declared_names = {item.name for item in declared}
     optional = {item.module for item in imported if item.optional}
     imported = [item for item in imported if not item.optional]
-    local = _local_names(paths)
+    local = local_names if local_names is not None else _local_names(paths)
     stdlib = set(sys.stdlib_module_names) | {"__future__"} | _python2_stdlib()
     table = _distributions()
     reported: set[str] = set()

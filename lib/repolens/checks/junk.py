@@ -14,7 +14,7 @@ from ..units import human_bytes
 from .model import Finding
 from .source import finding
 
-__all__ = ["junk_findings"]
+__all__ = ["is_junk_candidate", "junk_findings"]
 
 _FOLDERS = {
     "__pycache__": "Python bytecode",
@@ -33,6 +33,14 @@ _FILES = (
     (re.compile(r"^\.#.+|.+~$"), "an editor backup", "*~"),
     (re.compile(r"^Thumbs\.db$"), "Windows thumbnails", "Thumbs.db"),
 )
+
+
+def is_junk_candidate(path: str) -> bool:
+    """Whether ``junk_findings`` could say anything about a path (the others it skips)."""
+    parts = path.split("/")
+    if any(part in _FOLDERS for part in parts[:-1]) or parts[-1] == "pyvenv.cfg":
+        return True
+    return any(pattern.match(parts[-1]) for pattern, _what, _glob in _FILES)
 
 
 def junk_findings(records: Iterable[FileRecord]) -> Iterator[Finding]:

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..records import FileRecord, Kind, State
-from ..scanner import Progress, ScanOptions, ScanResult, scan
-from .assets import asset_findings, lfs_findings
+from ..scanner import Progress, ScanOptions, ScanResult, ScanStream
+from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
-from .duplicates import MIN_BYTES as DUPLICATE_MIN_BYTES
-from .duplicates import archive_findings, duplicate_findings
+from .duplicates import (
+    SizeIndex,
+    archive_findings,
+    indexed_duplicate_findings,
+    is_duplicate_candidate,
+)
 from .environment import (
     Declared,
     Imported,
+    add_local_names,
     declarations,
     environment_findings,
     imports_of,
@@ -24,7 +30,7 @@ from .environment import (
     is_specification,
 )
 from .findability import findability_findings
-from .junk import junk_findings
+from .junk import is_junk_candidate, junk_findings
 from .model import LEVEL_ORDER, Finding, Level
 from .notebook import check_notebook
 from .paths import check_paths
@@ -74,8 +80,13 @@ class Inspector:
         self.declared: list[Declared] = []
         self.specifications: list[str] = []
         self.code_files = 0
-        self.checksums: dict[str, int] = {}  # CRC-32 of contents read, for duplicates
         self.problems: list[str] = []  # checks that failed on some input: said, never fatal
+        # What the checks over the whole tree need, gathered as records stream by:
+        self.kept: list[FileRecord] = []  # records some tree check looks at (few)
+        self.entries_per_folder: Counter[str] = Counter()
+        self.local_names: set[str] = set()
+        self.top_level: list[str] = []
+        self.sizes = SizeIndex()  # files that could have a twin, with their CRC-32
 
     def __call__(self, record: FileRecord, content: bytes | None) -> None:
         try:
@@ -83,7 +94,31 @@ class Inspector:
         except Exception as error:  # one file's surprise never ends a check
             self.problems.append(f"{record.path}: not checked ({type(error).__name__}: {error})")
 
+    def _gather(self, record: FileRecord, content: bytes | None) -> None:
+        path = record.path
+        self.entries_per_folder[folder_of(path)] += 1
+        add_local_names(path, self.local_names)
+        if "/" not in path:
+            self.top_level.append(path)
+        if (
+            (record.kind is Kind.FILE and record.size_bytes > LARGE_FILE)
+            or is_lfs_candidate(record)
+            or record.category == "archive"
+            or is_junk_candidate(path)
+        ):
+            self.kept.append(record)
+        if is_duplicate_candidate(record):
+            checksum = None
+            if (
+                content is not None
+                and record.state is not State.BINARY
+                and len(content) == record.size_bytes
+            ):
+                checksum = zlib.crc32(content)
+            self.sizes.add(record.size_bytes, path, checksum)
+
     def _inspect(self, record: FileRecord, content: bytes | None) -> None:
+        self._gather(record, content)
         if record.kind is Kind.FILE and is_specification(record.path):
             self.specifications.append(record.path)
         if record.category == "notebook" or (
@@ -92,8 +127,6 @@ class Inspector:
             self.code_files += 1
         if content is None or record.state in (State.BINARY, State.UNREADABLE):
             return
-        if record.size_bytes >= DUPLICATE_MIN_BYTES and len(content) == record.size_bytes:
-            self.checksums[record.path] = zlib.crc32(content)
         python = record.path.endswith((".py", ".pyw"))
         # Requirement files anywhere (docs/requirements.txt) declare dependencies, even
         # where repo2docker would not look for them.
@@ -111,34 +144,40 @@ class Inspector:
             self.declared.extend(declarations(source))
 
     def finish(self, result: ScanResult) -> list[Finding]:
-        records = result.records
+        """Run the checks over the whole tree and return every finding kept, sorted."""
         found = list(self.findings)
-        top_level = [record.path for record in records if "/" not in record.path]
+        kept = self.kept
         tree_checks: tuple[tuple[str, Callable[[], Iterable[Finding]]], ...] = (
             (
                 "environment",
                 lambda: environment_findings(
-                    (record.path for record in records),
+                    (),
                     self.code_files,
                     sorted(self.specifications),
                     self.imported,
                     self.declared,
+                    self.local_names,
                 ),
             ),
-            ("asset", lambda: asset_findings(records)),
-            ("Git LFS", lambda: lfs_findings(records, result.root, result.work_tree)),
-            ("junk", lambda: junk_findings(records)),
-            ("duplicate", lambda: duplicate_findings(records, result.root, self.checksums)),
-            ("archive", lambda: archive_findings(records, result.root)),
-            ("findability", lambda: findability_findings(top_level)),
+            ("asset", lambda: asset_findings(kept, self.entries_per_folder)),
+            ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree)),
+            ("junk", lambda: junk_findings(kept)),
+            ("duplicate", lambda: indexed_duplicate_findings(self.sizes, result.root)),
+            ("archive", lambda: archive_findings(kept, result.root)),
+            ("findability", lambda: findability_findings(self.top_level)),
         )
-        for name, run in tree_checks:
-            try:
-                found += list(run())
-            except Exception as error:  # said, and the other checks still report
-                self.problems.append(f"the {name} checks failed: {type(error).__name__}: {error}")
-        kept = {item for item in found if self.settings.keeps(item)}
-        return sorted(kept, key=Finding.sort_key)
+        try:
+            for name, run in tree_checks:
+                try:
+                    found += list(run())
+                except Exception as error:  # said, and the other checks still report
+                    self.problems.append(
+                        f"the {name} checks failed: {type(error).__name__}: {error}"
+                    )
+        finally:
+            self.sizes.close()
+        selected = {item for item in found if self.settings.keeps(item)}
+        return sorted(selected, key=Finding.sort_key)
 
 
 def check(
@@ -146,8 +185,13 @@ def check(
     options: ScanOptions | None = None,
     settings: CheckSettings | None = None,
     progress: Progress | None = None,
+    consume: Callable[[FileRecord], None] | None = None,
+    hold: bool = True,
 ) -> CheckResult:
-    """Scan ``root`` once and run every selected check over it."""
+    """Scan ``root`` once and run every selected check over it.
+
+    ``consume`` sees every record as it comes (a summary, the report writers); with
+    ``hold=False`` the result keeps none of them, so memory does not grow with the tree."""
     from dataclasses import replace
 
     from .config import load_settings
@@ -156,6 +200,17 @@ def check(
         settings = load_settings(root)
     inspector = Inspector(settings)
     options = replace(options or ScanOptions(), inspect=inspector, cache_dir=None)
-    result = scan(root, options, progress)
+    try:
+        stream = ScanStream(root, options, progress)
+        held: list[FileRecord] = []
+        for record in stream:
+            if consume is not None:
+                consume(record)
+            if hold:
+                held.append(record)
+        result = stream.result(held)
+    except BaseException:
+        inspector.sizes.close()
+        raise
     findings = tuple(inspector.finish(result))
     return CheckResult(result, findings, settings, tuple(inspector.problems))
