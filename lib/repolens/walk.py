@@ -167,50 +167,15 @@ def walk(
             on_directory(stats.directories)
         try:
             with safeio.scandir(item.path) as iterator:
-                children = _held(item.path, list(iterator))
-                rules = item.rules
-                if apply_git and not item.inside_ignored:
-                    rules = _with_gitignore(item, children, prefix, stats)
-                keyed = _sorted_children(item, children, rules, context)
+                keyed, links, has_gitignore = _listing(iterator, settings.follow_symlinks)
+            rules = item.rules
+            if apply_git and not item.inside_ignored and has_gitignore:
+                rules = _with_gitignore(item, prefix, stats)
+            keyed = _sorted(item, keyed, links, rules, context)
         except OSError as error:
             yield Entry(item.path, item.rel or ".", Kind.DIRECTORY, None, error=_error_text(error))
             continue
         stack.append(_in_order(item, keyed, rules, context))
-
-
-class _Listed:
-    """A listed entry whose ``lstat`` was taken while its folder was open: the entries of a
-    folder listed through a descriptor (a path too long for one call) answer ``stat()``
-    only while that descriptor is open, and the walk reaches them later."""
-
-    __slots__ = ("_stat", "name", "path")
-
-    def __init__(self, child: os.DirEntry[str], path: str) -> None:
-        self.name = child.name
-        self.path = path
-        self._stat: os.stat_result | OSError
-        try:
-            self._stat = child.stat(follow_symlinks=False)
-        except OSError as error:
-            self._stat = error
-
-    def stat(self, follow_symlinks: bool = False) -> os.stat_result:
-        if isinstance(self._stat, OSError):
-            raise self._stat
-        return self._stat
-
-    def is_dir(self, follow_symlinks: bool = False) -> bool:
-        return not isinstance(self._stat, OSError) and stat_module.S_ISDIR(self._stat.st_mode)
-
-    def is_symlink(self) -> bool:
-        return not isinstance(self._stat, OSError) and stat_module.S_ISLNK(self._stat.st_mode)
-
-
-def _held(directory: str, children: list[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
-    """The listing, usable after its folder is closed (see ``_Listed``)."""
-    if not children or children[0].path == os.path.join(directory, children[0].name):
-        return children
-    return [_Listed(child, os.path.join(directory, child.name)) for child in children]  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,19 +201,14 @@ class _Context:
     real_root: str
 
 
-def _with_gitignore(
-    folder: _Folder, children: list[os.DirEntry[str]], prefix: str, stats: WalkStats
-) -> IgnoreRules:
+def _with_gitignore(folder: _Folder, prefix: str, stats: WalkStats) -> IgnoreRules:
     """The rules for a folder's children: its parent's plus its own ``.gitignore``."""
     rel_dir = folder.rel
     here = f"{prefix}/{rel_dir}".strip("/") if prefix else rel_dir
-    for child in children:
-        if child.name == ".gitignore":
-            ignore_file = os.path.join(folder.path, child.name)
-            shown = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
-            patterns = read_patterns(ignore_file, stats.notes, shown)
-            return folder.rules.with_patterns(patterns, here, stats.notes, shown)
-    return folder.rules
+    ignore_file = os.path.join(folder.path, ".gitignore")
+    shown = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+    patterns = read_patterns(ignore_file, stats.notes, shown)
+    return folder.rules.with_patterns(patterns, here, stats.notes, shown)
 
 
 def _sort_key(name: str) -> str:
@@ -258,51 +218,58 @@ def _sort_key(name: str) -> str:
     return display_path(name)[0]
 
 
-_Keyed = tuple[str, "os.DirEntry[str] | Entry | _Folder | None"]
+_Keyed = tuple[str, "str | Entry | _Folder | None"]
 
 
-def _sorted_children(
-    folder: _Folder, children: list[os.DirEntry[str]], rules: IgnoreRules, context: _Context
-) -> list[_Keyed]:
-    """A folder's children keyed so that a depth-first walk in key order yields paths in the
-    order reports sort them: a subfolder's key is ``name/``, as all its paths start so.
-
-    Entries are classified later, one at a time (one ``lstat`` each, nothing held for a
-    folder of a million files), except symbolic links when links are followed: whether
-    one is walked as a folder decides its key, and which link reaches a folder first is
-    decided in name order."""
+def _listing(
+    iterator: Iterator[os.DirEntry[str]], follow: bool
+) -> tuple[list[_Keyed], set[str], bool]:
+    """A folder's children as ``(key, name)``: the key is the name as reports write it,
+    with ``/`` after a folder's (all its paths start so), so that a depth-first walk in
+    key order yields paths in the order reports sort them. Only names are held (a
+    folder of a million files costs its names); each entry is classified later, one
+    ``lstat`` each. Also the names of symbolic links (when links are followed) and
+    whether the folder has a ``.gitignore``."""
     keyed: list[_Keyed] = []
-    follow = context.settings.follow_symlinks
-    for child in children:
-        key = _sort_key(child.name)
+    links: set[str] = set()
+    has_gitignore = False
+    for child in iterator:
+        name = child.name
+        key = _sort_key(name)
         try:
             is_dir = child.is_dir(follow_symlinks=False)
-            is_link = follow and not is_dir and child.is_symlink()
+            if follow and not is_dir and child.is_symlink():
+                links.add(name)
         except OSError:
-            is_dir = is_link = False
-        if is_link:
-            keyed.append((key, child))  # classified below, in name order
-        else:
-            keyed.append((key + "/" if is_dir else key, child))
-    if follow:
-        keyed.sort(key=_first)
-        for index, (key, child) in enumerate(keyed):
-            if not isinstance(child, Entry | _Folder | None) and _is_link(child):
-                outcome = _child(folder, child, rules, context)
-                keyed[index] = (key + "/" if isinstance(outcome, _Folder) else key, outcome)
+            is_dir = False
+        if name == ".gitignore":
+            has_gitignore = True
+        keyed.append((key + "/" if is_dir else key, name))
+    return keyed, links, has_gitignore
+
+
+def _sorted(
+    folder: _Folder,
+    keyed: list[_Keyed],
+    links: set[str],
+    rules: IgnoreRules,
+    context: _Context,
+) -> list[_Keyed]:
+    """The children in key order. Followed links are classified first, in name order
+    (which link reaches a folder first must not vary): one walked as a folder is keyed
+    ``name/``."""
     keyed.sort(key=_first)
+    if links:
+        for index, (key, name) in enumerate(keyed):
+            if name in links:
+                outcome = _child(folder, name, False, rules, context)
+                keyed[index] = (key + "/" if isinstance(outcome, _Folder) else key, outcome)
+        keyed.sort(key=_first)
     return keyed
 
 
 def _first(item: _Keyed) -> str:
     return item[0]
-
-
-def _is_link(child: os.DirEntry[str]) -> bool:
-    try:
-        return child.is_symlink()
-    except OSError:
-        return False
 
 
 def _in_order(
@@ -317,7 +284,7 @@ def _in_order(
     resolved: dict[int, Entry | _Folder | None] = {}
     for index, (_key, item) in enumerate(keyed):
         for later in probes.get(index, ()):
-            outcome = _resolve(folder, keyed[later][1], rules, context)
+            outcome = _resolve(folder, keyed[later], rules, context)
             if isinstance(outcome, _Folder):
                 failure = _probe(outcome)
                 if failure is not None:
@@ -329,22 +296,18 @@ def _in_order(
         if index in resolved:
             outcome = resolved.pop(index)
         else:
-            outcome = _resolve(folder, item, rules, context)
+            outcome = _resolve(folder, (_key, item), rules, context)
         if outcome is not None:
             yield outcome
 
 
 def _resolve(
-    folder: _Folder,
-    item: os.DirEntry[str] | Entry | _Folder | None,
-    rules: IgnoreRules,
-    context: _Context,
+    folder: _Folder, keyed: _Keyed, rules: IgnoreRules, context: _Context
 ) -> Entry | _Folder | None:
-    return (
-        _child(folder, item, rules, context)
-        if not isinstance(item, Entry | _Folder | None)
-        else item
-    )
+    key, item = keyed
+    if isinstance(item, str):
+        return _child(folder, item, key.endswith("/"), rules, context)
+    return item
 
 
 def _probe_places(keyed: list[_Keyed]) -> dict[int, list[int]]:
@@ -373,19 +336,14 @@ def _probe(folder: _Folder) -> Entry | None:
 
 
 def _child(
-    folder: _Folder, child: os.DirEntry[str], rules: IgnoreRules, context: _Context
+    folder: _Folder, name: str, is_dir: bool, rules: IgnoreRules, context: _Context
 ) -> Entry | _Folder | None:
-    """One child of a listed folder: an entry, a folder to walk, or None when left out."""
+    """One child of a listed folder (``is_dir`` as its listing said): an entry, a folder
+    to walk, or None when left out."""
     stats = context.stats
-    name = child.name
     rel_dir, inside_ignored = folder.rel, folder.inside_ignored
     rel = f"{rel_dir}/{name}" if rel_dir else name
     path = os.path.join(folder.path, name)
-    try:
-        is_dir = child.is_dir(follow_symlinks=False)
-        is_link = not is_dir and child.is_symlink()
-    except OSError:
-        is_dir = is_link = False
     if is_dir and name == ".git":
         return None
     if context.excludes and context.excludes.ignored(rel, is_dir):
@@ -406,7 +364,7 @@ def _child(
                 return None
             ignored_here = True
     try:
-        child_stat = _lstat(child, path)
+        child_stat = _lstat(path)
     except FileNotFoundError:  # vanished since the listing: nothing left to record
         return None
     except OSError as error:
@@ -414,24 +372,24 @@ def _child(
         return Entry(path, rel, kind, None, error=f"cannot stat: {_error_text(error)}")
     if context.skip and (child_stat.st_dev, child_stat.st_ino) in context.skip:
         return None
+    mode = child_stat.st_mode
     if is_dir:
         return _Folder(path, rel, rules, inside_ignored or ignored_here)
-    if is_link:
+    if stat_module.S_ISLNK(mode):
         entry = _link_entry(
             path, rel, child_stat, context.settings, context.seen_dirs, context.real_root
         )
         if entry.link_note == "followed-directory":
             return _Folder(path, rel, rules, inside_ignored or ignored_here)
         return entry
-    mode = child_stat.st_mode
     kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
     return Entry(path, rel, kind, child_stat)
 
 
-def _lstat(child: os.DirEntry[str], path: str) -> os.stat_result:
+def _lstat(path: str) -> os.stat_result:
     """The entry's lstat; through folder descriptors when its path is too long for one call."""
     try:
-        return child.stat(follow_symlinks=False)
+        return os.stat(path, follow_symlinks=False)
     except OSError as error:
         if error.errno != errno.ENAMETOOLONG:
             raise
