@@ -212,7 +212,16 @@ def tools(tree: Path, out: Path, cache: Path) -> dict[str, list[str]]:
     python = sys.executable
     repolens = [python, "-m", "repolens", "scan", str(tree), "-o", str(out), "-q"]
     checks = [python, "-m", "repolens", "check", str(tree), "-o", str(out.with_name("checked"))]
+    before = os.environ.get("REPOLENS_BEFORE")  # a Python with an earlier repolens installed
+    earlier = {}
+    if before:
+        scan = [before, "-m", "repolens", "scan", str(tree), "-o", str(out) + "-before", "-q"]
+        earlier = {
+            "repolens before (cold)": [*scan, "--no-cache"],
+            "repolens before (warm)": [*scan, "--cache-dir", str(cache) + "-before"],
+        }
     return {
+        **earlier,
         "repolens (cold)": [*repolens, "--no-cache"],
         "repolens (warm)": [*repolens, "--cache-dir", str(cache)],
         "repolens check": [*checks, "-q", "--fail-on", "never"],
@@ -426,6 +435,19 @@ def main() -> int:
             )
         if fastest:
             sections += ["", f"Fastest peer: {fastest[0]} ({fastest[1].median:.2f} s)."]
+        for kind in ("cold", "warm"):
+            earlier, now = (
+                results.get(f"repolens before ({kind})"),
+                results.get(f"repolens ({kind})"),
+            )
+            if earlier and now and earlier.median and now.median:
+                sections += [
+                    "",
+                    f"Before and after, {kind}: {earlier.median:.2f} s and "
+                    f"{earlier.peak_mib:.0f} MiB before, {now.median:.2f} s and "
+                    f"{now.peak_mib:.0f} MiB now ({now.median / earlier.median:.2f}x the time, "
+                    f"{now.peak_mib / earlier.peak_mib:.2f}x the memory).",
+                ]
         checked = results.get("repolens check")
         if checked and checked.median and cold and cold.median:
             sections += [
@@ -443,7 +465,9 @@ def main() -> int:
             "|---|---:|---:|---:|---:|",
         ]
         for tool, numbers in table_counts.items():
-            if tool in ("repolens (warm)", "repolens check") or numbers is None:
+            if tool.startswith("repolens before") or numbers is None:
+                continue
+            if tool in ("repolens (warm)", "repolens check"):
                 continue
             sections.append(
                 f"| {tool} | {numbers['files']:,} | {numbers['code']:,} | "

@@ -146,3 +146,35 @@ def test_no_cache_dir_means_no_cache(tmp_path: Path, counted_reads: list[str]) -
     scan(root)
     scan(root)
     assert len(counted_reads) == 2 * len(TREE)
+
+
+def test_a_scan_stopped_halfway_leaves_the_old_cache_whole(
+    tmp_path: Path, counted_reads: list[str]
+) -> None:
+    from repolens import ScanStream
+
+    root = make_tree(tmp_path / "tree", TREE)
+    scan(root, options(tmp_path / "cache"))
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    before = cache_file.read_bytes()
+    (root / "a.py").write_text("# changed\nx = 2\ny = 3\n")
+    stream = iter(ScanStream(root, options(tmp_path / "cache")))
+    next(stream)
+    stream.close()  # the consumer stopped (an error, a kill of the writer)
+    assert cache_file.read_bytes() == before
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == [cache_file.name]
+    counted_reads.clear()
+    assert scan(root, options(tmp_path / "cache")).cache_hits == len(TREE) - 1
+    assert counted_reads == ["a.py"]
+
+
+def test_files_that_are_gone_leave_the_cache_and_new_ones_join_it(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "tree", TREE)
+    scan(root, options(tmp_path / "cache"))
+    (root / "b.csv").unlink()
+    (root / "c.py").write_text("z = 1\n")
+    scan(root, options(tmp_path / "cache"))
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    _header, entries = read_raw(cache_file)
+    paths = [entry[0] for entry in entries]
+    assert paths == sorted(paths) == sorted(set(TREE) - {"b.csv"} | {"c.py"})

@@ -2,7 +2,9 @@
 
 ``scan`` walks a tree and records every file; ``summarise`` turns the records
 (or the scan result itself) into totals; ``write_reports`` writes metrics.json and
-files.csv as one checkable set (``verify_report_set``).
+files.csv as one checkable set (``verify_report_set``). For trees of any size,
+``ScanStream`` yields the records one by one (sorted by path) into a ``Summariser``
+and a ``ReportWriter``, holding none of them.
 pandas and matplotlib are imported only by ``to_frame`` and the charts module.
 """
 
@@ -13,6 +15,7 @@ from .frame import notebooks_frame, to_frame
 from .records import FileRecord, Kind, LineCounts, NotebookStats, State
 from .report import (
     SCHEMA_VERSION,
+    ReportWriter,
     load_schema,
     metrics_document,
     verify_report_set,
@@ -20,8 +23,8 @@ from .report import (
     write_metrics_json,
     write_reports,
 )
-from .scanner import ScanError, ScanOptions, ScanResult, scan
-from .summary import Group, NotebookTotals, Summary, summarise
+from .scanner import ScanError, ScanOptions, ScanResult, ScanStream, scan
+from .summary import Group, NotebookTotals, Summariser, Summary, summarise
 
 __all__ = [
     "CATEGORIES",
@@ -32,10 +35,13 @@ __all__ = [
     "LineCounts",
     "NotebookStats",
     "NotebookTotals",
+    "ReportWriter",
     "ScanError",
     "ScanOptions",
     "ScanResult",
+    "ScanStream",
     "State",
+    "Summariser",
     "Summary",
     "__version__",
     "default_cache_dir",

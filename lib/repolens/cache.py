@@ -295,11 +295,12 @@ class ScanCache:
             self._flush()
 
     def _start_writing(self) -> bool:
-        from .writers import AtomicFile
+        from .writers import AtomicFile, remove_stale_temporaries
 
         assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.path.parent, [self.path.name])  # a killed run's
             self._writer = AtomicFile(self.path, "wb")
             _write_frame(self._writer.handle, _encoder.encode(self.identity))
         except OSError as error:

@@ -34,7 +34,7 @@ class ProgressLine:
             bar = "#" * filled + "-" * (self._width - filled)
             text = f"{phase:>5} [{bar}] {done:,}/{total:,} files"
         else:
-            text = f"{phase:>5} {done:,} folders"
+            text = f"{phase:>5} {done:,} {'folders' if phase == 'walk' else 'files'}"
         self._stream.write("\r" + text.ljust(self._width + 30))
         self._stream.flush()
         self._drawn = True
