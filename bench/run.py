@@ -205,6 +205,33 @@ def ml_tree(images: int = 50_000) -> Path:
     return _generated(f"ml-{images}", fill)
 
 
+def million_tree(frames: int = 1_000_000) -> Path:
+    """The ML project at a million files: camera frames in folders of 1,000 (the shape of a
+    day of driving at 10 frames a second), a driving log of a million rows, code, notebooks."""
+
+    def fill(building: Path) -> None:
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+        for index in range(frames - 60):
+            folder = building / "data" / "IMG" / f"{index // 1000:04d}"
+            if index % 1000 == 0:
+                folder.mkdir(parents=True)
+            descriptor = os.open(folder / f"center_{index:07d}.png", os.O_WRONLY | os.O_CREAT)
+            os.write(descriptor, png + index.to_bytes(4, "big"))
+            os.close(descriptor)
+        small = ml_tree(0)
+        for path in small.rglob("*"):
+            if path.is_file() and "IMG" not in path.parts:
+                target = building / path.relative_to(small)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+        with open(building / "data" / "driving_log.csv", "w") as log:
+            log.write("center,steering,throttle,brake,speed\n")
+            for index in range(frames - 60):
+                log.write(f"IMG/center_{index:07d}.png,{(index % 50) / 100},0.9,0,30\n")
+
+    return _generated(f"million-{frames}", fill)
+
+
 # --- tools ---------------------------------------------------------------------------
 
 

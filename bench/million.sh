@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `repolens report` on a generated tree of 1,000,000 files, in the container, under the
+# Job's limits (512 MiB of memory, no swap, half a CPU): wall time, the container's peak
+# memory (its cgroup's memory.peak) and the exit code, appended to bench/RESULTS.md.
+#
+#   bench/million.sh        (make bench-million; needs podman and the image of make container-test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IMAGE=${IMAGE:-localhost/repolens:test}
+PYTHON=${PYTHON:-python}
+tree=$("$PYTHON" -c 'import sys; sys.path.insert(0, "bench"); import run; print(run.million_tree())')
+files=$(find "$tree" -type f | wc -l)
+out=$(mktemp -d /var/tmp/repolens-million-out.XXXXXX)
+chmod 0777 "$out"
+trap 'rm -rf "$out"' EXIT
+start=$(date +%s)
+set +e
+podman run --rm --read-only --network none --cap-drop ALL --security-opt no-new-privileges \
+  --user 10001:10001 --memory 512m --memory-swap 512m --cpus 0.5 \
+  -v "$tree:/data:ro" -v "$out:/output" --entrypoint sh "$IMAGE" \
+  -c 'repolens report -q; code=$?; echo "memory.peak $(cat /sys/fs/cgroup/memory.peak)"; exit $code' \
+  >"$out.log" 2>&1
+code=$?
+set -e
+seconds=$(( $(date +%s) - start ))
+peak=$(sed -n 's/^memory.peak //p' "$out.log")
+tail -5 "$out.log"
+summary=$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["total_files"])' "$out/metrics.json" 2>/dev/null || echo "no report")
+line="\`repolens report\` on $files files (bench/million.sh), in the container with 512 MiB and 0.5 CPU: exit $code in $seconds s, peak memory of the container ${peak:+$((peak / 1024 / 1024)) MiB}, metrics.json counts $summary files ($(date -u +%Y-%m-%d))."
+echo "$line"
