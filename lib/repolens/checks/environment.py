@@ -130,6 +130,10 @@ def _parse(code: str) -> ast.AST | None:
 _OPTIONAL_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
+_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 class _Imports(ast.NodeVisitor):
     """Top-level names of the absolute imports that must succeed: not those guarded by
     ``try: ... except ImportError``, nor those under ``if TYPE_CHECKING:``."""
@@ -137,6 +141,15 @@ class _Imports(ast.NodeVisitor):
     def __init__(self) -> None:
         self.found: list[tuple[str, int]] = []
         self.optional: set[str] = set()  # imported somewhere under an ImportError guard
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """Only statement bodies can hold an import: expressions are never entered."""
+        for field in _BODIES:
+            children = getattr(node, field, None)
+            if type(children) is list:
+                for child in children:
+                    if isinstance(child, _HOLDERS):
+                        self.visit(child)
 
     def visit_Import(self, node: ast.Import) -> None:
         self.found.extend((alias.name, node.lineno) for alias in node.names)
@@ -195,6 +208,8 @@ def imports_of(source: Source) -> Iterator[Imported]:
             return
     is_setup = source.path.rsplit("/", 1)[-1] == "setup.py"
     for cell, code in source.code_chunks():
+        if "import" not in code:
+            continue
         tree = _parse(code)
         if tree is None:
             continue
