@@ -298,3 +298,57 @@ def test_every_walked_file_has_exactly_one_record(
         if record.counts is not None:
             assert record.counts.code + record.counts.comment + record.counts.blank == record.lines
         assert record.state is State.OK or record.reason
+
+
+# --- the engine's own process ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """More files than one chunk (4,096), so the engine counts in a process of its own."""
+    root = tmp_path_factory.mktemp("big")
+    for index in range(5000):
+        folder = root / f"d{index // 500}"
+        folder.mkdir(exist_ok=True)
+        body = f"# {index}\nx = {index}\n\n" if index % 2 else f"<p>{index}</p>\n"
+        (folder / (f"m{index}.py" if index % 2 else f"p{index}.html")).write_text(body)
+    return root
+
+
+def test_counts_from_the_engines_process_equal_counts_made_here(
+    big_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from repolens import counting
+
+    submitted: list[int] = []
+    real = counting.EngineProcess.submit
+
+    def spy(self, paths):  # type: ignore[no-untyped-def]
+        submitted.append(len(paths))
+        return real(self, paths)
+
+    monkeypatch.setattr(counting.EngineProcess, "submit", spy)
+    there = scan(big_tree).records
+    assert submitted and sum(submitted) >= 4096  # the big window went to the process
+    monkeypatch.setattr(counting.EngineProcess, "submit", lambda self, paths: None)
+    here = scan(big_tree).records
+    assert there == here
+    assert sum(record.counts.comment for record in here if record.language == "Python") == 2500
+
+
+def test_an_engine_process_that_dies_costs_nothing_but_time(
+    big_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from repolens import counting
+
+    def broken(self, paths):  # type: ignore[no-untyped-def]
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("killed"))
+        return future
+
+    reference = scan(big_tree).records
+    monkeypatch.setattr(counting.EngineProcess, "submit", broken)
+    assert scan(big_tree).records == reference

@@ -17,12 +17,20 @@ count them as comments, so their comment totals for Python run higher.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future
+from typing import Any
 
 from pytokei import Config, Languages
 
 from .records import LineCounts
 
-__all__ = ["count_newlines", "count_physical", "count_with_engine", "engine_version"]
+__all__ = [
+    "EngineProcess",
+    "count_newlines",
+    "count_physical",
+    "count_with_engine",
+    "engine_version",
+]
 
 
 def engine_version() -> str:
@@ -51,6 +59,39 @@ def count_with_engine(paths: Iterable[str]) -> dict[str, tuple[str, LineCounts]]
             stats = report.stats.summarise()
             result[report.name] = (name, LineCounts(stats.code, stats.comments, stats.blanks))
     return result
+
+
+class EngineProcess:
+    """``count_with_engine`` in a process of its own, started on first use, so the scan's
+    Python work (reading heads, records, reports) runs while the engine counts: the
+    engine holds the interpreter's lock for as long as it counts.
+
+    ``submit`` returns None when no process can be had (the caller counts in its own
+    process then); a future that fails is the caller's to count again."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self.broken = False
+
+    def submit(self, paths: list[str]) -> Future[dict[str, tuple[str, LineCounts]]] | None:
+        if self.broken:
+            return None
+        try:
+            if self._pool is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(1, mp_context=context)
+            return self._pool.submit(count_with_engine, paths)
+        except Exception:  # no semaphores, no processes: count in the caller's process
+            self.broken = True
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
 
 def count_physical(text: str) -> LineCounts:

@@ -430,16 +430,19 @@ def record_row(record: FileRecord) -> list[Any]:
     return row
 
 
-class _Digest:
-    """A text stream that hashes what is written to it and counts its lines."""
+def _sha256_of(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, read back as written."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    def __init__(self, handle: IO[str]) -> None:
-        self._handle = handle
-        self.sha256 = hashlib.sha256()
 
-    def write(self, text: str) -> int:
-        self.sha256.update(text.encode("utf-8", "backslashreplace"))
-        return self._handle.write(text)
+def _sealed(file: AtomicFile) -> str:
+    """Flush a file about to be committed and return the SHA-256 of what it holds."""
+    file.handle.flush()
+    return _sha256_of(file.temporary)
 
 
 def write_files_csv(
@@ -448,14 +451,14 @@ def write_files_csv(
     """Write one CSV row per record, atomically (RFC 4180: CRLF ends a row; a cell holding
     a comma, quote, CR or LF is quoted). Returns ``{"sha256", "rows"}`` of what was written."""
     rows = 0
-    with atomic_write(destination, "w") as handle:
-        digest = _Digest(handle)
-        writer = csv.writer(digest, lineterminator="\r\n")
+    with AtomicFile(destination, "w") as file:
+        writer = csv.writer(file.handle, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
         for record in records:
             writer.writerow(csv_row(record))
             rows += 1
-    return {"sha256": digest.sha256.hexdigest(), "rows": rows}
+        sha256 = _sealed(file)
+    return {"sha256": sha256, "rows": rows}
 
 
 REPORT_FILES = ("metrics.json", "files.csv")
@@ -484,13 +487,11 @@ class ReportWriter:
             remove_stale_temporaries(self.folder, REPORT_FILES)
         self.rows = 0
         self._csv: AtomicFile | None = None
-        self._digest: _Digest | None = None
         self._items: IO[str] | None = None
         try:
             if "csv" in wanted:
                 self._csv = AtomicFile(self.folder / "files.csv", "w")
-                self._digest = _Digest(self._csv.handle)
-                self._writer = csv.writer(self._digest, lineterminator="\r\n")
+                self._writer = csv.writer(self._csv.handle, lineterminator="\r\n")
                 self._writer.writerow(CSV_COLUMNS)
             if "json" in wanted:
                 self._items = tempfile.TemporaryFile(  # noqa: SIM115 (closed by finish or discard)
@@ -528,10 +529,11 @@ class ReportWriter:
         written: list[Path] = []
         files_csv = None
         try:
-            if self._csv is not None and self._digest is not None:
+            if self._csv is not None:
+                sha256 = _sealed(self._csv)
                 self._csv.commit()
                 self._csv = None
-                files_csv = {"sha256": self._digest.sha256.hexdigest(), "rows": self.rows}
+                files_csv = {"sha256": sha256, "rows": self.rows}
                 written.append(self.folder / "files.csv")
             if self._items is not None:
                 with atomic_write(self.folder / "metrics.json", "w") as handle:
@@ -599,13 +601,10 @@ def verify_report_set(output_dir: str | os.PathLike[str]) -> str | None:
         return f"metrics.json cannot be read: {error}"
     if expected is None:
         return "metrics.json names no files.csv (written with --format json)"
-    digest = hashlib.sha256()
     try:
-        with open(folder / "files.csv", "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        found = _sha256_of(folder / "files.csv")
     except OSError as error:
         return f"files.csv cannot be read: {error.strerror or error}"
-    if digest.hexdigest() != expected.get("sha256"):
+    if found != expected.get("sha256"):
         return "files.csv is not the one written with metrics.json (an interrupted run?)"
     return None

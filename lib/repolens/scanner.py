@@ -12,7 +12,9 @@ import os
 import stat as stat_module
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,13 @@ from typing import Any
 from . import safeio
 from ._version import __version__
 from .cache import CacheKey, ScanCache, cache_key
-from .counting import count_newlines, count_physical, count_with_engine, engine_version
+from .counting import (
+    EngineProcess,
+    count_newlines,
+    count_physical,
+    count_with_engine,
+    engine_version,
+)
 from .filetypes import FileTypes, file_types
 from .ignore import InvalidPattern, validate_excludes
 from .notebooks import (
@@ -565,16 +573,28 @@ def _failed(entry: Entry, base: dict[str, Any], error: Exception) -> FileRecord:
     )
 
 
-def _analyse_chunk(
-    chunk: Sequence[tuple[Entry, dict[str, Any]]],
-    table: FileTypes,
-    limit: int,
-    inspect: Inspect | None = None,
-) -> list[FileRecord]:
+@dataclass(slots=True)
+class _Prepared:
+    """A chunk whose heads are read: records already known, texts waiting for the engine."""
+
+    done: list[FileRecord]
+    texts: list[_Text]
+    notebooks: list[_Text]
+    direct: list[_Text]  # the engine reads these by their paths
+    copies: list[_Text]  # read whole here; the engine counts a copy
+
+    @property
+    def paths(self) -> list[str]:
+        return [item.entry.path for item in self.direct]
+
+
+def _prepare_chunk(
+    chunk: Sequence[tuple[Entry, dict[str, Any]]], table: FileTypes, limit: int, want: bool
+) -> _Prepared:
+    """Read and sniff each file of a chunk: everything but the engine's counting."""
     done: list[FileRecord] = []
     texts: list[_Text] = []
     notebooks: list[_Text] = []
-    want = inspect is not None
     for entry, base in chunk:
         try:
             outcome = _read_one(entry, base, table, limit, want)
@@ -582,19 +602,34 @@ def _analyse_chunk(
             outcome = _failed(entry, base, error)
         if isinstance(outcome, FileRecord):
             done.append(outcome)
-            if inspect is not None:
-                inspect(outcome, None)
         elif outcome.notebook is not None:
             notebooks.append(outcome)
         else:
             texts.append(outcome)
-    direct: list[_Text] = []  # the engine reads these by their paths
-    copies: list[_Text] = []  # read whole here; the engine counts a copy
+    direct: list[_Text] = []
+    copies: list[_Text] = []
     for item in texts:
         readable = item.head is None or _engine_can_read(item.entry.path, item.base)
         (direct if readable else copies).append(item)
+    return _Prepared(done, texts, notebooks, direct, copies)
+
+
+def _complete_chunk(
+    prepared: _Prepared,
+    counted: dict[str, tuple[str, LineCounts]] | None,
+    table: FileTypes,
+    limit: int,
+    inspect: Inspect | None = None,
+) -> list[FileRecord]:
+    """The chunk's records, given the engine's counts of ``prepared.paths`` (None: count
+    them here)."""
+    done = prepared.done
+    if inspect is not None:
+        for record in done:
+            inspect(record, None)
+    texts, notebooks, copies = prepared.texts, prepared.notebooks, prepared.copies
     try:
-        counted = count_with_engine(item.entry.path for item in direct)
+        counted = count_with_engine(prepared.paths) if counted is None else dict(counted)
         by_copy = _count_copies(
             {index: (_copy_name(item.base), item.head or b"") for index, item in enumerate(copies)}
         )
@@ -683,12 +718,25 @@ class ScanStream:
         entries = walk(self.root, settings, self._walk_stats)
         use_cache = cache.path is not None
         inspect = options.inspect
+        engine = EngineProcess()
+        pending: deque[_Pending] = deque()
         done = 0
         complete = False
         try:
             for window in _windows(entries, table, cache if use_cache else None, inspect):
                 report("scan", done, None)  # the window is walked, its files not yet read
-                records = self._resolve(window)
+                pending.append(self._start(window, engine))
+                # One window counts in the engine's process while this one reads the next.
+                while len(pending) > 1 or (pending and pending[0].future is None):
+                    records = self._finish(pending.popleft())
+                    for record, key in records:
+                        if key is not None:
+                            cache.keep(record, key)
+                        yield record
+                    done += len(records)
+                    report("scan", done, None)
+            while pending:
+                records = self._finish(pending.popleft())
                 for record, key in records:
                     if key is not None:
                         cache.keep(record, key)
@@ -697,21 +745,44 @@ class ScanStream:
                 report("scan", done, None)
             complete = True
         finally:
+            engine.close()
             cache.close(complete)
             self._elapsed = time.perf_counter() - self._clock
 
-    def _resolve(self, window: _Window) -> list[tuple[FileRecord, CacheKey | None]]:
-        """The window's records in walk order, reading the files the cache could not give."""
-        options = self.options
+    def _start(self, window: _Window, engine: EngineProcess) -> _Pending:
+        """Read the heads of the window's files and hand the texts to the engine: to its
+        own process for a full window (a tree big enough to gain from it), else to none."""
         todo = [slot for slot in window.slots if not isinstance(slot[0], FileRecord)]
-        if todo:
-            analysed = _analyse_chunk(
-                [(entry, base) for entry, base, _key in todo],  # type: ignore[misc]
-                self._table,
-                options.max_count_bytes,
-                options.inspect,
+        if not todo:
+            return _Pending(window, None, None)
+        options = self.options
+        prepared = _prepare_chunk(
+            [(entry, base) for entry, base, _key in todo],
+            self._table,
+            options.max_count_bytes,
+            options.inspect is not None,
+        )
+        self._read += len(todo)
+        future = None
+        if window.reads >= CHUNK and len(prepared.direct) >= CHUNK // 4:
+            future = engine.submit(prepared.paths)
+        return _Pending(window, prepared, future)
+
+    def _finish(self, pending: _Pending) -> list[tuple[FileRecord, CacheKey | None]]:
+        """The window's records in walk order."""
+        window, prepared = pending.window, pending.prepared
+        by_path: dict[str, FileRecord] = {}
+        if prepared is not None:
+            counted = None
+            if pending.future is not None:
+                try:
+                    counted = pending.future.result()
+                except Exception:  # the engine's process failed: count here instead
+                    counted = None
+            options = self.options
+            analysed = _complete_chunk(
+                prepared, counted, self._table, options.max_count_bytes, options.inspect
             )
-            self._read += len(todo)
             by_path = {record.path: record for record in analysed}
         out: list[tuple[FileRecord, CacheKey | None]] = []
         for slot in window.slots:
@@ -748,6 +819,15 @@ class ScanStream:
             notes=notes,
             cache_note=cache.problem,
         )
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A window whose heads are read, its texts counting (``future``) or to count."""
+
+    window: _Window
+    prepared: _Prepared | None  # None: nothing in the window to read
+    future: Future[dict[str, tuple[str, LineCounts]]] | None
 
 
 @dataclass(slots=True)

@@ -153,7 +153,7 @@ def walk(
         set(),  # folders outside the root reached through links
         os.path.realpath(root),
     )
-    stack: list[Iterator[Entry | _Folder]] = [iter([_Folder(root, "", rules, False)])]
+    stack: list[Iterator[Entry | _Folder]] = [iter([_Folder.at(root, "", rules, False)])]
     while stack:
         item = next(stack[-1], None)
         if item is None:
@@ -186,6 +186,11 @@ class _Folder:
     rel: str
     rules: IgnoreRules  # in force for its children (before its own .gitignore)
     inside_ignored: bool
+    prefix: str = ""  # what a child's name is appended to for its path (``os.path.join``)
+
+    @classmethod
+    def at(cls, path: str, rel: str, rules: IgnoreRules, inside_ignored: bool) -> _Folder:
+        return cls(path, rel, rules, inside_ignored, os.path.join(path, ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +348,7 @@ def _child(
     stats = context.stats
     rel_dir, inside_ignored = folder.rel, folder.inside_ignored
     rel = f"{rel_dir}/{name}" if rel_dir else name
-    path = os.path.join(folder.path, name)
+    path = folder.prefix + name
     if is_dir and name == ".git":
         return None
     if context.excludes and context.excludes.ignored(rel, is_dir):
@@ -374,13 +379,13 @@ def _child(
         return None
     mode = child_stat.st_mode
     if is_dir:
-        return _Folder(path, rel, rules, inside_ignored or ignored_here)
+        return _Folder.at(path, rel, rules, inside_ignored or ignored_here)
     if stat_module.S_ISLNK(mode):
         entry = _link_entry(
             path, rel, child_stat, context.settings, context.seen_dirs, context.real_root
         )
         if entry.link_note == "followed-directory":
-            return _Folder(path, rel, rules, inside_ignored or ignored_here)
+            return _Folder.at(path, rel, rules, inside_ignored or ignored_here)
         return entry
     kind = Kind.FILE if stat_module.S_ISREG(mode) else Kind.SPECIAL
     return Entry(path, rel, kind, child_stat)
