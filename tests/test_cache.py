@@ -178,3 +178,29 @@ def test_files_that_are_gone_leave_the_cache_and_new_ones_join_it(tmp_path: Path
     _header, entries = read_raw(cache_file)
     paths = [entry[0] for entry in entries]
     assert paths == sorted(paths) == sorted(set(TREE) - {"b.csv"} | {"c.py"})
+
+
+def test_a_warm_scan_writes_the_reports_from_the_cached_rows_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from repolens import report
+    from repolens.cli import main
+
+    root = make_tree(tmp_path / "tree", {**TREE, "odd,name\n=1.py": "x = 1\n"})
+    cold, warm = tmp_path / "cold", tmp_path / "warm"
+    assert main(["scan", str(root), "-o", str(cold), "--no-cache", "-q"]) == 0
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert main(["scan", str(root), "-o", str(warm), *cache, "-q"]) == 0  # fills the cache
+    encoded: list[str] = []
+    real = report.ReportWriter.encode
+
+    def spy(self, record):  # type: ignore[no-untyped-def]
+        encoded.append(record.path)
+        return real(self, record)
+
+    monkeypatch.setattr(report.ReportWriter, "encode", spy)
+    assert main(["scan", str(root), "-o", str(warm), *cache, "-q"]) == 0
+    assert encoded == []  # every row came from the cache
+    assert (warm / "files.csv").read_bytes() == (cold / "files.csv").read_bytes()
+    first, second = ((folder / "metrics.json").read_text() for folder in (cold, warm))
+    assert first.split("\n", 2)[2] == second.split("\n", 2)[2]  # all but the timestamp

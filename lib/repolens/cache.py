@@ -74,6 +74,7 @@ class _Entry(msgspec.Struct, array_like=True, frozen=True):
     state: State
     reason: str
     notebook: _Notebook | None
+    encoded: tuple[str, str] | None = None  # the record's files.csv row and metrics.json item
 
 
 assert _Notebook.__struct_fields__ == NotebookStats.__slots__  # type: ignore[attr-defined]
@@ -100,7 +101,7 @@ def cache_key(st: os.stat_result) -> CacheKey:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def _entry(record: FileRecord, key: CacheKey) -> _Entry:
+def _entry(record: FileRecord, key: CacheKey, encoded: tuple[str, str] | None) -> _Entry:
     stats = record.notebook
     notebook = None
     if stats is not None:
@@ -134,6 +135,7 @@ def _entry(record: FileRecord, key: CacheKey) -> _Entry:
         record.state,
         record.reason,
         notebook,
+        encoded,
     )
 
 
@@ -234,8 +236,11 @@ class ScanCache:
         cache._reader = reader
         return cache
 
-    def lookup(self, base: dict[str, Any], key: CacheKey) -> FileRecord | None:
-        """The cached record for a file (walk fields ``base``) whose lstat gives ``key``."""
+    def lookup(
+        self, base: dict[str, Any], key: CacheKey
+    ) -> tuple[FileRecord, tuple[str, str] | None] | None:
+        """The cached record for a file (walk fields ``base``) whose lstat gives ``key``, and
+        its report rows as encoded when it was kept (None if they were not)."""
         path = base["path"]
         entry = self._advance(path)
         if entry is not None and entry.path == path and entry.key == key:
@@ -245,7 +250,8 @@ class ScanCache:
                 self._distrust(f"an entry for {path!r} is not valid ({error})")
             else:
                 self.hits += 1
-                return record
+                self._pending.pop()  # consumed: what is left at the end are gone files
+                return record, entry.encoded
         self.misses += 1
         return None
 
@@ -266,7 +272,7 @@ class ScanCache:
                     self._close_reader()
                     return None
                 entries = _frame_decoder.decode(frame)
-            except (_Bad, msgspec.MsgspecError, RecursionError, OSError) as error:
+            except (_Bad, msgspec.MsgspecError, RecursionError, OSError, ValueError) as error:
                 self._distrust(str(error))
                 return None
             entries.reverse()
@@ -284,13 +290,22 @@ class ScanCache:
             self._reader.close()
             self._reader = None
 
-    def keep(self, record: FileRecord, key: CacheKey) -> None:
-        """Add a file's record to the new cache (in path order); unreadable files are not kept."""
+    def keep(
+        self,
+        record: FileRecord,
+        key: CacheKey,
+        encoded: tuple[str, str] | None = None,
+        changed: bool = False,
+    ) -> None:
+        """Add a file's record (and its report rows, when given) to the new cache, in path
+        order; unreadable files are not kept. ``changed``: what is kept differs from the
+        entry the look-up found (rows added), so the cache must be written."""
+        self._changed = self._changed or changed
         if self.path is None or record.kind is not Kind.FILE or record.state is State.UNREADABLE:
             return
         if self._writer is None and not self._start_writing():
             return
-        self._frame.append(_entry(record, key))
+        self._frame.append(_entry(record, key, encoded))
         if len(self._frame) >= FRAME_ENTRIES:
             self._flush()
 
@@ -326,7 +341,7 @@ class ScanCache:
 
     def close(self, complete: bool = True) -> None:
         """Save the new cache if the scan went through and anything changed; else drop it."""
-        if self._reader is not None and self._advance("\U0010ffff" * 2) is not None:
+        if complete and not self._changed and self._advance("\U0010ffff") is not None:
             self._changed = True  # entries left over: files that are gone
         self._close_reader()
         if self._writer is None:

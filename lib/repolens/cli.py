@@ -380,7 +380,7 @@ def _run_scan(args: argparse.Namespace) -> int:
     try:
         for record in stream:
             summariser.add(record)
-            writer.add(record)
+            stream.encoded = writer.add(record, stream.encoded)  # rows kept by the cache
         result = stream.result()
         summary = summariser.summary()
         written: list[Path] = []

@@ -430,6 +430,18 @@ def record_row(record: FileRecord) -> list[Any]:
     return row
 
 
+class _Line:
+    """Where a csv writer leaves one row's text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
 def _sha256_of(path: str | os.PathLike[str]) -> str:
     """The SHA-256 of a file's bytes, read back as written."""
     digest = hashlib.sha256()
@@ -488,11 +500,12 @@ class ReportWriter:
         self.rows = 0
         self._csv: AtomicFile | None = None
         self._items: IO[str] | None = None
+        self._line = _Line()
+        self._rows = csv.writer(self._line, lineterminator="\r\n")  # one row's text
         try:
             if "csv" in wanted:
                 self._csv = AtomicFile(self.folder / "files.csv", "w")
-                self._writer = csv.writer(self._csv.handle, lineterminator="\r\n")
-                self._writer.writerow(CSV_COLUMNS)
+                csv.writer(self._csv.handle, lineterminator="\r\n").writerow(CSV_COLUMNS)
             if "json" in wanted:
                 self._items = tempfile.TemporaryFile(  # noqa: SIM115 (closed by finish or discard)
                     "w+",
@@ -510,13 +523,23 @@ class ReportWriter:
         when the output folder is inside the tree)."""
         return () if self._csv is None else (Path(self._csv.temporary),)
 
-    def add(self, record: FileRecord) -> None:
+    def encode(self, record: FileRecord) -> tuple[str, str]:
+        """A record's files.csv row (with its CRLF) and metrics.json item, as text."""
+        self._rows.writerow(csv_row(record))
+        return self._line.text, _item_text(record)
+
+    def add(self, record: FileRecord, encoded: tuple[str, str] | None = None) -> tuple[str, str]:
+        """Write a record (``encoded``: its rows as ``encode`` gave them earlier, from a
+        cache); return its rows."""
+        if encoded is None:
+            encoded = self.encode(record)
         if self._csv is not None:
-            self._writer.writerow(csv_row(record))
+            self._csv.handle.write(encoded[0])
         if self._items is not None:
             self._items.write(",\n    " if self.rows else "[\n    ")
-            self._items.write(_item_text(record))
+            self._items.write(encoded[1])
         self.rows += 1
+        return encoded
 
     def add_all(self, records: Iterable[FileRecord]) -> None:
         for record in records:

@@ -705,6 +705,10 @@ class ScanStream:
         self._walk_stats = WalkStats()
         self._elapsed: float | None = None
         self._read = 0
+        self.encoded: Any = None
+        """While a record is handed out: its files.csv row and metrics.json item as the cache
+        kept them (None when it did not). A consumer that writes the reports leaves the rows
+        it wrote here, and the cache keeps them for the next scan (``ReportWriter.add``)."""
 
     def __iter__(self) -> Iterator[FileRecord]:
         options, table, cache = self.options, self._table, self._cache
@@ -729,18 +733,12 @@ class ScanStream:
                 # One window counts in the engine's process while this one reads the next.
                 while len(pending) > 1 or (pending and pending[0].future is None):
                     records = self._finish(pending.popleft())
-                    for record, key in records:
-                        if key is not None:
-                            cache.keep(record, key)
-                        yield record
+                    yield from self._hand_out(records)
                     done += len(records)
                     report("scan", done, None)
             while pending:
                 records = self._finish(pending.popleft())
-                for record, key in records:
-                    if key is not None:
-                        cache.keep(record, key)
-                    yield record
+                yield from self._hand_out(records)
                 done += len(records)
                 report("scan", done, None)
             complete = True
@@ -748,6 +746,20 @@ class ScanStream:
             engine.close()
             cache.close(complete)
             self._elapsed = time.perf_counter() - self._clock
+
+    def _hand_out(
+        self, records: list[tuple[FileRecord, CacheKey | None, Any]]
+    ) -> Iterator[FileRecord]:
+        """Yield each record with its cached report rows in ``encoded``; keep in the cache
+        what the consumer left there (the rows it wrote)."""
+        cache = self._cache
+        for record, key, cached in records:
+            self.encoded = cached
+            yield record
+            if key is not None:
+                encoded = self.encoded
+                cache.keep(record, key, encoded, changed=encoded is not cached)
+        self.encoded = None
 
     def _start(self, window: _Window, engine: EngineProcess) -> _Pending:
         """Read the heads of the window's files and hand the texts to the engine: to its
@@ -768,7 +780,7 @@ class ScanStream:
             future = engine.submit(prepared.paths)
         return _Pending(window, prepared, future)
 
-    def _finish(self, pending: _Pending) -> list[tuple[FileRecord, CacheKey | None]]:
+    def _finish(self, pending: _Pending) -> list[tuple[FileRecord, CacheKey | None, Any]]:
         """The window's records in walk order."""
         window, prepared = pending.window, pending.prepared
         by_path: dict[str, FileRecord] = {}
@@ -784,13 +796,13 @@ class ScanStream:
                 prepared, counted, self._table, options.max_count_bytes, options.inspect
             )
             by_path = {record.path: record for record in analysed}
-        out: list[tuple[FileRecord, CacheKey | None]] = []
+        out: list[tuple[FileRecord, CacheKey | None, Any]] = []
         for slot in window.slots:
             if isinstance(slot[0], FileRecord):
-                out.append((slot[0], slot[1]))
+                out.append(slot)  # type: ignore[arg-type]
             else:
                 _entry, base, key = slot
-                out.append((by_path[base["path"]], key))
+                out.append((by_path[base["path"]], key, None))
         return out
 
     def result(self, records: Sequence[FileRecord] = ()) -> ScanResult:
@@ -839,6 +851,34 @@ class _Window:
     held: int = 0
 
 
+def _slot(
+    entry: Entry,
+    table: FileTypes,
+    cache: ScanCache | None,
+    inspect: Inspect | None,
+    window: _Window,
+) -> tuple[Any, ...]:
+    """One walk entry's slot in its window (see ``_windows``); counts what it will read."""
+    base = _base(entry, table)
+    if entry.kind is not Kind.FILE or entry.error is not None:
+        record = _non_file(entry, base, table)
+        if inspect is not None:
+            inspect(record, None)
+        return (record, None, None)
+    assert entry.stat is not None
+    key = None
+    if cache is not None:
+        key = cache_key(entry.stat)
+        cached = cache.lookup(base, key)
+        if cached is not None:
+            return (cached[0], key, cached[1])
+    window.reads += 1
+    if inspect is not None:
+        size = base["size_bytes"]
+        window.held += size if size <= CONTENT_LIMIT else SNIFF_BYTES
+    return (entry, base, key)
+
+
 def _windows(
     entries: Iterator[Entry],
     table: FileTypes,
@@ -847,33 +887,14 @@ def _windows(
 ) -> Iterator[_Window]:
     """The walk cut into windows of up to ``CHUNK`` files to read (fewer when whole
     contents are kept for the checks, so no more than about ``_CHUNK_CONTENT_BYTES``
-    of content is held at once). A slot is ``(record, cache key)`` when the record is
+    of content is held at once). A slot is ``(record, cache key, cached rows)`` when it is
     known without reading (links, special files, cache hits), else ``(entry, walk
     fields, cache key)``."""
     window = _Window()
     for entry in entries:
-        base = _base(entry, table)
-        if entry.kind is not Kind.FILE or entry.error is not None:
-            record = _non_file(entry, base, table)
-            if inspect is not None:
-                inspect(record, None)
-            window.slots.append((record, None))
-            continue
-        assert entry.stat is not None
-        key = None
-        if cache is not None:
-            key = cache_key(entry.stat)
-            cached = cache.lookup(base, key)
-            if cached is not None:
-                window.slots.append((cached, key))
-                continue
-        window.slots.append((entry, base, key))
-        window.reads += 1
-        if inspect is not None:
-            size = base["size_bytes"]
-            window.held += size if size <= CONTENT_LIMIT else SNIFF_BYTES
+        window.slots.append(_slot(entry, table, cache, inspect, window))
         full = window.reads >= CHUNK or window.held >= _CHUNK_CONTENT_BYTES
-        if full or len(window.slots) >= 4 * CHUNK:  # or a long run of cache hits, links
+        if full or len(window.slots) >= CHUNK:  # or a long run of cache hits, links
             yield window
             window = _Window()
     if window.slots:
