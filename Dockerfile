@@ -22,6 +22,11 @@ COPY lib ./lib
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
     && /opt/venv/bin/python -m ipykernel install --prefix /opt/venv --name python3 \
         --display-name "Python 3"
+# What a batch run of the notebook never loads: the packages' own test suites, the kernel's
+# debugger and IPython's tab completion (both imported only if present), and pip itself.
+RUN find /opt/venv/lib/python3.11/site-packages -depth -type d \( -name tests -o -name test \) \
+        -prune -exec rm -rf {} + \
+    && /opt/venv/bin/python -m pip uninstall --yes --quiet debugpy jedi parso pip
 
 FROM ${BASE_IMAGE} AS runtime
 ARG VERSION=0.1.0

@@ -38,6 +38,9 @@ if [[ ! -x "$rootfs/bin/bash" ]]; then
     --include=ca-certificates,libssl3,libffi8,libsqlite3-0,libbz2-1.0,liblzma5,zlib1g,libexpat1,libuuid1,libreadline8,libncursesw6,libgdbm6,tar \
     bookworm "$rootfs" "$MIRROR"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  # As debian:bookworm-slim, which the official image builds on: no manuals, docs or locales.
+  rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
+    "$rootfs"/usr/share/locale/*
 fi
 
 log "copying CPython $version from $prefix into /usr/local"
@@ -49,6 +52,7 @@ cp -a "$prefix"/lib/libpython3*.so* "$rootfs/usr/local/lib/"
 tar -C "$prefix/lib" \
   --exclude="python$version/site-packages/*" --exclude="python$version/test" \
   --exclude='__pycache__' --exclude="python$version/idlelib" --exclude="python$version/tkinter" \
+  --exclude="python$version/config-*/*.a" \
   -cf - "python$version" | tar -C "$rootfs/usr/local/lib" -xf -
 mkdir -p "$rootfs/usr/local/lib/python$version/site-packages"
 chroot "$rootfs" /sbin/ldconfig

@@ -73,6 +73,10 @@ class EngineProcess:
         self._pool: Any = None
         self.broken = False
 
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def submit(self, paths: list[str]) -> Future[dict[str, tuple[str, LineCounts]]] | None:
         if self.broken:
             return None

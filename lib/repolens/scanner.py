@@ -763,7 +763,8 @@ class ScanStream:
 
     def _start(self, window: _Window, engine: EngineProcess) -> _Pending:
         """Read the heads of the window's files and hand the texts to the engine: to its
-        own process for a full window (a tree big enough to gain from it), else to none."""
+        own process once the tree proves bigger than one window and the window holds
+        enough texts to gain from it; else the engine counts them when the window ends."""
         todo = [slot for slot in window.slots if not isinstance(slot[0], FileRecord)]
         if not todo:
             return _Pending(window, None, None)
@@ -776,7 +777,7 @@ class ScanStream:
         )
         self._read += len(todo)
         future = None
-        if window.reads >= CHUNK and len(prepared.direct) >= CHUNK // 4:
+        if (window.full or engine.started) and len(prepared.direct) >= CHUNK // 8:
             future = engine.submit(prepared.paths)
         return _Pending(window, prepared, future)
 
@@ -849,6 +850,7 @@ class _Window:
     slots: list[tuple[Any, ...]] = field(default_factory=list)
     reads: int = 0
     held: int = 0
+    full: bool = False  # cut because it was full: more of the tree follows
 
 
 def _slot(
@@ -895,6 +897,7 @@ def _windows(
         window.slots.append(_slot(entry, table, cache, inspect, window))
         full = window.reads >= CHUNK or window.held >= _CHUNK_CONTENT_BYTES
         if full or len(window.slots) >= CHUNK:  # or a long run of cache hits, links
+            window.full = True
             yield window
             window = _Window()
     if window.slots:
