@@ -6,6 +6,7 @@
 #   bench/million.sh        (make bench-million; needs podman and the image of make container-test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/scripts/containers.conf}
 IMAGE=${IMAGE:-localhost/repolens:test}
 PYTHON=${PYTHON:-python}
 tree=$("$PYTHON" -c 'import sys; sys.path.insert(0, "bench"); import run; print(run.million_tree())')

@@ -197,6 +197,7 @@ def ml_tree(images: int = 50_000) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(notebook, indent=1))
         rows = "".join(f"IMG/center_{i:06d}.png,{(i % 50) / 100},0.9,0,30\n" for i in range(images))
+        (building / "data").mkdir(exist_ok=True)
         (building / "data" / "driving_log.csv").write_text(
             "center,steering,throttle,brake,speed\n" + rows
         )
@@ -211,7 +212,7 @@ def million_tree(frames: int = 1_000_000) -> Path:
 
     def fill(building: Path) -> None:
         png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
-        for index in range(frames - 60):
+        for index in range(frames - 54):  # the 54 other files come from ml_tree(0)
             folder = building / "data" / "IMG" / f"{index // 1000:04d}"
             if index % 1000 == 0:
                 folder.mkdir(parents=True)
@@ -226,7 +227,7 @@ def million_tree(frames: int = 1_000_000) -> Path:
                 shutil.copyfile(path, target)
         with open(building / "data" / "driving_log.csv", "w") as log:
             log.write("center,steering,throttle,brake,speed\n")
-            for index in range(frames - 60):
+            for index in range(frames - 54):
                 log.write(f"IMG/center_{index:07d}.png,{(index % 50) / 100},0.9,0,30\n")
 
     return _generated(f"million-{frames}", fill)
