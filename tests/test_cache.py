@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from repolens import ScanOptions, scan
-from repolens.cache import read_raw, write_raw
+from repolens.scanning.cache import read_raw, write_raw
 
 from .conftest import make_tree, notebook_json
 
@@ -26,7 +26,7 @@ TREE = {
 @pytest.fixture
 def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every path whose content the scan opens."""
-    import repolens.scanner as scan_module
+    import repolens.scanning.scanner as scan_module
 
     reads: list[str] = []
     original = scan_module._read_head
@@ -183,8 +183,8 @@ def test_files_that_are_gone_leave_the_cache_and_new_ones_join_it(tmp_path: Path
 def test_a_warm_scan_writes_the_reports_from_the_cached_rows_byte_for_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from repolens import report
     from repolens.cli import main
+    from repolens.render import report
 
     root = make_tree(tmp_path / "tree", {**TREE, "odd,name\n=1.py": "x = 1\n"})
     cold, warm = tmp_path / "cold", tmp_path / "warm"

@@ -13,8 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from repolens import charts, narrative, scan, summarise
-from repolens.units import human_bytes
+from repolens import scan, summarise
+from repolens.render import charts, narrative
+from repolens.render.units import human_bytes
 
 from .conftest import SAMPLE
 

@@ -166,7 +166,7 @@ def test_the_notebook_takes_every_parameter_the_report_passes() -> None:
     notebook = nbformat.read(REPO / "lib" / "repolens" / "bundled" / "analyze.ipynb", 4)
     cell = next(cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", []))
     names = {node.targets[0].id for node in ast.parse(cell.source).body}
-    source = (REPO / "lib" / "repolens" / "reporting.py").read_text()
+    source = (REPO / "lib" / "repolens" / "render" / "reporting.py").read_text()
     passed = set(
         re.findall(r'^\s+"(\w+)": ', source.split("parameters = {")[1].split("}")[0], re.M)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from repolens.filetypes import CATEGORIES, FileTypes, file_types
+from repolens.scanning.filetypes import CATEGORIES, FileTypes, file_types
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from repolens import notebooks_frame, scan, to_frame
-from repolens.report import CSV_COLUMNS, CSV_INTEGER_COLUMNS
+from repolens.render.report import CSV_COLUMNS, CSV_INTEGER_COLUMNS
 
 from .conftest import SAMPLE
 
@@ -30,8 +30,8 @@ def test_notebooks_frame_has_a_row_per_readable_notebook() -> None:
 
 
 def test_the_notebook_table_puts_problems_first_and_names_their_cells(tmp_path) -> None:
-    from repolens import frame
     from repolens.checks import check
+    from repolens.render import frame
 
     from .conftest import make_tree, notebook_json
 

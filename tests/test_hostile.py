@@ -19,16 +19,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens import cli, scan, summarise
-from repolens.cache import ScanCache, read_raw, write_raw
-from repolens.notebooks import InvalidNotebook, read_notebook
-from repolens.records import State
-from repolens.report import (
+from repolens.render.report import (
     CSV_COLUMNS,
     csv_unescape,
     verify_report_set,
     write_reports,
 )
-from repolens.scanner import ScanError, ScanOptions
+from repolens.scanning.cache import ScanCache, read_raw, write_raw
+from repolens.scanning.notebooks import InvalidNotebook, read_notebook
+from repolens.scanning.records import State
+from repolens.scanning.scanner import ScanError, ScanOptions
 
 from .conftest import PEAK_RSS_KIB, PYTHON, make_tree, notebook_json, python_env, run_unprivileged
 
@@ -270,8 +270,8 @@ def test_ignore_files_and_caches_that_are_not_regular_files_are_not_read(
         import json, os, sys
         from pathlib import Path
         from repolens import scan
-        from repolens.cache import ScanCache, read_raw, write_raw
-        from repolens.scanner import ScanOptions
+        from repolens.scanning.cache import ScanCache, read_raw, write_raw
+        from repolens.scanning.scanner import ScanOptions
         root, cache = Path(sys.argv[1]), Path(sys.argv[2])
         cache.mkdir()
         cache_file = ScanCache.open(cache, str(root), {{}}).path
@@ -293,7 +293,7 @@ def test_a_fifo_swapped_in_after_the_walk_is_recorded_not_read(tmp_path: Path) -
     root = make_tree(tmp_path / "tree", {"data.csv": "a,b\n1,2\n", "ok.py": "x = 1\n"})
     code = """
         import json, os, sys
-        from repolens import scanner
+        from repolens.scanning import scanner
         root = sys.argv[1]
         original = scanner.walk
         def walk_then_swap(*args, **kwargs):
@@ -540,7 +540,7 @@ def test_no_file_name_breaks_a_chart(tmp_path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from repolens import charts
+    from repolens.render import charts
 
     names = {"bad$\\foo$.py": "x = 1\n" * 50, "$x^{2}$.ipynb": notebook_json([]), "a$.txt": "a"}
     root = make_tree(tmp_path / "tree", names)
@@ -729,7 +729,7 @@ def test_an_unwritable_output_folder_exits_2_with_one_line(mode_tmp: Path) -> No
 def test_a_kill_between_the_two_renames_leaves_a_set_that_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from repolens import report
+    from repolens.render import report
 
     root = make_tree(tmp_path / "tree", {"a.py": "x\n"})
     out = tmp_path / "out"
@@ -875,13 +875,13 @@ def test_generated_ignore_patterns_agree_with_git(tmp_path_factory, lines) -> No
     ],
 )
 def test_times_outside_years_1_to_9999_are_written_as_null(ns: int | None, text: str) -> None:
-    from repolens.report import iso_time
+    from repolens.render.report import iso_time
 
     assert iso_time(ns) == text
 
 
 def test_tables_write_numbers_as_the_prose_does(tmp_path: Path) -> None:
-    from repolens import frame
+    from repolens.render import frame
 
     root = make_tree(tmp_path / "tree", {"big.py": "x = 1\n" * 1234, "notes.md": "# n\n"})
     summary = summarise(scan(root))

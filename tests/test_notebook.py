@@ -132,7 +132,7 @@ def test_paths_that_look_like_numbers_or_hold_quotes(
 
 
 def test_the_notebook_has_one_source_and_ships_in_the_package() -> None:
-    from repolens.reporting import bundled_notebook, find_notebook
+    from repolens.render.reporting import bundled_notebook, find_notebook
 
     assert ANALYZE.is_symlink() and ANALYZE.resolve() == bundled_notebook().resolve()
     assert find_notebook() == bundled_notebook()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from repolens.notebooks import InvalidNotebook, read_notebook, source_extension
+from repolens.scanning.notebooks import InvalidNotebook, read_notebook, source_extension
 
 from .conftest import notebook_json
 

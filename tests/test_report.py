@@ -19,7 +19,7 @@ from repolens import (
     write_files_csv,
     write_metrics_json,
 )
-from repolens.report import CSV_COLUMNS
+from repolens.render.report import CSV_COLUMNS
 
 from .conftest import SAMPLE, make_tree
 
@@ -141,7 +141,7 @@ def test_a_failed_write_leaves_the_old_report_whole(tmp_path: Path) -> None:
     class Boom(Exception):
         pass
 
-    import repolens.report as report
+    import repolens.render.report as report
 
     original = report.file_metric
 
@@ -159,7 +159,8 @@ def test_a_failed_write_leaves_the_old_report_whole(tmp_path: Path) -> None:
 
 
 def test_since_last_time_counts_changes_and_findings_new_and_fixed(tmp_path: Path) -> None:
-    from repolens import analysis, narrative
+    from repolens import analysis
+    from repolens.render import narrative
 
     tree = make_tree(
         tmp_path / "tree",

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from repolens import Kind, ScanError, ScanOptions, State, scan
-from repolens.records import LineCounts
+from repolens.scanning.records import LineCounts
 
 from .conftest import PEAK_RSS_KIB, make_tree, notebook_json, run_unprivileged
 
@@ -318,7 +318,7 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_counts_from_the_engines_process_equal_counts_made_here(
     big_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from repolens import counting
+    from repolens.scanning import counting
 
     submitted: list[int] = []
     real = counting.EngineProcess.submit
@@ -342,7 +342,7 @@ def test_an_engine_process_that_dies_costs_nothing_but_time(
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from repolens import counting
+    from repolens.scanning import counting
 
     def broken(self, paths):  # type: ignore[no-untyped-def]
         future: Future = Future()

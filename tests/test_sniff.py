@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from repolens.sniff import SNIFF_BYTES, sniff
+from repolens.scanning.sniff import SNIFF_BYTES, sniff
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from repolens import FileRecord, Kind, LineCounts, State, summarise
-from repolens.filetypes import CATEGORIES, file_types
+from repolens.scanning.filetypes import CATEGORIES, file_types
 
 ONE_EACH = LineCounts(1, 1, 1)
 

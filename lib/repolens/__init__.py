@@ -9,11 +9,8 @@ pandas and matplotlib are imported only by ``to_frame`` and the charts module.
 """
 
 from ._version import __version__
-from .cache import default_cache_dir
-from .filetypes import CATEGORIES
-from .frame import notebooks_frame, to_frame
-from .records import FileRecord, Kind, LineCounts, NotebookStats, State
-from .report import (
+from .render.frame import notebooks_frame, to_frame
+from .render.report import (
     SCHEMA_VERSION,
     ReportWriter,
     load_schema,
@@ -23,8 +20,11 @@ from .report import (
     write_metrics_json,
     write_reports,
 )
-from .scanner import ScanError, ScanOptions, ScanResult, ScanStream, scan
-from .summary import Group, NotebookTotals, Summariser, Summary, summarise
+from .render.summary import Group, NotebookTotals, Summariser, Summary, summarise
+from .scanning.cache import default_cache_dir
+from .scanning.filetypes import CATEGORIES
+from .scanning.records import FileRecord, Kind, LineCounts, NotebookStats, State
+from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, scan
 
 __all__ = [
     "CATEGORIES",

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .gitrun import git_output
-from .ignore import find_work_tree
+from .scanning.gitrun import git_output
+from .scanning.ignore import find_work_tree
 
 __all__ = ["GitActivity", "git_activity"]
 

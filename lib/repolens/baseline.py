@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import safeio
 from .checks.model import Finding
-from .summary import Summary
+from .render.summary import Summary
+from .scanning import safeio
 
 __all__ = ["BaselineError", "Change", "Comparison", "compare", "load_baseline"]
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from ._version import __version__
-from .cache import default_cache_dir
-from .ignore import InvalidPattern, validate_excludes
-from .scanner import ScanError, ScanOptions, ScanResult, ScanStream, check_root
-from .summary import Summary
-from .units import human_bytes, printable
+from .render.summary import Summary
+from .render.units import human_bytes, printable
+from .scanning.cache import default_cache_dir
+from .scanning.ignore import InvalidPattern, validate_excludes
+from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, check_root
 
 __all__ = ["main"]
 
@@ -324,7 +324,7 @@ def _output_dir(args: argparse.Namespace) -> Path:
 
 def prepare_output_dir(folder: Path) -> None:
     """Create the output folder and prove it writable, before any scan: ``UsageError``."""
-    from .writers import OutputFolderError, prepare_output_folder
+    from .render.writers import OutputFolderError, prepare_output_folder
 
     try:
         prepare_output_folder(folder)
@@ -341,8 +341,8 @@ def _excludes(globs: Sequence[str]) -> tuple[str, ...]:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from .report import REPORT_FILES, ReportWriter
-    from .summary import Summariser
+    from .render.report import REPORT_FILES, ReportWriter
+    from .render.summary import Summariser
 
     path = _analysis_path(args)
     to_stdout = args.json_stream == "-"
@@ -441,9 +441,9 @@ def _run_check(args: argparse.Namespace) -> int:
     from .checks import ConfigError, Level, check, load_settings
     from .checks.config import parse_ids
     from .checks.render import dumps, sarif_document, write_findings_csv, write_text
-    from .records import FileRecord
-    from .report import REPORT_FILES, ReportWriter
-    from .summary import Summariser
+    from .render.report import REPORT_FILES, ReportWriter
+    from .render.summary import Summariser
+    from .scanning.records import FileRecord
 
     target, files = _check_targets(args.path)
     args.path = target or None
@@ -548,7 +548,7 @@ CHECK_FILES = ("findings.csv", "findings.json", "findings.sarif")
 
 
 def _write(path: Path, text: str) -> None:
-    from .writers import atomic_write
+    from .render.writers import atomic_write
 
     with atomic_write(path, "w") as handle:
         handle.write(text)
@@ -569,7 +569,7 @@ def _findings_document(outcome) -> dict:  # type: ignore[no-untyped-def]
 
 def _notebook_lines(root: str, findings) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """The lines of the notebooks that findings point into (for SARIF regions)."""
-    from . import safeio
+    from .scanning import safeio
 
     lines: dict[str, list[str]] = {}
     for item in findings:
@@ -595,7 +595,7 @@ REPORT_ENVIRONMENT = (
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from .reporting import NotebookFailed, find_notebook, run_report
+    from .render.reporting import NotebookFailed, find_notebook, run_report
 
     path = _analysis_path(args)
     output_dir = _output_dir(args)

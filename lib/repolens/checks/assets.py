@@ -12,9 +12,9 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from ..gitrun import git_output
-from ..records import FileRecord, Kind
-from ..units import human_bytes
+from ..render.units import human_bytes
+from ..scanning.gitrun import git_output
+from ..scanning.records import FileRecord, Kind
 from .model import Finding
 from .source import finding
 

@@ -18,8 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import safeio
-from ..ignore import IgnoreRules, InvalidPattern, validate_excludes
+from ..scanning import safeio
+from ..scanning.ignore import IgnoreRules, InvalidPattern, validate_excludes
 from .model import Finding, checks_table
 
 __all__ = ["CheckSettings", "ConfigError", "load_settings", "parse_ids"]

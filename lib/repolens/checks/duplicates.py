@@ -14,9 +14,9 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from .. import safeio
-from ..records import FileRecord, Kind, State
-from ..units import human_bytes
+from ..render.units import human_bytes
+from ..scanning import safeio
+from ..scanning.records import FileRecord, Kind, State
 from .model import Finding
 from .source import finding
 

@@ -9,8 +9,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from ..records import FileRecord
-from ..units import human_bytes
+from ..render.units import human_bytes
+from ..scanning.records import FileRecord
 from .model import Finding
 from .source import finding
 

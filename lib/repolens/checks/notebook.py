@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..records import FileRecord
-from ..units import human_bytes
+from ..render.units import human_bytes
+from ..scanning.records import FileRecord
 from .model import Finding
 from .source import Source, finding
 

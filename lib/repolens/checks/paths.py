@@ -16,7 +16,7 @@ import re
 import tokenize
 from collections.abc import Iterator
 
-from ..records import FileRecord
+from ..scanning.records import FileRecord
 from .model import Finding
 from .source import Source, finding, is_test_path
 

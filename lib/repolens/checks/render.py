@@ -10,9 +10,9 @@ from itertools import groupby
 from typing import Any, TextIO
 
 from .._version import __version__
-from ..report import guard_cell
-from ..units import printable
-from ..writers import atomic_write
+from ..render.report import guard_cell
+from ..render.units import printable
+from ..render.writers import atomic_write
 from .model import Finding, Level, checks_table
 
 __all__ = [

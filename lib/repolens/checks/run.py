@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..records import FileRecord, Kind, State
-from ..scanner import Progress, ScanOptions, ScanResult, ScanStream
+from ..scanning.records import FileRecord, Kind, State
+from ..scanning.scanner import Progress, ScanOptions, ScanResult, ScanStream
 from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
 from .duplicates import (

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .._version import __version__
 from . import safeio
-from ._version import __version__
 from .cache import CacheKey, ScanCache, cache_key
 from .counting import (
     EngineProcess,

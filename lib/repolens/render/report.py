@@ -24,10 +24,10 @@ from typing import IO, Any
 
 import msgspec
 
-from ._version import __version__
-from .counting import engine_version
-from .records import FileRecord, NotebookStats, time_in_range
-from .scanner import ScanResult
+from .._version import __version__
+from ..scanning.counting import engine_version
+from ..scanning.records import FileRecord, NotebookStats, time_in_range
+from ..scanning.scanner import ScanResult
 from .summary import Group, Summary
 from .writers import AtomicFile, atomic_write, remove_stale_temporaries
 
@@ -230,7 +230,7 @@ def metrics_document(
         "files_csv": files_csv,
     }
     if findings is not None:
-        from .checks.render import finding_dict
+        from ..checks.render import finding_dict
 
         levels = {"error": 0, "warning": 0, "note": 0}
         by_check: dict[str, int] = {}

@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from .activity import GitActivity
-from .records import FileRecord
+from ..activity import GitActivity
+from ..scanning.records import FileRecord
 from .summary import Summary, as_summary
 from .units import human_bytes
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from .activity import GitActivity
-from .baseline import Comparison
-from .checks.model import Finding, Level, checks_table
-from .records import FileRecord
+from ..activity import GitActivity
+from ..baseline import Comparison
+from ..checks.model import Finding, Level, checks_table
+from ..scanning.records import FileRecord
 from .summary import Summary, as_summary
 from .units import human_bytes as _size
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .checks.model import Finding
-from .records import FileRecord
+from ..checks.model import Finding
+from ..scanning.records import FileRecord
 from .report import (
     CSV_BOOLEAN_COLUMNS,
     CSV_COLUMNS,

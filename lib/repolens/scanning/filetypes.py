@@ -140,5 +140,6 @@ class FileTypes:
 @cache
 def file_types() -> FileTypes:
     """The bundled table, parsed once on first use."""
-    text = resources.files("repolens").joinpath("filetypes.toml").read_text(encoding="utf-8")
+    table = resources.files("repolens.scanning").joinpath("filetypes.toml")
+    text = table.read_text(encoding="utf-8")
     return FileTypes.from_toml(text)

@@ -310,7 +310,7 @@ class ScanCache:
             self._flush()
 
     def _start_writing(self) -> bool:
-        from .writers import AtomicFile, remove_stale_temporaries
+        from ..render.writers import AtomicFile, remove_stale_temporaries
 
         assert self.path is not None
         try:

@@ -1,0 +1,1 @@
+"""Rendering: summaries, reports (JSON, CSV), frames, charts, sentences and the HTML report."""

@@ -1,0 +1,1 @@
+"""Scanning: walk -> read & count -> one record per file (and the cache beside it)."""
