@@ -13,7 +13,7 @@ tree=$("$PYTHON" -c 'import sys; sys.path.insert(0, "bench"); import run; print(
 files=$(find "$tree" -type f | wc -l)
 out=$(mktemp -d /var/tmp/repolens-million-out.XXXXXX)
 chmod 0777 "$out"
-trap 'rm -rf "$out"' EXIT
+trap 'rm -rf "$out" "$out.log"' EXIT
 start=$(date +%s)
 set +e
 podman run --rm --read-only --network none --cap-drop ALL --security-opt no-new-privileges \

@@ -352,3 +352,14 @@ def test_an_engine_process_that_dies_costs_nothing_but_time(
     reference = scan(big_tree).records
     monkeypatch.setattr(counting.EngineProcess, "submit", broken)
     assert scan(big_tree).records == reference
+
+
+def test_an_engine_process_that_cannot_run_is_counted_for_here(
+    big_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that exits at once (a broken interpreter, a path that cannot import)."""
+    import sys
+
+    reference = scan(big_tree).records
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    assert scan(big_tree).records == reference

@@ -16,10 +16,16 @@ count them as comments, so their comment totals for Python run higher.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import struct
+import subprocess
+import sys
 from collections.abc import Iterable
-from concurrent.futures import Future
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO, Any
 
+import msgspec
 from pytokei import Config, Languages
 
 from .records import LineCounts
@@ -62,40 +68,112 @@ def count_with_engine(paths: Iterable[str]) -> dict[str, tuple[str, LineCounts]]
 
 
 class EngineProcess:
-    """``count_with_engine`` in a process of its own, started on first use, so the scan's
-    Python work (reading heads, records, reports) runs while the engine counts: the
-    engine holds the interpreter's lock for as long as it counts.
+    """``count_with_engine`` in a process of its own (``python -m repolens.scanning.counting``,
+    started on first use), so the scan's Python work (reading heads, records, reports) runs
+    while the engine counts: the engine holds the interpreter's lock for as long as it
+    counts. Requests go one at a time through the process's stdin and stdout, as
+    length-prefixed MessagePack, from one thread that waits for each answer.
 
     ``submit`` returns None when no process can be had (the caller counts in its own
     process then); a future that fails is the caller's to count again."""
 
     def __init__(self) -> None:
-        self._pool: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._thread: ThreadPoolExecutor | None = None
         self.broken = False
 
     @property
     def started(self) -> bool:
-        return self._pool is not None
+        return self._process is not None
 
     def submit(self, paths: list[str]) -> Future[dict[str, tuple[str, LineCounts]]] | None:
         if self.broken:
             return None
-        try:
-            if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+        if self._process is None:
+            try:
+                # The folder this package is in comes first on the path: the process
+                # must run this very code, however the caller found it.
+                home = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+                search = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "repolens.scanning.counting"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env={**os.environ, "PYTHONPATH": search},
+                )
+            except OSError:  # no process to be had: count in the caller's
+                self.broken = True
+                return None
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="repolens-engine")
+        assert self._thread is not None
+        return self._thread.submit(self._round_trip, [os.fsencode(path) for path in paths])
 
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(1, mp_context=context)
-            return self._pool.submit(count_with_engine, paths)
-        except Exception:  # no semaphores, no processes: count in the caller's process
-            self.broken = True
-            return None
+    def _round_trip(self, paths: list[bytes]) -> dict[str, tuple[str, LineCounts]]:
+        process = self._process
+        assert process is not None and process.stdin is not None and process.stdout is not None
+        try:
+            _send(process.stdin, paths)
+            answer = _receive(process.stdout)
+        except BaseException:
+            self.broken = True  # the process is gone or out of step: no more requests
+            raise
+        return {os.fsdecode(path): (name, LineCounts(*counts)) for path, name, counts in answer}
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False, cancel_futures=True)
+            self._thread = None
+        if self._process is not None:
+            process, self._process = self._process, None
+            with contextlib.suppress(OSError):
+                if process.stdin is not None:
+                    process.stdin.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+_LENGTH = struct.Struct(">I")
+
+
+def _send(stream: IO[bytes], value: object) -> None:
+    payload = msgspec.msgpack.encode(value)
+    stream.write(_LENGTH.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError("the engine's process ended")
+    (size,) = _LENGTH.unpack(head)
+    payload = stream.read(size)
+    if len(payload) < size:
+        raise EOFError("the engine's process ended mid-answer")
+    return msgspec.msgpack.decode(payload)
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The engine's process: count each list of paths read from ``requests`` and answer
+    ``[[path, language, [code, comment, blank]], ...]`` until ``requests`` ends."""
+    while True:
+        try:
+            paths = _receive(requests)
+        except EOFError:
+            return
+        counted = count_with_engine(os.fsdecode(path) for path in paths)
+        _send(
+            answers,
+            [
+                [os.fsencode(path), name, [counts.code, counts.comment, counts.blank]]
+                for path, (name, counts) in counted.items()
+            ],
+        )
 
 
 def count_physical(text: str) -> LineCounts:
@@ -120,3 +198,7 @@ def count_newlines(chunks: Iterable[bytes]) -> int:
     if last and last != b"\n":
         lines += 1
     return lines
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)

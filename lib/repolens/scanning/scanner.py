@@ -76,7 +76,7 @@ without reading any file a second time."""
 
 CONTENT_CATEGORIES = frozenset({"code", "notebook", "config", "docs", "data", "other"})
 CONTENT_LIMIT = 8 << 20
-_CHUNK_CONTENT_BYTES = 64 << 20  # content held at once while a chunk is counted
+_CHUNK_CONTENT_BYTES = 32 << 20  # content held by a window; two are in flight at once
 
 CHUNK = 4096
 _ENGINE_PATH_MAX = 4000  # longer paths are counted from a copy the engine can open
