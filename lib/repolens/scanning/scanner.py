@@ -8,6 +8,7 @@ progress moves on a tree of any size.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat as stat_module
 import tempfile
@@ -727,20 +728,17 @@ class ScanStream:
         done = 0
         complete = False
         try:
-            for window in _windows(entries, table, cache if use_cache else None, inspect):
-                report("scan", done, None)  # the window is walked, its files not yet read
-                pending.append(self._start(window, engine))
+            windows = _windows(entries, table, cache if use_cache else None, inspect)
+            for window in itertools.chain(windows, [None]):  # None: the walk is over
+                if window is not None:
+                    report("scan", done, None)  # the window is walked, its files not yet read
+                    pending.append(self._start(window, engine))
                 # One window counts in the engine's process while this one reads the next.
-                while len(pending) > 1 or (pending and pending[0].future is None):
+                while pending and (window is None or len(pending) > 1 or pending[0].future is None):
                     records = self._finish(pending.popleft())
                     yield from self._hand_out(records)
                     done += len(records)
                     report("scan", done, None)
-            while pending:
-                records = self._finish(pending.popleft())
-                yield from self._hand_out(records)
-                done += len(records)
-                report("scan", done, None)
             complete = True
         finally:
             engine.close()
