@@ -204,3 +204,35 @@ def test_a_warm_scan_writes_the_reports_from_the_cached_rows_byte_for_byte(
     assert (warm / "files.csv").read_bytes() == (cold / "files.csv").read_bytes()
     first, second = ((folder / "metrics.json").read_text() for folder in (cold, warm))
     assert first.split("\n", 2)[2] == second.split("\n", 2)[2]  # all but the timestamp
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ("x\r\nevil,row\r\n", '{"file_path": "a.py"}'),  # a second CSV row
+        ("a.py" + ",x" * 26 + "\r\n", '{"file_path": "a.py"}, {"file_path": "evil"}'),
+        ("b.csv" + ",x" * 26 + "\r\n", '{"file_path": "b.csv"}'),  # another file's rows
+        ("a.py" + ",x" * 26 + "\r\n", '{"file_path": "a.py",\n"x": 1}'),  # two lines
+        ("a.py" + ",x" * 26, '{"file_path": "a.py"}'),  # no row end
+    ],
+)
+def test_report_rows_from_a_hostile_cache_are_encoded_again(
+    tmp_path: Path, rows: tuple[str, str]
+) -> None:
+    from repolens.cli import main
+
+    root = make_tree(tmp_path / "tree", TREE)
+    cold, warm = tmp_path / "cold", tmp_path / "warm"
+    assert main(["scan", str(root), "-o", str(cold), "--no-cache", "-q"]) == 0
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert main(["scan", str(root), "-o", str(warm), *cache, "-q"]) == 0
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    header, entries = read_raw(cache_file)
+    for entry in entries:
+        if entry[0] == "a.py":
+            entry[-1] = list(rows)
+    write_raw(cache_file, header, entries)
+    assert main(["scan", str(root), "-o", str(warm), *cache, "-q"]) == 0
+    assert (warm / "files.csv").read_bytes() == (cold / "files.csv").read_bytes()
+    first, second = ((folder / "metrics.json").read_text() for folder in (cold, warm))
+    assert first.split("\n", 2)[2] == second.split("\n", 2)[2]

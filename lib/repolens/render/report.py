@@ -430,6 +430,27 @@ def record_row(record: FileRecord) -> list[Any]:
     return row
 
 
+_item_decoder = msgspec.json.Decoder()
+
+
+def _fits(record: FileRecord, encoded: Any) -> bool:
+    """Whether rows kept by a cache are one files.csv row and one metrics.json item, both of
+    this record's path: a cache can never add a row, an item, or break either file."""
+    try:
+        row, item = encoded
+        if type(row) is not str or type(item) is not str or not row.endswith("\r\n"):
+            return False
+        cells = list(csv.reader([row[:-2]]))
+        if len(cells) != 1 or len(cells[0]) != len(CSV_COLUMNS):
+            return False
+        if cells[0][0] != guard_cell(record.path) or "\n" in item:
+            return False
+        decoded = _item_decoder.decode(item)
+    except (csv.Error, msgspec.MsgspecError, ValueError, TypeError):
+        return False
+    return type(decoded) is dict and decoded.get("file_path") == record.path
+
+
 class _Line:
     """Where a csv writer leaves one row's text."""
 
@@ -531,7 +552,7 @@ class ReportWriter:
     def add(self, record: FileRecord, encoded: tuple[str, str] | None = None) -> tuple[str, str]:
         """Write a record (``encoded``: its rows as ``encode`` gave them earlier, from a
         cache); return its rows."""
-        if encoded is None:
+        if encoded is None or not _fits(record, encoded):
             encoded = self.encode(record)
         if self._csv is not None:
             self._csv.handle.write(encoded[0])
