@@ -440,10 +440,15 @@ def _fits(record: FileRecord, encoded: Any) -> bool:
         row, item = encoded
         if type(row) is not str or type(item) is not str or not row.endswith("\r\n"):
             return False
-        cells = list(csv.reader([row[:-2]]))
-        if len(cells) != 1 or len(cells[0]) != len(CSV_COLUMNS):
+        body = row[:-2]
+        first = guard_cell(record.path)
+        if '"' in body or "\r" in body or "\n" in body:  # quoted cells: parse the row
+            cells = list(csv.reader([body]))
+            if len(cells) != 1 or len(cells[0]) != len(CSV_COLUMNS) or cells[0][0] != first:
+                return False
+        elif not body.startswith(first + ",") or body.count(",") != len(CSV_COLUMNS) - 1:
             return False
-        if cells[0][0] != guard_cell(record.path) or "\n" in item:
+        if "\n" in item:
             return False
         decoded = _item_decoder.decode(item)
     except (csv.Error, msgspec.MsgspecError, ValueError, TypeError):
