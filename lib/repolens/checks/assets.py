@@ -88,14 +88,16 @@ def asset_findings(
 
 
 def lfs_status(root: str, work_tree: str, paths: list[str]) -> tuple[set[str], set[str]] | None:
-    """``(tracked, in_lfs)`` for ``paths`` (relative to ``root``), from git itself; None when
-    git cannot answer."""
+    """``(tracked, in_lfs)`` among ``paths`` (relative to ``root``), from git itself; None when
+    git cannot answer. Only the paths asked about are kept, whatever the size of the index."""
     if not paths:
         return None
     listing = git_output(root, "ls-files", "-z")
     if listing is None:
         return None
-    tracked = {item for item in os.fsdecode(listing).split("\0") if item}
+    wanted = set(paths)
+    tracked = {name for item in listing.split(b"\0") if (name := os.fsdecode(item)) in wanted}
+    del listing
     candidates = [path for path in paths if path in tracked]
     attributes = git_output(
         root,
