@@ -503,6 +503,13 @@ def _run_check(args: argparse.Namespace) -> int:
             consume=consume,
             hold=False,
         )
+    except OSError as error:  # the scan records its own read errors: this is a write failing
+        if writer is None:
+            raise
+        writer.discard()
+        raise WriteFailed(
+            f"cannot write the findings into {output_dir}: {error.strerror or error}"
+        ) from None
     except BaseException:
         if writer is not None:
             writer.discard()
