@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
@@ -28,6 +27,7 @@ import msgspec
 
 from . import safeio
 from .filetypes import CATEGORIES
+from .frames import CutFrame, read_frame, write_frame
 from .records import FileRecord, Kind, LineCounts, NotebookStats, State
 
 __all__ = ["CacheKey", "ScanCache", "cache_key", "default_cache_dir", "read_raw", "write_raw"]
@@ -42,7 +42,6 @@ CacheKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 _Count = Annotated[int, msgspec.Meta(ge=0)]
 _Lines = tuple[_Count, _Count, _Count]
 _Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
-_LENGTH = struct.Struct(">I")
 
 
 class _Notebook(msgspec.Struct, array_like=True, frozen=True):
@@ -165,27 +164,6 @@ def _record(entry: _Entry, base: dict[str, Any]) -> FileRecord:
     )
 
 
-def _read_frame(handle: IO[bytes]) -> bytes | None:
-    """The next frame's bytes; None at the end; ``_Bad`` when the file is cut or too big."""
-    length = handle.read(_LENGTH.size)
-    if not length:
-        return None
-    if len(length) < _LENGTH.size:
-        raise _Bad("the file ends inside a frame")
-    (size,) = _LENGTH.unpack(length)
-    if size > MAX_FRAME_BYTES:
-        raise _Bad(f"a frame of {size} bytes")
-    payload = handle.read(size)
-    if len(payload) < size:
-        raise _Bad("the file ends inside a frame")
-    return payload
-
-
-def _write_frame(handle: IO[bytes], payload: bytes) -> None:
-    handle.write(_LENGTH.pack(len(payload)))
-    handle.write(payload)
-
-
 @dataclass
 class ScanCache:
     """Cached content results for one root, read and rewritten in path order.
@@ -225,10 +203,10 @@ class ScanCache:
             return cache
         reader = os.fdopen(descriptor, "rb", buffering=1 << 16)
         try:
-            header = _read_frame(reader)
+            header = read_frame(reader, MAX_FRAME_BYTES)
             if header is None or msgspec.msgpack.decode(header) != full_identity:
                 raise _Bad("written by another version or for another tree")
-        except (_Bad, msgspec.MsgspecError, RecursionError, OSError) as error:
+        except (_Bad, CutFrame, msgspec.MsgspecError, RecursionError, OSError) as error:
             reader.close()
             cache._changed = True
             cache.problem = f"cache {path} ignored: {error}"
@@ -267,7 +245,7 @@ class ScanCache:
             if self._reader is None:
                 return None
             try:
-                frame = _read_frame(self._reader)
+                frame = read_frame(self._reader, MAX_FRAME_BYTES)
                 if frame is None:
                     self._close_reader()
                     return None
@@ -317,7 +295,7 @@ class ScanCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             remove_stale_temporaries(self.path.parent, [self.path.name])  # a killed run's
             self._writer = AtomicFile(self.path, "wb")
-            _write_frame(self._writer.handle, _encoder.encode(self.identity))
+            write_frame(self._writer.handle, _encoder.encode(self.identity))
         except OSError as error:
             self._not_saved(error)
             return False
@@ -327,7 +305,7 @@ class ScanCache:
         if not self._frame or self._writer is None:
             return
         try:
-            _write_frame(self._writer.handle, _encoder.encode(self._frame))
+            write_frame(self._writer.handle, _encoder.encode(self._frame))
         except OSError as error:
             self._not_saved(error)
         self._frame = []
@@ -364,11 +342,11 @@ class ScanCache:
 def read_raw(path: str | os.PathLike[str]) -> tuple[Any, list[Any]]:
     """The header and every entry of a cache file as plain values (to look into a cache)."""
     with open(path, "rb") as handle:
-        header = _read_frame(handle)
+        header = read_frame(handle, MAX_FRAME_BYTES)
         if header is None:
             raise _Bad("an empty cache file")
         entries: list[Any] = []
-        while (frame := _read_frame(handle)) is not None:
+        while (frame := read_frame(handle, MAX_FRAME_BYTES)) is not None:
             entries.extend(msgspec.msgpack.decode(frame))
     return msgspec.msgpack.decode(header), entries
 
@@ -376,5 +354,5 @@ def read_raw(path: str | os.PathLike[str]) -> tuple[Any, list[Any]]:
 def write_raw(path: str | os.PathLike[str], header: Any, entries: list[Any]) -> None:
     """A cache file from plain values, in one frame: what ``read_raw`` gives back."""
     with open(path, "wb") as handle:
-        _write_frame(handle, _encoder.encode(header))
-        _write_frame(handle, _encoder.encode(entries))
+        write_frame(handle, _encoder.encode(header))
+        write_frame(handle, _encoder.encode(entries))

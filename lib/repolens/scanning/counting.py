@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import struct
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -28,6 +27,7 @@ from typing import IO, Any
 import msgspec
 from pytokei import Config, Languages
 
+from .frames import CutFrame, read_frame, write_frame
 from .records import LineCounts
 
 __all__ = [
@@ -138,23 +138,21 @@ class EngineProcess:
                 process.stdout.close()
 
 
-_LENGTH = struct.Struct(">I")
+MAX_MESSAGE_BYTES = 1 << 30
 
 
 def _send(stream: IO[bytes], value: object) -> None:
-    payload = msgspec.msgpack.encode(value)
-    stream.write(_LENGTH.pack(len(payload)) + payload)
+    write_frame(stream, msgspec.msgpack.encode(value))
     stream.flush()
 
 
 def _receive(stream: IO[bytes]) -> Any:
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
+    try:
+        payload = read_frame(stream, MAX_MESSAGE_BYTES)
+    except CutFrame as error:
+        raise EOFError(f"the engine's process ended mid-message ({error})") from None
+    if payload is None:
         raise EOFError("the engine's process ended")
-    (size,) = _LENGTH.unpack(head)
-    payload = stream.read(size)
-    if len(payload) < size:
-        raise EOFError("the engine's process ended mid-answer")
     return msgspec.msgpack.decode(payload)
 
 
