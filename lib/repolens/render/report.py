@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from importlib import resources
@@ -274,24 +274,6 @@ def _document_halves(
     return before, after + "\n"
 
 
-def _json_chunks(
-    result: ScanResult,
-    summary: Summary,
-    files_csv: dict[str, Any] | None = None,
-    findings: Sequence[Any] | None = None,
-) -> Iterator[str]:
-    """The document as text: indented, with one ``file_metrics`` item a line."""
-    before, after = _document_halves(result, summary, files_csv, findings)
-    yield before
-    if not result.records:
-        yield "[]"
-    else:
-        yield "[\n    "
-        yield ",\n    ".join([_item_text(record) for record in result.records])
-        yield "\n  ]"
-    yield after
-
-
 def write_metrics_json(
     destination: str | os.PathLike[str] | IO[str],
     result: ScanResult,
@@ -299,13 +281,18 @@ def write_metrics_json(
     files_csv: dict[str, Any] | None = None,
     findings: Sequence[Any] | None = None,
 ) -> None:
-    """Write the metrics document to a path (atomically) or to an open text stream."""
-    if hasattr(destination, "write"):
-        for chunk in _json_chunks(result, summary, files_csv, findings):
-            destination.write(chunk)  # type: ignore[union-attr]
-        return
-    with atomic_write(destination, "w") as handle:  # type: ignore[arg-type]
-        handle.writelines(_json_chunks(result, summary, files_csv, findings))
+    """Write the metrics document of a result that holds its records, to a path (atomically)
+    or to an open text stream: ``ReportWriter``'s document, its items from the records."""
+    writer = ReportWriter(None, ("json",))
+    try:
+        writer.add_all(result.records)
+        if hasattr(destination, "write"):
+            writer.write_json(destination, result, summary, findings, files_csv)  # type: ignore[arg-type]
+            return
+        with atomic_write(destination, "w") as handle:  # type: ignore[arg-type]
+            writer.write_json(handle, result, summary, findings, files_csv)
+    finally:
+        writer.discard()
 
 
 CSV_COLUMNS = (
@@ -551,19 +538,27 @@ class ReportWriter:
 
     def encode(self, record: FileRecord) -> tuple[str, str]:
         """A record's files.csv row (with its CRLF) and metrics.json item, as text."""
-        self._rows.writerow(csv_row(record))
-        return self._line.text, _item_text(record)
+        return self._row_text(record), _item_text(record)
 
-    def add(self, record: FileRecord, encoded: tuple[str, str] | None = None) -> tuple[str, str]:
+    def _row_text(self, record: FileRecord) -> str:
+        self._rows.writerow(csv_row(record))
+        return self._line.text
+
+    def add(
+        self, record: FileRecord, encoded: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
         """Write a record (``encoded``: its rows as ``encode`` gave them earlier, from a
-        cache); return its rows."""
-        if encoded is None or not _fits(record, encoded):
+        cache); return its rows, or None when this writer needed only one of them and
+        encoded only that."""
+        if encoded is not None and not _fits(record, encoded):
+            encoded = None
+        if encoded is None and self._csv is not None and self._items is not None:
             encoded = self.encode(record)
         if self._csv is not None:
-            self._csv.handle.write(encoded[0])
+            self._csv.handle.write(encoded[0] if encoded is not None else self._row_text(record))
         if self._items is not None:
             self._items.write(",\n    " if self.rows else "[\n    ")
-            self._items.write(encoded[1])
+            self._items.write(encoded[1] if encoded is not None else _item_text(record))
         self.rows += 1
         return encoded
 
