@@ -254,6 +254,45 @@ def build_parser() -> argparse.ArgumentParser:
         "sub-folder of it), not to the tree",
     )
     checker.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+    history = commands.add_parser(
+        "history",
+        help="how the repository grew: the tree at every commit of its first-parent line",
+        description="Read the first-parent line of REV in the git repository holding PATH "
+        "(only its folder PATH when that is below the top) and write history.json and "
+        "history.csv: files, bytes and lines by category and language, notebooks, LFS "
+        "pointers and the largest files at every commit, and the commits where large files "
+        "and large folders arrived. Each distinct blob is analysed once (cached by blob id).",
+    )
+    history.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        help="the repository (default: $ANALYSIS_PATH, else the working folder)",
+    )
+    history.add_argument(
+        "--rev", default="HEAD", help="the commit whose line is read (default: HEAD)"
+    )
+    history.add_argument(
+        "--since", default=None, metavar="DATE", help="only commits from DATE on (YYYY-MM-DD)"
+    )
+    history.add_argument(
+        "--max-commits", type=_top, default=None, metavar="N", help="only the newest N commits"
+    )
+    history.add_argument(
+        "-o",
+        "--output-dir",
+        default=None,
+        help="where history.json and history.csv go "
+        f"(default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
+    )
+    history.add_argument(
+        "--cache-dir",
+        default=None,
+        help=f"blob cache folder (default: $REPOLENS_CACHE_DIR, else {default_cache_dir()})",
+    )
+    history.add_argument("--no-cache", action="store_true", help="analyse every blob again")
+    history.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return parser
 
 
@@ -589,6 +628,75 @@ def _notebook_lines(root: str, findings) -> dict[str, list[str]]:  # type: ignor
     return lines
 
 
+def _run_history(args: argparse.Namespace) -> int:
+    from .history import HistoryError, HistoryOptions, run_history
+    from .history.git import parse_since
+
+    path = _setting(args.path, "ANALYSIS_PATH", "PATH") or "."
+    output_dir = _output_dir(args)
+    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+    try:
+        since = None if args.since is None else parse_since(args.since)
+    except HistoryError as error:
+        raise UsageError(str(error)) from None
+    check_root(path)
+    prepare_output_dir(output_dir)
+    progress = None
+    if sys.stderr.isatty() and not args.quiet:
+        from .progress import ProgressLine
+
+        progress = ProgressLine(sys.stderr)
+    options = HistoryOptions(
+        rev=args.rev, since=since, max_commits=args.max_commits, cache_dir=cache_dir
+    )
+    try:
+        result = run_history(path, output_dir, options, progress)
+    except HistoryError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise WriteFailed(
+            f"cannot write the history into {output_dir}: {error.strerror or error}"
+        ) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    if not args.quiet:
+        print_history(result, sys.stdout)
+    return 0
+
+
+def print_history(result, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+    """The short human summary printed after ``repolens history``."""
+    first, last = result.first or {}, result.last or {}
+    print(
+        f"{result.repository}: {result.commits:,} commits from {first.get('time', '?')[:10]} "
+        f"to {last.get('time', '?')[:10]}; {result.blobs:,} distinct blobs, "
+        f"{result.analysed:,} analysed in this run, in {result.elapsed:.2f} s",
+        file=out,
+    )
+    for label, row in (("first", first), ("now", last)):
+        if row:
+            print(
+                f"  {label:>5}: {row['files']:,} files, {human_bytes(row['bytes'])}, "
+                f"{row['code']:,} lines of code, {row['notebooks']['notebooks']:,} notebooks",
+                file=out,
+            )
+    for event in result.events[:10]:
+        what = "folder of" if event.kind == "large_folder" else "file of"
+        size = f"{event.files:,} files, " if event.kind == "large_folder" else ""
+        print(
+            f"  {event.commit[:10]} {printable(event.path)}: {what} "
+            f"{size}{human_bytes(event.bytes)}" + (" (LFS)" if event.lfs else ""),
+            file=out,
+        )
+    if len(result.events) > 10:
+        print(f"  ... and {len(result.events) - 10} more arrivals in history.json", file=out)
+    for note in result.notes:
+        print(f"  note: {printable(note)}", file=out)
+    for path in result.written:
+        print(f"  wrote {path}", file=out)
+
+
 REPORT_ENVIRONMENT = (
     "ANALYSIS_PATH",
     "OUTPUT_DIR",
@@ -693,6 +801,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_report(args)
         if args.command == "check":
             return _run_check(args)
+        if args.command == "history":
+            return _run_history(args)
         return _run_scan(args)
     except (UsageError, ScanError) as error:
         print(f"repolens: error: {error}", file=sys.stderr)

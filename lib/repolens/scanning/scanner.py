@@ -61,7 +61,9 @@ __all__ = [
     "ScanOptions",
     "ScanResult",
     "ScanStream",
+    "analyse_files",
     "check_root",
+    "file_fields",
     "identities",
     "scan",
 ]
@@ -661,6 +663,46 @@ def _complete_chunk(
         for item, record in zip(notebooks, finished, strict=True):
             inspect(record, item.head)
     return done
+
+
+def file_fields(rel: str, size: int) -> dict[str, Any]:
+    """The walk's fields for a regular file known only by its path in a tree and its size
+    (a git blob): no times, no link. ``rel`` may hold surrogate escapes."""
+    path, utf8 = display_path(rel)
+    return {
+        "path": path,
+        "kind": Kind.FILE,
+        "extension": file_types().extension(path.rsplit("/", 1)[-1]),
+        "size_bytes": size,
+        "modified_ns": 0,
+        "changed_ns": 0,
+        "birth_ns": None,
+        "link_target": None,
+        "path_is_utf8": utf8,
+    }
+
+
+def analyse_files(
+    files: Sequence[tuple[str, dict[str, Any]]], limit: int = ScanOptions.max_count_bytes
+) -> list[FileRecord]:
+    """Records of regular files read from where they lie (``files`` pairs a path on disk
+    with ``file_fields`` of the name reports give it): the scan's own reading, sniffing,
+    notebook reading and counting, for content that is not in the tree being walked.
+    One record per file, in the order given."""
+    table = file_types()
+    chunk = []
+    for index, (disk, fields) in enumerate(files):
+        # Records are matched to files by path, and one name may come twice (two versions
+        # of a file): each is keyed apart under a first folder no real path has (a NUL),
+        # which no folder rule of the table names either.
+        keyed = {**fields, "path": f"\0{index}/{fields['path']}"}
+        chunk.append((Entry(disk, keyed["path"], Kind.FILE, None), keyed))
+    records = _complete_chunk(_prepare_chunk(chunk, table, limit, False), None, table, limit)
+    by_path = {record.path: record for record in records}
+    return [
+        replace(by_path[keyed["path"]], path=fields["path"])
+        for (_entry, keyed), (_disk, fields) in zip(chunk, files, strict=True)
+    ]
 
 
 # --- the pipeline ------------------------------------------------------------

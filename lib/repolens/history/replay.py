@@ -1,0 +1,167 @@
+"""The tree at each commit, built from the one before and the commit's changes.
+
+``Tree`` holds each present path's blob facts and running totals by category and
+language, so a commit costs its changes, not its tree. ``Tree.state`` gives the
+row of one commit; ``Tree.apply`` also says what arrived (events): a file over 1 MiB,
+or a folder over 1,000 files, each the first time it appears.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ..scanning.filetypes import CATEGORIES
+from ..scanning.records import display_path
+from .blobs import LFS_STATE, BlobFacts
+from .git import Commit
+
+__all__ = ["LARGE_FILE_BYTES", "LARGE_FOLDER_FILES", "Tree"]
+
+LARGE_FILE_BYTES = 1 << 20
+LARGE_FOLDER_FILES = 1000
+LARGEST = 5
+_ORDER = {name: index for index, name in enumerate(CATEGORIES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    commit: str
+    time: int
+    kind: str  # "large_file" or "large_folder"
+    path: str  # as reports show it; a folder ends with "/" ("./" for the top)
+    bytes: int
+    files: int  # a folder's files then; 1 for a file
+    lfs: bool = False
+
+
+def _folder(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+class Tree:
+    """The files present at the commit last applied, with their totals."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, BlobFacts] = {}
+        self.submodules: set[str] = set()
+        # (category, language) -> [files, bytes, code, comment, blank]
+        self.groups: dict[tuple[str, str | None], list[int]] = {}
+        self.notebooks = [0, 0, 0, 0]  # notebooks, cells, outputs' bytes, cells with errors
+        self.lfs = [0, 0]  # pointers, bytes they stand for
+        self.per_folder: Counter[str] = Counter()
+        self._seen_large: set[str] = set()
+        self._seen_folders: set[str] = set()
+        self._top: list[tuple[int, str]] = []
+        self._top_stale = False
+
+    def remove(self, path: str) -> None:
+        facts = self.files.pop(path, None)
+        if facts is None:
+            self.submodules.discard(path)
+            return
+        self._count(facts, -1)
+        self.per_folder[_folder(path)] -= 1
+        if self._top and facts.size >= self._top[0][0]:
+            self._top_stale = True
+
+    def add(self, path: str, facts: BlobFacts, commit: Commit, events: list[Event]) -> None:
+        if path in self.files:
+            self.remove(path)
+        self.files[path] = facts
+        self._count(facts, 1)
+        folder = _folder(path)
+        self.per_folder[folder] += 1
+        if not self._top_stale:
+            if len(self._top) < LARGEST:
+                heapq.heappush(self._top, (facts.size, path))
+            elif (facts.size, path) > self._top[0]:
+                heapq.heapreplace(self._top, (facts.size, path))
+        if facts.size > LARGE_FILE_BYTES and path not in self._seen_large:
+            self._seen_large.add(path)
+            shown = display_path(path)[0]
+            lfs = facts.state == LFS_STATE
+            events.append(Event(commit.id, commit.time, "large_file", shown, facts.size, 1, lfs))
+        count = self.per_folder[folder]
+        if count > LARGE_FOLDER_FILES and folder not in self._seen_folders:
+            self._seen_folders.add(folder)
+            shown = display_path(folder)[0] + "/" if folder else "./"
+            size = sum(item.size for name, item in self.files.items() if _folder(name) == folder)
+            events.append(Event(commit.id, commit.time, "large_folder", shown, size, count))
+
+    def _count(self, facts: BlobFacts, sign: int) -> None:
+        group = self.groups.get((facts.category, facts.language))
+        if group is None:
+            group = self.groups[(facts.category, facts.language)] = [0, 0, 0, 0, 0]
+        group[0] += sign
+        group[1] += sign * facts.size
+        group[2] += sign * facts.code
+        group[3] += sign * facts.comment
+        group[4] += sign * facts.blank
+        if facts.notebook is not None:
+            cells, output_bytes, errors = facts.notebook
+            books = self.notebooks
+            books[0] += sign
+            books[1] += sign * cells
+            books[2] += sign * output_bytes
+            books[3] += sign * errors
+        if facts.state == LFS_STATE:
+            self.lfs[0] += sign
+            self.lfs[1] += sign * facts.size
+
+    def largest(self) -> list[tuple[int, str]]:
+        """The largest files present, largest first (ties by path)."""
+        if self._top_stale:
+            self._top = heapq.nlargest(
+                LARGEST, ((facts.size, path) for path, facts in self.files.items())
+            )
+            heapq.heapify(self._top)
+            self._top_stale = False
+        return sorted(self._top, key=lambda item: (-item[0], item[1]))
+
+    def state(self, commit: Commit, added: int, modified: int, deleted: int) -> dict[str, Any]:
+        """The commit's row: totals, groups by category and language, notebooks, LFS,
+        submodules, the largest files, and how many paths it changed."""
+        groups = [
+            {
+                "category": category,
+                "language": language,
+                "files": values[0],
+                "bytes": values[1],
+                "code": values[2],
+                "comment": values[3],
+                "blank": values[4],
+            }
+            for (category, language), values in sorted(
+                self.groups.items(), key=lambda item: (_ORDER[item[0][0]], item[0][1] or "")
+            )
+            if values[0]
+        ]
+        books = self.notebooks
+        return {
+            "commit": commit.id,
+            "parent": commit.parent,
+            "time": commit.time,
+            "author": commit.author,
+            "subject": commit.subject,
+            "changed": {"added": added, "modified": modified, "deleted": deleted},
+            "files": sum(group["files"] for group in groups),
+            "bytes": sum(group["bytes"] for group in groups),
+            "code": sum(group["code"] for group in groups),
+            "comment": sum(group["comment"] for group in groups),
+            "blank": sum(group["blank"] for group in groups),
+            "groups": groups,
+            "notebooks": {
+                "notebooks": books[0],
+                "cells": books[1],
+                "output_bytes": books[2],
+                "error_cells": books[3],
+            },
+            "lfs_pointers": {"files": self.lfs[0], "bytes": self.lfs[1]},
+            "submodules": len(self.submodules),
+            "largest": [
+                {"path": display_path(path)[0], "bytes": size} for size, path in self.largest()
+            ],
+        }

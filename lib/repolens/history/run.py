@@ -1,0 +1,357 @@
+"""``run_history``: a repository's first-parent line, commit by commit, into
+``history.json`` and ``history.csv``.
+
+Commits stream from ``git log --raw``; each commit's new blobs are gathered until a
+window is full, analysed once (``analyse_blobs``), and the waiting commits are then
+replayed on ``Tree`` in order, each row written as it comes. Memory holds the tree
+of one commit, the blob facts and one window, never the whole history.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from .._version import __version__
+from ..render.report import guard_cell, iso_time
+from ..render.writers import AtomicFile
+from ..scanning.scanner import ScanError, check_root
+from .blobs import WINDOW, BlobCache, Wanted, analyse_blobs, blob_key
+from .git import (
+    FILE_MODES,
+    GITLINK_MODE,
+    LINK_MODE,
+    BlobReader,
+    Change,
+    Commit,
+    HistoryError,
+    Repository,
+    open_repository,
+)
+from .replay import Event, Tree
+
+__all__ = [
+    "HISTORY_FILES",
+    "HISTORY_SCHEMA_VERSION",
+    "HistoryOptions",
+    "HistoryResult",
+    "load_history_schema",
+    "run_history",
+]
+
+HISTORY_SCHEMA_VERSION = "1.0.0"
+HISTORY_FILES = ("history.json", "history.csv")
+CSV_COLUMNS = (
+    "commit",
+    "time",
+    "author",
+    "subject",
+    "category",
+    "language",
+    "files",
+    "bytes",
+    "code",
+    "comment",
+    "blank",
+)
+_PENDING_COMMITS = 512  # commits held while their window's blobs are analysed
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    rev: str = "HEAD"
+    since: date | None = None
+    max_commits: int | None = None
+    cache_dir: Path | None = None  # None: no cache
+    max_count_bytes: int = 64 << 20
+
+
+@dataclass
+class HistoryResult:
+    repository: str
+    head: str
+    commits: int
+    blobs: int  # distinct blobs (by content and name) on the line
+    analysed: int  # blobs read this run; the rest came from the cache
+    shallow: bool
+    first: dict[str, Any] | None  # the oldest commit's row
+    last: dict[str, Any] | None  # the newest commit's row
+    events: list[Event]
+    elapsed: float
+    notes: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+def load_history_schema() -> dict[str, Any]:
+    """The JSON Schema history.json follows."""
+    text = resources.files("repolens").joinpath("schema/history.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _open(path: str) -> Repository:
+    try:
+        check_root(path)
+    except ScanError as error:
+        raise HistoryError(str(error)) from None
+    return open_repository(path)
+
+
+def _head(repository: Repository, rev: str) -> str:
+    try:
+        return repository.resolve(rev)
+    except HistoryError:
+        if rev == "HEAD" and not repository.run("rev-list", "-n", "1", "--all").strip():
+            raise HistoryError(f"{repository.path}: the repository has no commits yet") from None
+        raise
+
+
+def _iso(seconds: int) -> str | None:
+    return iso_time(seconds * 1_000_000_000)
+
+
+class _Writers:
+    """history.json and history.csv, written as rows come; both or neither appear."""
+
+    def __init__(self, folder: Path, head: dict[str, Any]) -> None:
+        self._json = AtomicFile(folder / "history.json")
+        try:
+            self._csv = AtomicFile(folder / "history.csv")
+        except BaseException:
+            self._json.discard()
+            raise
+        self._rows = csv.writer(self._csv.handle, lineterminator="\n")
+        self._rows.writerow(CSV_COLUMNS)
+        text = json.dumps(head, indent=1, ensure_ascii=False)
+        self._json.handle.write(text[: text.rindex("}")].rstrip() + ',\n "commits": [')
+        self._first = True
+        self.paths = [self._json.target, self._csv.target]
+
+    def commit(self, row: dict[str, Any]) -> None:
+        handle: IO[str] = self._json.handle
+        handle.write(("\n  " if self._first else ",\n  ") + json.dumps(row, ensure_ascii=False))
+        self._first = False
+        front = [row["commit"], row["time"], guard_cell(row["author"]), guard_cell(row["subject"])]
+        for group in row["groups"]:
+            self._rows.writerow(
+                [
+                    *front,
+                    group["category"],
+                    guard_cell(group["language"] or ""),
+                    group["files"],
+                    group["bytes"],
+                    group["code"],
+                    group["comment"],
+                    group["blank"],
+                ]
+            )
+
+    def finish(self, tail: dict[str, Any]) -> None:
+        handle = self._json.handle
+        handle.write("\n ]")
+        for key, value in tail.items():
+            handle.write(f",\n {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+        handle.write("\n}\n")
+        self._csv.commit()
+        self._json.commit()
+
+    def discard(self) -> None:
+        self._json.discard()
+        self._csv.discard()
+
+
+def _event_dict(event: Event) -> dict[str, Any]:
+    return {
+        "commit": event.commit,
+        "time": _iso(event.time),
+        "kind": event.kind,
+        "path": event.path,
+        "bytes": event.bytes,
+        "files": event.files,
+        "lfs": event.lfs,
+    }
+
+
+class _Replayer:
+    """Commits in, rows out: blobs of waiting commits are analysed a window at a time."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        cache: BlobCache,
+        writers: _Writers,
+        options: HistoryOptions,
+        progress: Progress,
+        total: int,
+    ) -> None:
+        self.tree = Tree()
+        self.events: list[Event] = []
+        self.cache = cache
+        self.writers = writers
+        self.limit = options.max_count_bytes
+        self.progress = progress
+        self.total = total
+        self.reader: BlobReader | None = None
+        self.repository = repository
+        self.waiting: list[tuple[Commit | None, list[tuple[Change, bytes | None]]]] = []
+        self.wanted: dict[bytes, Wanted] = {}
+        self.keys: set[bytes] = set()
+        self.analysed = 0
+        self.done = 0
+        self.first: dict[str, Any] | None = None
+        self.last: dict[str, Any] | None = None
+
+    def take(self, commit: Commit | None, changes: Iterable[Change]) -> None:
+        """A commit (None: the tree the first commit starts from) and its changes."""
+        keyed: list[tuple[Change, bytes | None]] = []
+        for change in changes:
+            key = None
+            if change.new is not None and (
+                change.new[0] in FILE_MODES or change.new[0] == LINK_MODE
+            ):
+                mode, oid = change.new
+                key = blob_key(oid, mode, change.path)
+                self.keys.add(key)
+                if key not in self.wanted and key not in self.cache.blobs:
+                    self.wanted[key] = Wanted(key, oid, mode, change.path)
+            keyed.append((change, key))
+        self.waiting.append((commit, keyed))
+        if len(self.wanted) >= WINDOW or len(self.waiting) >= _PENDING_COMMITS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.wanted:
+            if self.reader is None:
+                self.reader = BlobReader(self.repository)
+            found = analyse_blobs(self.reader, list(self.wanted.values()), self.limit)
+            self.analysed += len(found)
+            self.cache.add(found)
+            self.wanted.clear()
+        for commit, keyed in self.waiting:
+            self._replay(commit, keyed)
+        self.waiting.clear()
+
+    def _replay(self, commit: Commit | None, keyed: list[tuple[Change, bytes | None]]) -> None:
+        tree, events = self.tree, self.events
+        base = commit or Commit("", None, 0, "", "")
+        added = modified = deleted = 0
+        for change, key in keyed:
+            old, new = change.old, change.new
+            if new is None:
+                deleted += 1
+                tree.remove(change.path)
+                continue
+            if old is None:
+                added += 1
+            else:
+                modified += 1
+            if new[0] == GITLINK_MODE:
+                tree.remove(change.path)
+                tree.submodules.add(change.path)
+            elif key is not None:
+                facts = self.cache.blobs[key]
+                tree.add(change.path, facts, base, events if commit is not None else [])
+            else:  # a mode git did not have when this was written: left out
+                tree.remove(change.path)
+        if commit is None:
+            return
+        row = tree.state(commit, added, modified, deleted)
+        row["time"] = _iso(commit.time)
+        self.writers.commit(row)
+        if self.first is None:
+            self.first = row
+        self.last = row
+        self.done += 1
+        self.progress("history", self.done, self.total)
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+
+
+def run_history(
+    path: str | os.PathLike[str],
+    output_dir: Path,
+    options: HistoryOptions = HistoryOptions(),
+    progress: Progress | None = None,
+) -> HistoryResult:
+    """Write ``history.json`` and ``history.csv`` for the repository holding ``path``
+    (its folder ``path`` when that is below the top); ``HistoryError`` (one line,
+    nothing written) when there is no history to read."""
+    clock = time.perf_counter()
+    text = os.fspath(path)
+    repository = _open(text)
+    head = _head(repository, options.rev)
+    total = repository.count(head, options.since, options.max_commits)
+    notes: list[str] = []
+    if total == 0:
+        where = f" under {repository.prefix}/" if repository.prefix else ""
+        since = f" since {options.since.isoformat()}" if options.since else ""
+        raise HistoryError(f"{options.rev}: no commits{where}{since}")
+    if repository.shallow:
+        notes.append(
+            f"a shallow clone: only {repository.depth():,} commits are present, so the "
+            "history starts at the oldest of them, with everything it held"
+        )
+    cache = BlobCache(options.cache_dir, repository.git_dir, options.max_count_bytes)
+    document = {
+        "schema_version": HISTORY_SCHEMA_VERSION,
+        "tool": {"name": "repolens", "version": __version__},
+        "timestamp": datetime.now(UTC).isoformat(),
+        "repository": os.path.abspath(text),
+        "prefix": repository.prefix,
+        "rev": options.rev,
+        "head": head,
+        "shallow": repository.shallow,
+        "since": options.since.isoformat() if options.since else None,
+        "max_commits": options.max_commits,
+        "thresholds": {"large_file_bytes": 1 << 20, "large_folder_files": 1000},
+    }
+    writers = _Writers(output_dir, document)
+    replayer = _Replayer(repository, cache, writers, options, progress or (lambda *_: None), total)
+    try:
+        for index, commit in enumerate(
+            repository.commits(head, options.since, options.max_commits)
+        ):
+            if index == 0 and commit.parent is not None:
+                replayer.take(None, repository.tree(commit.parent))
+            replayer.take(commit, commit.changes)
+        replayer.flush()
+        writers.finish(
+            {
+                "blobs": len(replayer.keys),
+                "events": [_event_dict(event) for event in replayer.events],
+                "notes": notes,
+            }
+        )
+    except BaseException:
+        writers.discard()
+        raise
+    finally:
+        replayer.close()
+        cache.save()  # what was analysed is kept, even when the run stopped
+    if cache.problem:
+        notes.append(cache.problem)
+    return HistoryResult(
+        repository=os.path.abspath(text),
+        head=head,
+        commits=replayer.done,
+        blobs=len(replayer.keys),
+        analysed=replayer.analysed,
+        shallow=repository.shallow,
+        first=replayer.first,
+        last=replayer.last,
+        events=replayer.events,
+        elapsed=time.perf_counter() - clock,
+        notes=notes,
+        written=writers.paths,
+    )
