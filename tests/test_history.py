@@ -410,3 +410,44 @@ def test_the_sample_built_as_a_repository(tmp_path: Path, capsys) -> None:  # ty
 def test_history_reports_git_failures_as_history_errors(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="not a git repository"):
         run_history(tmp_path, tmp_path, HistoryOptions())
+
+
+def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from repolens.history import view
+
+    out = tmp_path / "out"
+    _history(repository, out)
+    document = view.load_history(out / "history.json")
+    for row in document["commits"]:  # hostile subjects and paths everywhere
+        row["subject"] = "<script>alert(1)</script>"
+    for event in document["events"]:
+        event["path"] = "<img src=x onerror=alert(1)>"
+    text = view.bytes_sentence(document) + view.notebooks_sentence(document)
+    text += view.languages_sentence(document)
+    assert "<script>" not in text and "<img" not in text and "&lt;script&gt;" in text
+    assert "model.pt" not in text  # the path was replaced, and the replacement escaped
+    frame = view.languages_frame(document)
+    assert frame.iloc[-1].sum() == document["commits"][-1]["code"] - sum(
+        g["code"] for g in document["commits"][-1]["groups"] if not g["language"]
+    )
+    assert list(view.bytes_frame(document).iloc[-1]) == [
+        sum(g["bytes"] for g in document["commits"][-1]["groups"] if g["category"] == name)
+        for name in view.bytes_frame(document).columns
+    ]
+    assert len(view.events_frame(document)) == 3
+    for plot in (
+        view.plot_languages_over_time,
+        view.plot_bytes_over_time,
+        view.plot_notebooks_over_time,
+    ):
+        assert plot(document).get_title(loc="left")
+        assert plot({**document, "commits": [], "events": []}).texts  # says there is nothing
+    section = view.growth_html(out)
+    assert 'href="history.json"' in section and "11 commits" in section
+    assert "No history in this folder" in view.growth_html(tmp_path)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "history.json").write_text("{not json")
+    assert "could not be read" in view.growth_html(tmp_path / "bad")

@@ -1,0 +1,317 @@
+"""The history notebook's tables, charts and sentences, drawn from ``history.json``.
+
+Every chart aggregates (the few largest languages, the ten categories), so thousands
+of commits draw a handful of series; every sentence is HTML with each string from the
+repository (paths, languages, subjects) escaped. matplotlib and pandas are imported
+here only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from ..render.charts import CATEGORY_COLOURS, _label, _nothing, _style
+from ..render.units import human_bytes
+from ..scanning.filetypes import CATEGORIES
+
+__all__ = [
+    "HistoryDocumentError",
+    "bytes_frame",
+    "bytes_sentence",
+    "events_frame",
+    "growth_html",
+    "languages_frame",
+    "languages_sentence",
+    "load_history",
+    "notebooks_frame",
+    "notebooks_sentence",
+    "plot_bytes_over_time",
+    "plot_languages_over_time",
+    "plot_notebooks_over_time",
+]
+
+_REQUIRED = ("schema_version", "commits", "events", "head", "repository")
+
+
+class HistoryDocumentError(Exception):
+    """history.json is missing, does not parse, or is not a history document."""
+
+
+def load_history(path: str | Path) -> dict[str, Any]:
+    """A history document, checked for the fields the views use."""
+    try:
+        document = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise HistoryDocumentError(f"{path}: not a readable history document ({error})") from None
+    if not isinstance(document, dict) or any(key not in document for key in _REQUIRED):
+        raise HistoryDocumentError(f"{path}: not a history document")
+    if not str(document["schema_version"]).startswith("1."):
+        raise HistoryDocumentError(f"{path}: schema {document['schema_version']} is not 1.x")
+    return document
+
+
+def _times(document: dict[str, Any]) -> list[datetime]:
+    return [
+        datetime.fromisoformat(row["time"]) if row["time"] else datetime.min
+        for row in document["commits"]
+    ]
+
+
+def languages_frame(document: dict[str, Any], top: int = 6) -> pd.DataFrame:
+    """Lines of code per commit (rows, by commit time) of the ``top`` languages with the
+    most code at the newest commit; the rest summed as "other languages"."""
+    rows = []
+    for row in document["commits"]:
+        counts: dict[str, int] = {}
+        for group in row["groups"]:
+            if group["language"] and group["code"]:
+                counts[group["language"]] = counts.get(group["language"], 0) + group["code"]
+        rows.append(counts)
+    frame = pd.DataFrame(rows, index=pd.DatetimeIndex(_times(document), name="time")).fillna(0)
+    if frame.empty:
+        return frame
+    frame = frame.astype(int)
+    order = frame.iloc[-1].sort_values(ascending=False, kind="stable").index.tolist()
+    keep = [name for name in order if frame[name].iloc[-1] > 0][:top]
+    rest = [name for name in frame.columns if name not in keep]
+    out = frame[keep].copy()
+    if rest:
+        out["other languages"] = frame[rest].sum(axis=1)
+    return out
+
+
+def bytes_frame(document: dict[str, Any]) -> pd.DataFrame:
+    """Bytes per commit by category (columns in the categories' order)."""
+    rows = []
+    for row in document["commits"]:
+        sizes = dict.fromkeys(CATEGORIES, 0)
+        for group in row["groups"]:
+            sizes[group["category"]] += group["bytes"]
+        rows.append(sizes)
+    frame = pd.DataFrame(rows, index=pd.DatetimeIndex(_times(document), name="time"))
+    return frame[[name for name in CATEGORIES if name in frame and frame[name].any()]]
+
+
+def notebooks_frame(document: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [row["notebooks"] for row in document["commits"]],
+        index=pd.DatetimeIndex(_times(document), name="time"),
+    )
+
+
+def events_frame(document: dict[str, Any]) -> pd.DataFrame:
+    """The arrivals: large files and large folders, with their commits' subjects."""
+    subjects = {row["commit"]: row["subject"] for row in document["commits"]}
+    return pd.DataFrame(
+        [
+            {
+                "time": event["time"],
+                "commit": event["commit"][:10],
+                "what": "folder" if event["kind"] == "large_folder" else "file",
+                "path": event["path"],
+                "size": human_bytes(event["bytes"]),
+                "files": event["files"],
+                "LFS": event["lfs"],
+                "subject": subjects.get(event["commit"], ""),
+            }
+            for event in document["events"]
+        ],
+        columns=["time", "commit", "what", "path", "size", "files", "LFS", "subject"],
+    )
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    with _style():
+        _figure, new = plt.subplots()
+        return new
+
+
+def plot_languages_over_time(
+    document: dict[str, Any], ax: Axes | None = None, top: int = 6
+) -> Axes:
+    ax = _axes(ax)
+    frame = languages_frame(document, top)
+    title = "Lines of code by language, commit by commit"
+    if frame.empty or not frame.to_numpy().any():
+        return _nothing(ax, title, "no code in any commit")
+    with _style():
+        ax.stackplot(
+            frame.index,
+            *(frame[name] for name in frame.columns),
+            labels=[_label(str(name)) for name in frame.columns],
+            step="post",
+            alpha=0.85,
+        )
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.set_ylabel("lines of code")
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(title)
+        ax.figure.autofmt_xdate()
+    return ax
+
+
+def plot_bytes_over_time(document: dict[str, Any], ax: Axes | None = None) -> Axes:
+    """Bytes by category (stacked), a marker where each large file or folder arrived."""
+    ax = _axes(ax)
+    frame = bytes_frame(document)
+    title = "Bytes by category, with the arrival of large files and folders"
+    if frame.empty or not frame.to_numpy().any():
+        return _nothing(ax, title, "no bytes in any commit")
+    with _style():
+        ax.stackplot(
+            frame.index,
+            *(frame[name] for name in frame.columns),
+            labels=list(frame.columns),
+            colors=[CATEGORY_COLOURS[name] for name in frame.columns],
+            step="post",
+            alpha=0.85,
+        )
+        totals = frame.sum(axis=1)
+        for event in document["events"][:30]:
+            if not event["time"]:
+                continue
+            when = datetime.fromisoformat(event["time"])
+            height = totals[totals.index <= when]
+            ax.plot([when], [height.iloc[-1] if len(height) else 0], "v", color="#222")
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _pos: human_bytes(value)))
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(title)
+        ax.figure.autofmt_xdate()
+    return ax
+
+
+def plot_notebooks_over_time(document: dict[str, Any], ax: Axes | None = None) -> Axes:
+    ax = _axes(ax)
+    frame = notebooks_frame(document)
+    title = "Notebooks' output weight, commit by commit"
+    if frame.empty or not frame["notebooks"].any():
+        return _nothing(ax, title, "no notebooks in any commit")
+    with _style():
+        ax.step(frame.index, frame["output_bytes"], where="post", color="#9372b2")
+        ax.fill_between(frame.index, frame["output_bytes"], step="post", alpha=0.3, color="#9372b2")
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _pos: human_bytes(value)))
+        ax.set_ylabel("outputs stored in notebooks")
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(title)
+        ax.figure.autofmt_xdate()
+    return ax
+
+
+def _day(row: dict[str, Any]) -> str:
+    return escape((row["time"] or "?")[:10])
+
+
+def _commit(row: dict[str, Any]) -> str:
+    return f"<code>{escape(row['commit'][:10])}</code> ({_day(row)}, “{escape(row['subject'])}”)"
+
+
+def languages_sentence(document: dict[str, Any]) -> str:
+    commits = document["commits"]
+    if not commits:
+        return "<p>No commits.</p>"
+    first, last = commits[0], commits[-1]
+    frame = languages_frame(document, top=1)
+    lead = ""
+    if not frame.empty and len(frame.columns) and frame.iloc[-1].sum():
+        name = str(frame.columns[0])
+        share = frame.iloc[-1][name] / max(last["code"], 1)
+        lead = f" {escape(name)} holds {share:.0%} of it now."
+    code_groups = [g for g in last["groups"] if g["category"] == "code"]
+    return (
+        f"<p>Over {len(commits):,} commits ({_day(first)} to {_day(last)}) the code went from "
+        f"{first['code']:,} to {last['code']:,} lines.{lead}"
+        + (f" Code files now: {sum(g['files'] for g in code_groups):,}." if code_groups else "")
+        + "</p>"
+    )
+
+
+def bytes_sentence(document: dict[str, Any]) -> str:
+    commits = document["commits"]
+    if not commits:
+        return "<p>No commits.</p>"
+    first, last = commits[0], commits[-1]
+    biggest = max(commits, key=lambda row: row["bytes"])
+    jumps = sorted(
+        zip(commits[1:], commits, strict=False),
+        key=lambda pair: pair[0]["bytes"] - pair[1]["bytes"],
+        reverse=True,
+    )
+    text = (
+        f"<p>The tree went from {human_bytes(first['bytes'])} to {human_bytes(last['bytes'])}"
+        f" (largest {human_bytes(biggest['bytes'])} at {_commit(biggest)})."
+    )
+    if jumps and jumps[0][0]["bytes"] > jumps[0][1]["bytes"]:
+        grew, before = jumps[0]
+        text += (
+            f" The biggest step was {_commit(grew)}: "
+            f"+{human_bytes(grew['bytes'] - before['bytes'])}."
+        )
+    events = document["events"]
+    if events:
+        files = [e for e in events if e["kind"] == "large_file"]
+        folders = [e for e in events if e["kind"] == "large_folder"]
+        text += (
+            f" {len(files):,} files over {human_bytes(document['thresholds']['large_file_bytes'])}"
+            f" and {len(folders):,} folders over "
+            f"{document['thresholds']['large_folder_files']:,} files arrived (▼ on the chart)"
+        )
+        if files:
+            top = max(files, key=lambda e: e["bytes"])
+            text += (
+                f"; the largest, <code>{escape(top['path'])}</code> "
+                f"({human_bytes(top['bytes'])}{', in LFS' if top['lfs'] else ''}), "
+                f"on {escape((top['time'] or '?')[:10])}"
+            )
+        text += "."
+    return text + "</p>"
+
+
+def notebooks_sentence(document: dict[str, Any]) -> str:
+    commits = [row for row in document["commits"] if row["notebooks"]["notebooks"]]
+    if not commits:
+        return "<p>No notebook in any commit.</p>"
+    last = document["commits"][-1]["notebooks"]
+    heaviest = max(commits, key=lambda row: row["notebooks"]["output_bytes"])
+    return (
+        f"<p>Notebooks first appear at {_commit(commits[0])}; there are "
+        f"{last['notebooks']:,} now, storing {human_bytes(last['output_bytes'])} of outputs "
+        f"({last['error_cells']:,} cells with errors). Their outputs weighed most, "
+        f"{human_bytes(heaviest['notebooks']['output_bytes'])}, at {_commit(heaviest)}.</p>"
+    )
+
+
+def growth_html(folder: str | Path) -> str:
+    """The report's section when ``repolens history`` wrote into the same folder: two
+    sentences and links to the history files; else how to add it."""
+    folder = Path(folder)
+    path = folder / "history.json"
+    if not path.is_file():
+        return (
+            "<p>No history in this folder: <code>repolens history PATH -o OUT</code> with "
+            "the same OUT adds it here.</p>"
+        )
+    try:
+        document = load_history(path)
+    except HistoryDocumentError as error:
+        return f"<p>history.json could not be read: {escape(str(error))}</p>"
+    links = [
+        f'<a href="{escape(name)}">{escape(name)}</a>'
+        for name in ("history.ipynb", "history.json", "history.csv")
+        if (folder / name).is_file()
+    ]
+    return (
+        languages_sentence(document)
+        + bytes_sentence(document)
+        + f"<p>The whole history: {', '.join(links)}.</p>"
+    )
