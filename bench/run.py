@@ -8,7 +8,9 @@ runs on the same tree in the same session; the page cache is warmed first, so
 
 (d) one folder of 100,000 small text files.
 
-Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml,flat,report] [--timeout S]
+Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml,flat,report,history] [--timeout S]
+
+(e) `repolens history` on psf/requests: see bench/history.py.
 Data goes to $REPOLENS_BENCH_DATA (default /var/tmp/repolens-bench).
 """
 
@@ -357,14 +359,40 @@ def report_section(runs: int, timeout: float) -> list[str]:
 NOTES_MARKER = "<!-- notes: kept when the benchmark rewrites this file -->"
 
 
+def _by_heading(text: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The lines before the first "## " heading, and each "## " section's lines by heading."""
+    head: list[str] = []
+    parts: dict[str, list[str]] = {}
+    current = head
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = parts.setdefault(line, [])
+        current.append(line)
+    return head, parts
+
+
 def write_results(sections: list[str], path: Path) -> None:
-    """Write the measured sections, keeping the hand-written notes after the marker."""
+    """Write the measured sections, keeping the sections of trees this run did not measure
+    (in their place) and the hand-written notes after the marker."""
     notes = ""
+    kept: dict[str, list[str]] = {}
+    previous_head: list[str] = []
     if path.exists():
         previous = path.read_text()
         if NOTES_MARKER in previous:
             notes = previous[previous.index(NOTES_MARKER) :]
-    text = "\n".join(sections) + "\n"
+            previous = previous[: previous.index(NOTES_MARKER)]
+        previous_head, kept = _by_heading(previous)
+    head, measured = _by_heading("\n".join(sections))
+    if set(kept) - set(measured):  # a partial run: the head still describes the full one
+        head = previous_head
+    merged = {**{name: lines for name, lines in kept.items()}, **measured}
+    body = [*head]
+    for lines in merged.values():
+        while lines and not lines[-1].strip():
+            lines = lines[:-1]
+        body += [*lines, ""]
+    text = "\n".join(body).rstrip("\n") + "\n"
     path.write_text(text + ("\n" + notes if notes else ""))
     print(text)
 
@@ -375,7 +403,8 @@ def main() -> int:
     parser.add_argument(
         "--trees",
         default="stdlib,linux,ml,flat,report",
-        help="any of stdlib, linux, ml, flat, report (make report on the sample)",
+        help="any of stdlib, linux, ml, flat, report (make report on the sample), "
+        "history (repolens history on psf/requests; not in the default set)",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per slow-tool run")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
@@ -408,6 +437,12 @@ def main() -> int:
     for key in [item.strip() for item in args.trees.split(",") if item.strip()]:
         if key == "report":
             sections += report_section(args.runs, args.timeout)
+            write_results(sections, args.output)
+            continue
+        if key == "history":
+            from history import history_section
+
+            sections += history_section(DATA, args.runs, args.timeout, bench, fmt_seconds)
             write_results(sections, args.output)
             continue
         tree = trees[key]()
