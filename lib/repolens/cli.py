@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 2 bad arguments, settings or root, or an output folder that
 cannot be written (one line on stderr, checked before any scan, nothing written);
-3 the report notebook failed in a cell (its one-line error on stderr); 1 an
+3 the report notebook failed in a cell (its one-line error on stderr); 4 ``repolens
+check`` found problems at or above --fail-on; 5 ``repolens portfolio``: a repository
+failed or is missing (the rest and the table are written); 1 an
 unexpected failure (one line; the traceback goes to a file it names, or to stderr
 with ``REPOLENS_DEBUG=1``), or a report that could not be written after the scan.
 """
@@ -29,6 +31,7 @@ __all__ = ["main"]
 
 FORMATS = ("json", "csv")
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOTEBOOK, EXIT_FINDINGS = 0, 1, 2, 3, 4
+EXIT_REPOSITORY_FAILED = 5
 CHECK_FORMATS = ("text", "json", "sarif")
 FAIL_ON = ("error", "warning", "note", "never")
 DEFAULT_OUTPUT = "repolens-report"
@@ -37,7 +40,7 @@ DESCRIPTION = (
     "'repolens scan' writes metrics.json and files.csv; 'repolens report' adds charts "
     "and an HTML report. Exit codes: 0 success, 1 unexpected failure, 2 bad arguments, "
     "settings, root or output folder, 3 a report notebook cell failed, 4 'repolens check' "
-    "found problems at or above --fail-on."
+    "found problems at or above --fail-on, 5 'repolens portfolio': a repository failed."
 )
 
 
@@ -293,6 +296,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--no-cache", action="store_true", help="analyse every blob again")
     history.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    portfolio = commands.add_parser(
+        "portfolio",
+        help="scan and check many repositories, then compare them in one table",
+        description="Analyse every repository of LIST (scan and every check) into "
+        "DIR/<name>/, then merge the rows into DIR/portfolio.json and portfolio.csv. LIST is "
+        "a text file of folders (one per line, '#' comments, relative to the list's folder) "
+        "or a folder whose subfolders are the repositories. With --shard (or "
+        "$JOB_COMPLETION_INDEX and $REPOLENS_SHARDS, as in a Kubernetes Indexed Job) only "
+        "that shard is analysed and nothing is merged; --merge only merges. Exit 5 when a "
+        "repository failed or is missing (the others and the table are still written).",
+    )
+    portfolio.add_argument(
+        "list",
+        nargs="?",
+        default=None,
+        metavar="LIST",
+        help="the list file or folder (default: $REPOLENS_PORTFOLIO_LIST)",
+    )
+    portfolio.add_argument(
+        "-o",
+        "--output-dir",
+        default=None,
+        help=f"where results go (default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
+    )
+    portfolio.add_argument(
+        "--jobs",
+        type=_top,
+        default=None,
+        metavar="N",
+        help="repositories analysed at once, each in its own process (default: the CPUs)",
+    )
+    portfolio.add_argument(
+        "--shard",
+        default=None,
+        metavar="INDEX/COUNT",
+        help="analyse only the repositories at positions p with p %% COUNT == INDEX",
+    )
+    portfolio.add_argument(
+        "--merge",
+        action="store_true",
+        help="only merge the results that exist (the step after the sharded runs)",
+    )
+    portfolio.add_argument(
+        "--shards",
+        type=_top,
+        default=None,
+        metavar="COUNT",
+        help="with --merge: how many shards ran (default: $REPOLENS_SHARDS, else 1)",
+    )
+    portfolio.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return parser
 
 
@@ -697,6 +751,120 @@ def print_history(result, out: TextIO) -> None:  # type: ignore[no-untyped-def]
         print(f"  wrote {path}", file=out)
 
 
+def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
+    """(index, count) from --shard, else from an Indexed Job's environment; None: all."""
+    text = args.shard
+    if text is None and os.environ.get("JOB_COMPLETION_INDEX"):
+        count = os.environ.get("REPOLENS_SHARDS")
+        if not count:
+            raise UsageError("$JOB_COMPLETION_INDEX is set but $REPOLENS_SHARDS is not")
+        text = f"{os.environ['JOB_COMPLETION_INDEX']}/{count}"
+    if text is None:
+        return None
+    index, slash, count = text.partition("/")
+    try:
+        pair = int(index), int(count)
+    except ValueError:
+        pair = (-1, 0)
+    if not slash or pair[1] < 1 or not 0 <= pair[0] < pair[1]:
+        raise UsageError(f"shard {text!r}: give INDEX/COUNT with 0 <= INDEX < COUNT")
+    return pair
+
+
+def _shard_count(args: argparse.Namespace) -> int:
+    if args.shards is not None:
+        return int(args.shards)
+    text = os.environ.get("REPOLENS_SHARDS") or "1"
+    try:
+        return _top(text)
+    except argparse.ArgumentTypeError as error:
+        raise UsageError(f"$REPOLENS_SHARDS: {error}") from None
+
+
+def _run_portfolio(args: argparse.Namespace) -> int:
+    from .portfolio.listing import ListError, read_list, shard_of
+    from .portfolio.merge import merge
+    from .portfolio.run import analyse_all
+
+    source = _setting(args.list, "REPOLENS_PORTFOLIO_LIST", "LIST")
+    if source is None:
+        raise UsageError("no LIST given and $REPOLENS_PORTFOLIO_LIST is not set")
+    output_dir = _output_dir(args)
+    shard = None if args.merge else _shard(args)
+    if args.merge and args.shard is not None:
+        raise UsageError("--merge and --shard do not go together: merge after the shards ran")
+    try:
+        repositories = read_list(source, skip=output_dir)
+    except ListError as error:
+        raise UsageError(str(error)) from None
+    prepare_output_dir(output_dir)
+    out = sys.stderr
+    if not args.merge:
+        mine = repositories
+        if shard is not None:
+            mine = [repo for repo in repositories if shard_of(repo.index, shard[1]) == shard[0]]
+        jobs = args.jobs or (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1)
+        )
+
+        def report(repository, row, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
+            if not args.quiet:
+                what = (
+                    row["status"] if row["status"] == "ok" else f"{row['status']}: {row['reason']}"
+                )
+                print(
+                    f"[{done}/{total}] {printable(repository.name)}: {printable(what)} "
+                    f"({row.get('seconds', 0):.1f} s)",
+                    file=out,
+                    flush=True,
+                )
+
+        where = "" if shard is None else f" (shard {shard[0]} of {shard[1]})"
+        if not args.quiet:
+            print(
+                f"repolens: analysing {len(mine)} of {len(repositories)} repositories{where} "
+                f"into {output_dir}, {min(jobs, max(len(mine), 1))} at a time",
+                file=out,
+                flush=True,
+            )
+        try:
+            rows = analyse_all(mine, output_dir, jobs, report)
+        except OSError as error:
+            raise WriteFailed(
+                f"cannot write into {output_dir}: {error.strerror or error}"
+            ) from None
+        if shard is not None:  # a pod of the Indexed Job: the merge is a later step
+            return EXIT_REPOSITORY_FAILED if any(row["status"] != "ok" for row in rows) else 0
+    shards = _shard_count(args) if args.merge else 1
+    try:
+        document = merge(repositories, output_dir, shards)
+    except OSError as error:
+        raise WriteFailed(
+            f"cannot write the portfolio into {output_dir}: {error.strerror or error}"
+        ) from None
+    counts = document["counts"]
+    if not args.quiet:
+        print(
+            f"repolens: portfolio of {document['repositories']} repositories: {counts['ok']} ok, "
+            f"{counts['failed']} failed, {counts['missing']} missing; wrote "
+            f"{output_dir / 'portfolio.json'} and {output_dir / 'portfolio.csv'}",
+            file=out,
+        )
+        for row in document["rows"]:
+            if row["status"] != "ok":
+                print(
+                    f"  {printable(row['name'])} (shard {row['shard']}): {row['status']}: "
+                    f"{printable(row['reason'])}",
+                    file=out,
+                )
+        if document["failed_shards"] and shards > 1:
+            failed = ", ".join(str(index) for index in document["failed_shards"])
+            print(f"  shards with failures: {failed}", file=out)
+    return EXIT_REPOSITORY_FAILED if counts["ok"] != document["repositories"] else 0
+
+
 REPORT_ENVIRONMENT = (
     "ANALYSIS_PATH",
     "OUTPUT_DIR",
@@ -803,6 +971,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check(args)
         if args.command == "history":
             return _run_history(args)
+        if args.command == "portfolio":
+            return _run_portfolio(args)
         return _run_scan(args)
     except (UsageError, ScanError) as error:
         print(f"repolens: error: {error}", file=sys.stderr)
