@@ -205,3 +205,38 @@ def test_bad_input_is_one_line_and_exit_2(  # type: ignore[no-untyped-def]
     assert main(["portfolio", str(target), "-o", str(tmp_path / "out"), *args]) == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
+
+
+def test_views_rank_name_outliers_and_escape(portfolio: Path, tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from repolens.portfolio import view
+
+    out = tmp_path / "out"
+    _run(str(portfolio), "-o", str(out), "--jobs", "1")
+    document = view.load_portfolio(out / "portfolio.json")
+    for row in document["rows"]:
+        row["reason"] = row["reason"] and "<script>alert(1)</script>"
+    document["rows"][3]["name"] = "<b>bold</b>"
+    html = view.failures_html(document)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;" in html
+    frame = view.portfolio_frame(document)
+    assert len(frame) == STATUS.count("ok")
+    table = view.league(frame)
+    worst = table.iloc[0]
+    assert (worst["errors"], worst["warnings"]) == max(
+        (int(frame.loc[name, "errors"]), int(frame.loc[name, "warnings"])) for name in frame.index
+    )
+    by_code = view.league(frame, "code")
+    assert list(by_code["code"]) == sorted(frame["code"], reverse=True)
+    with pytest.raises(KeyError, match="no column"):
+        view.league(frame, "nonsense")
+    # the sample is far bigger than the others: named as the outlier in bytes
+    assert view.outliers(frame, "bytes")[0] == "Detect_Lines"
+    assert "Detect_Lines" in view.distributions_sentence(frame)
+    counted = view.checks_frame(frame)
+    assert counted["repositories"].max() <= len(frame)
+    for plot in (view.plot_distributions, view.plot_committed_bytes, view.plot_checks):
+        assert plot(frame).get_title(loc="left")
+        assert plot(frame.iloc[0:0]).texts  # nothing to draw: it says so

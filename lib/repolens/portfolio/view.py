@@ -1,0 +1,298 @@
+"""The portfolio notebook's tables, charts and sentences, drawn from ``portfolio.json``.
+
+Charts aggregate across repositories (distributions, the repositories with the most of
+something), so 500 repositories draw as readably as five. Every string from a
+repository (its name, path, reason, file names) is escaped in HTML and literal in
+charts.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from ..render.charts import CATEGORY_COLOURS, _label, _nothing, _style
+from ..render.units import human_bytes
+from .merge import COLUMNS
+
+__all__ = [
+    "DISTRIBUTED",
+    "PortfolioDocumentError",
+    "checks_frame",
+    "checks_sentence",
+    "committed_sentence",
+    "distributions_sentence",
+    "failures_html",
+    "league",
+    "league_sentence",
+    "load_portfolio",
+    "locate",
+    "outliers",
+    "plot_checks",
+    "plot_committed_bytes",
+    "plot_distributions",
+    "portfolio_frame",
+]
+
+DISTRIBUTED = {
+    "code": "lines of code",
+    "bytes": "bytes committed",
+    "notebooks": "notebooks",
+    "errors": "errors found",
+}
+WORST_FIRST = ["errors", "warnings", "notes"]
+
+
+class PortfolioDocumentError(Exception):
+    """portfolio.json is missing, does not parse, or is not a portfolio document."""
+
+
+def load_portfolio(path: str | Path) -> dict[str, Any]:
+    try:
+        document = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PortfolioDocumentError(f"{path}: not a readable portfolio ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("rows"), list):
+        raise PortfolioDocumentError(f"{path}: not a portfolio document")
+    return document
+
+
+def locate(text: str, start: Path | None = None) -> tuple[Path, Path]:
+    """A list file or folder and the folder it was found from: an absolute path as it
+    is, a relative one looked up in the working folder and then in each folder above it
+    (as the notebooks' ``path``), so the defaults work from the repository's root
+    (papermill) and from ``notebooks/`` (nbmake, Jupyter)."""
+    candidate = Path(text).expanduser()
+    here = (start or Path.cwd()).resolve()
+    if candidate.is_absolute():
+        return candidate, here
+    for base in (here, *here.parents):
+        if (base / candidate).exists():
+            return base / candidate, base
+    raise FileNotFoundError(f"{text}: not found here ({here}) or in any folder above it")
+
+
+def portfolio_frame(document: dict[str, Any]) -> pd.DataFrame:
+    """The analysed repositories (status ok), one row each, indexed by name."""
+    rows = [row for row in document["rows"] if row.get("status") == "ok"]
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "shard"])
+    return frame.drop(columns=["status", "reason"]).set_index("name")
+
+
+def league(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFrame:
+    """The league table: worst findings first (errors, then warnings, then notes), or
+    sorted by any column (``by``), largest first; ties by name."""
+    keys = [by] if isinstance(by, str) else list(by or WORST_FIRST)
+    unknown = [key for key in keys if key not in frame.columns]
+    if unknown:
+        raise KeyError(f"no column {', '.join(unknown)}; choose from {', '.join(frame.columns)}")
+    shown = frame.reset_index()
+    shown = shown.sort_values(
+        [*keys, "name"], ascending=[False] * len(keys) + [True], kind="stable"
+    )
+    columns = [
+        "name",
+        *dict.fromkeys(
+            [*keys, "errors", "warnings", "notes", "files", "bytes", "code", "top_language"]
+        ),
+        "notebooks",
+        "notebooks_with_errors",
+        "data_bytes",
+        "model_bytes",
+        "checks",
+    ]
+    table = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
+    for column in ("bytes", "data_bytes", "model_bytes"):
+        table[column] = table[column].map(human_bytes)
+    return table
+
+
+def outliers(frame: pd.DataFrame, column: str) -> list[str]:
+    """Repositories far above the rest on ``column``: over the upper quartile plus 1.5
+    times the inter-quartile range (and above zero), largest first."""
+    values = frame[column].astype(float)
+    if len(values) < 4:
+        return []
+    low, high = values.quantile(0.25), values.quantile(0.75)
+    limit = high + 1.5 * (high - low)
+    found = values[(values > limit) & (values > 0)].sort_values(ascending=False, kind="stable")
+    return [str(name) for name in found.index]
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(f"<code>{escape(name)}</code>" for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def failures_html(document: dict[str, Any]) -> str:
+    bad = [row for row in document["rows"] if row.get("status") != "ok"]
+    if not bad:
+        return f"<p>All {len(document['rows']):,} repositories were analysed.</p>"
+    items = "".join(
+        f"<li><code>{escape(str(row['name']))}</code> ({escape(str(row['path']))}): "
+        f"{escape(str(row['status']))}, {escape(str(row['reason']))}</li>"
+        for row in bad
+    )
+    shards = document.get("failed_shards") or []
+    where = (
+        f" Shards to look at: {', '.join(str(index) for index in shards)}."
+        if document.get("shards", 1) > 1 and shards
+        else ""
+    )
+    return (
+        f"<p>{len(bad):,} of {len(document['rows']):,} repositories could not be analysed; "
+        f"the table leaves them out.{where}</p><ul>{items}</ul>"
+    )
+
+
+def league_sentence(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>No repository was analysed.</p>"
+    worst = league(frame).iloc[0]
+    clean = frame[(frame["errors"] == 0) & (frame["warnings"] == 0)]
+    return (
+        f"<p>{len(frame):,} repositories; <code>{escape(str(worst['name']))}</code> has the "
+        f"most to fix ({int(worst['errors']):,} errors, {int(worst['warnings']):,} warnings). "
+        f"{len(clean):,} have no error or warning. Sort by any column with "
+        '<code>league(frame, "code")</code>.</p>'
+    )
+
+
+def plot_distributions(frame: pd.DataFrame) -> Axes:
+    """One histogram per measure in ``DISTRIBUTED`` (sizes on a log scale)."""
+    with _style():
+        figure, axes = plt.subplots(2, 2, figsize=(9, 6))
+    grid = axes.ravel()
+    if frame.empty:
+        for ax in grid:
+            _nothing(ax, "", "no repository analysed")
+        grid[0].set_title("How the repositories compare")
+        return grid[0]
+    with _style():
+        for ax, (column, label) in zip(grid, DISTRIBUTED.items(), strict=True):
+            values = frame[column].astype(float)
+            ax.hist(values, bins=min(20, max(5, len(values) // 2)), color="#3b6ea8", alpha=0.85)
+            ax.set_xlabel(label)
+            ax.set_ylabel("repositories")
+            ax.grid(axis="y", alpha=0.3)
+            if column == "bytes":
+                ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: human_bytes(v)))
+                ax.tick_params(axis="x", labelrotation=30)
+        grid[0].set_title("How the repositories compare")
+        figure.tight_layout()
+    return grid[0]
+
+
+def distributions_sentence(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>No repository was analysed.</p>"
+    parts = []
+    for column, label in DISTRIBUTED.items():
+        median = frame[column].median()
+        shown = human_bytes(median) if column == "bytes" else f"{median:,.0f}"
+        found = outliers(frame, column)
+        parts.append(
+            f"median {escape(label)} {shown}"
+            + (f" (far above the rest: {_names(found)})" if found else "")
+        )
+    return "<p>Across the repositories: " + "; ".join(parts) + ".</p>"
+
+
+def plot_committed_bytes(frame: pd.DataFrame, top: int = 20) -> Axes:
+    """Bytes committed per repository by kind (data, models, media, archives, the rest),
+    the ``top`` heaviest."""
+    with _style():
+        _figure, ax = plt.subplots(figsize=(8, max(3.0, 0.3 * min(top, len(frame)) + 1.5)))
+    title = "What is committed: the heaviest repositories"
+    if frame.empty:
+        return _nothing(ax, title, "no repository analysed")
+    heavy = frame.sort_values(["bytes"], ascending=False, kind="stable").head(top).iloc[::-1]
+    kinds = {"data": "data_bytes", "model": "model_bytes", "media": "media_bytes"}
+    kinds["archive"] = "archive_bytes"
+    left = pd.Series(0.0, index=heavy.index)
+    with _style():
+        for kind, column in kinds.items():
+            ax.barh(
+                [_label(str(name)) for name in heavy.index],
+                heavy[column],
+                left=left,
+                color=CATEGORY_COLOURS[kind],
+                label=kind,
+            )
+            left = left + heavy[column]
+        rest = (heavy["bytes"] - left).clip(lower=0)
+        ax.barh(
+            [_label(str(name)) for name in heavy.index],
+            rest,
+            left=left,
+            color=CATEGORY_COLOURS["other"],
+            label="code, notebooks and the rest",
+        )
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: human_bytes(v)))
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.set_title(title)
+    return ax
+
+
+def committed_sentence(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>No repository was analysed.</p>"
+    heavy = frame["data_bytes"] + frame["model_bytes"] + frame["media_bytes"]
+    with_assets = frame[heavy > 0]
+    top = heavy.sort_values(ascending=False, kind="stable")
+    lead = ""
+    if len(with_assets):
+        name = str(top.index[0])
+        lead = (
+            f" The most: <code>{escape(name)}</code> with {human_bytes(float(top.iloc[0]))} "
+            "of data, models and media."
+        )
+    return (
+        f"<p>{len(with_assets):,} of {len(frame):,} repositories commit data, models or "
+        f"media files.{lead}</p>"
+    )
+
+
+def checks_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """For each check: in how many repositories it found something."""
+    counts: dict[str, int] = {}
+    for text in frame["checks"].fillna(""):
+        for check in filter(None, str(text).split(",")):
+            counts[check] = counts.get(check, 0) + 1
+    table = pd.DataFrame(
+        sorted(counts.items(), key=lambda item: (-item[1], item[0])),
+        columns=["check", "repositories"],
+    )
+    return table
+
+
+def plot_checks(frame: pd.DataFrame, top: int = 15) -> Axes:
+    with _style():
+        _figure, ax = plt.subplots()
+    title = "Checks that found something, by repositories"
+    table = checks_frame(frame).head(top).iloc[::-1]
+    if table.empty:
+        return _nothing(ax, title, "no check found anything")
+    with _style():
+        ax.barh(table["check"], table["repositories"], color="#c03d3e")
+        ax.set_xlabel("repositories")
+        ax.set_title(title)
+    return ax
+
+
+def checks_sentence(frame: pd.DataFrame) -> str:
+    table = checks_frame(frame)
+    if table.empty:
+        return "<p>No check found anything in any repository.</p>"
+    first = table.iloc[0]
+    return (
+        f"<p>{len(table):,} checks found something somewhere; the most common, "
+        f"{escape(str(first['check']))}, in {int(first['repositories']):,} of "
+        f"{len(frame):,} repositories.</p>"
+    )
