@@ -326,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_top,
         default=None,
         metavar="N",
-        help="repositories analysed at once, each in its own process (default: the CPUs)",
+        help="repositories analysed at once, each in its own process (default: the CPUs; "
+        "1 with --shard)",
     )
     portfolio.add_argument(
         "--shard",
@@ -751,6 +752,15 @@ def print_history(result, out: TextIO) -> None:  # type: ignore[no-untyped-def]
         print(f"  wrote {path}", file=out)
 
 
+PORTFOLIO_ENVIRONMENT = (
+    "REPOLENS_PORTFOLIO_LIST",
+    "OUTPUT_DIR",
+    "REPOLENS_SHARDS",
+    "JOB_COMPLETION_INDEX",
+)
+"""Every variable ``repolens portfolio`` reads (the Indexed Job sets the last itself)."""
+
+
 def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
     """(index, count) from --shard, else from an Indexed Job's environment; None: all."""
     text = args.shard
@@ -803,11 +813,12 @@ def _run_portfolio(args: argparse.Namespace) -> int:
         mine = repositories
         if shard is not None:
             mine = [repo for repo in repositories if shard_of(repo.index, shard[1]) == shard[0]]
-        jobs = args.jobs or (
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else (os.cpu_count() or 1)
-        )
+        if args.jobs is not None:
+            jobs = args.jobs
+        elif shard is not None:  # a pod of an Indexed Job: the cluster runs the shards at once
+            jobs = 1
+        else:
+            jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
         def report(repository, row, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
             if not args.quiet:
