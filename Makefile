@@ -16,7 +16,7 @@ TOP_N ?= 10
 K8S_VERSION ?= 1.37.0
 OVERLAYS := $(wildcard k8s/overlays/*)
 
-.PHONY: help setup scan report test lint format bench bench-million deploy-lint container-test k8s-run wheel-test
+.PHONY: help setup scan report test lint format bench bench-million deploy-lint container-test k8s-run k8s-portfolio portfolio history wheel-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ bench-million: ## repolens report on 1,000,000 files in the container under 512 
 
 deploy-lint: ## hadolint, actionlint (with shellcheck), yamllint, kustomize + kubernetes-validate
 	hadolint Dockerfile
-	shellcheck scripts/*.sh .ci/run
+	shellcheck -x scripts/*.sh .ci/run
 	actionlint -shellcheck "$$(command -v shellcheck)"
 	yamllint --strict .github k8s action.yml .pre-commit-hooks.yaml environment.yml
 	@set -e; for overlay in $(OVERLAYS); do \
@@ -70,3 +70,12 @@ container-test: ## build the image with podman, run it and the Job's pod spec on
 
 k8s-run: ## run the Job on Minikube, wait, print logs, copy reports to reports/k8s
 	scripts/k8s-run.sh
+
+k8s-portfolio: ## the portfolio's Indexed Job and merge Job on Minikube, results to reports/k8s-portfolio
+	scripts/k8s-portfolio.sh
+
+portfolio: ## repolens portfolio on the bundled small portfolio into reports/portfolio
+	$(PYTHON) -m repolens portfolio examples/portfolio/list.txt -o reports/portfolio || [ $$? -eq 5 ]
+
+history: ## repolens history of PATH_TO_SCAN's repository into OUT
+	@$(OUT_DIR); set -x; $(PYTHON) -m repolens history '$(PATH_TO_SCAN)' --output-dir "$$out"

@@ -8,9 +8,10 @@ runs on the same tree in the same session; the page cache is warmed first, so
 
 (d) one folder of 100,000 small text files.
 
-Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml,flat,report,history] [--timeout S]
+Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml,...,portfolio] [--timeout S]
 
 (e) `repolens history` on psf/requests: see bench/history.py.
+(f) `repolens portfolio` on 200 generated repositories: see bench/portfolio.py.
 Data goes to $REPOLENS_BENCH_DATA (default /var/tmp/repolens-bench).
 """
 
@@ -404,7 +405,8 @@ def main() -> int:
         "--trees",
         default="stdlib,linux,ml,flat,report",
         help="any of stdlib, linux, ml, flat, report (make report on the sample), "
-        "history (repolens history on psf/requests; not in the default set)",
+        "history (repolens history on psf/requests), portfolio (200 generated repositories); "
+        "the last two are not in the default set",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per slow-tool run")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
@@ -439,10 +441,13 @@ def main() -> int:
             sections += report_section(args.runs, args.timeout)
             write_results(sections, args.output)
             continue
-        if key == "history":
-            from history import history_section
+        if key in ("history", "portfolio"):
+            if key == "history":
+                from history import history_section as section
+            else:
+                from portfolio import portfolio_section as section
 
-            sections += history_section(DATA, args.runs, args.timeout, bench, fmt_seconds)
+            sections += section(DATA, args.runs, args.timeout, bench, fmt_seconds)
             write_results(sections, args.output)
             continue
         tree = trees[key]()

@@ -23,6 +23,8 @@ HELPER=repolens-fetch
 KUBECTL=(kubectl --namespace "$NAMESPACE")
 
 log() { printf 'k8s-run: %s\n' "$*" >&2; }
+# shellcheck source=scripts/k8s-common.sh
+source "$(dirname "$0")/k8s-common.sh"
 
 if [[ "$LOAD_IMAGE" == 1 ]]; then
   log "loading $IMAGE into minikube"
@@ -36,36 +38,14 @@ log "removing an earlier run of job/$JOB, if any"
 log "applying $OVERLAY"
 kubectl kustomize "$OVERLAY" | "${KUBECTL[@]}" apply -f -
 
-# Wait for whichever comes first: Complete or Failed (kubectl wait takes one condition).
-state=""
-deadline=$((SECONDS + TIMEOUT))
-while [[ -z "$state" ]]; do
-  conditions=$("${KUBECTL[@]}" get job "$JOB" \
-    -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}')
-  case " $conditions " in
-    *" Complete "*) state=Complete ;;
-    *" Failed "*) state=Failed ;;
-  esac
-  if [[ -z "$state" ]]; then
-    if ((SECONDS >= deadline)); then
-      state=TimedOut
-    else
-      sleep "$POLL"
-    fi
-  fi
-done
+state=$(wait_for_job "$JOB" "$TIMEOUT")
 log "job/$JOB: $state"
 
 log "logs of job/$JOB"
 "${KUBECTL[@]}" logs "job/$JOB" --all-containers=true --tail=-1 || true
 
 log "copying the reports from the output volume into $REPORTS"
-mkdir -p "$REPORTS"
-sed "s|@IMAGE@|$IMAGE|" k8s/fetch-pod.yaml | "${KUBECTL[@]}" apply -f -
-if "${KUBECTL[@]}" wait --for=condition=Ready "pod/$HELPER" --timeout=120s; then
-  "${KUBECTL[@]}" cp "$HELPER:/output" "$REPORTS" || log "nothing to copy"
-fi
-"${KUBECTL[@]}" delete pod "$HELPER" --ignore-not-found --wait=false
+fetch_output repolens-output "$IMAGE" "$REPORTS"
 
 log "deleting job/$JOB so that the next run starts clean"
 "${KUBECTL[@]}" delete job "$JOB" --ignore-not-found --wait=false

@@ -23,11 +23,13 @@ case "${args[0]}" in
   kustomize) exec "$REAL_KUBECTL" "${args[@]}" ;;
   apply) cat > /dev/null ;;
   get)
+    if [[ "$*" == *failedIndexes* ]]; then printf '%s' "${FAILED_INDEXES:-}"; exit 0; fi
     polls=$(( $(cat "$STATE_DIR/polls" 2>/dev/null || echo 0) + 1 ))
     echo "$polls" > "$STATE_DIR/polls"
     if (( polls >= 2 )); then printf '%s ' "$JOB_STATE"; fi ;;
   logs) echo "repolens: wrote /output/report.html" ;;
-  cp) mkdir -p "${args[2]}/output" && echo '{}' > "${args[2]}/output/metrics.json" ;;
+  cp) mkdir -p "${args[2]}/output" && echo '{}' > "${args[2]}/output/metrics.json" \
+        && echo '{}' > "${args[2]}/output/portfolio.json" ;;
 esac
 exit 0
 """
@@ -38,7 +40,11 @@ echo "minikube $*" >> "$CALLS"
 
 
 def run_script(
-    tmp_path: Path, state: str, timeout: str = "30"
+    tmp_path: Path,
+    state: str,
+    timeout: str = "30",
+    script: str = "scripts/k8s-run.sh",
+    **extra: str,
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     real = shutil.which("kubectl")
     if real is None:
@@ -58,9 +64,10 @@ def run_script(
         POLL="0.2",
         TIMEOUT=timeout,
         REPORTS=str(tmp_path / "reports"),
+        **extra,
     )
     result = subprocess.run(
-        ["bash", "scripts/k8s-run.sh"],
+        ["bash", script],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -108,3 +115,40 @@ def test_a_job_that_never_finishes_times_out(tmp_path: Path) -> None:
     result, _calls = run_script(tmp_path, "", timeout="2")
     assert result.returncode == 1
     assert "job/repolens: TimedOut" in result.stderr
+
+
+PORTFOLIO = "scripts/k8s-portfolio.sh"
+
+
+def test_the_portfolio_runs_the_indexed_job_then_the_merge_and_fetches(tmp_path: Path) -> None:
+    result, calls = run_script(tmp_path, "Complete", script=PORTFOLIO)
+    assert result.returncode == 0, result.stderr
+    order = [
+        index(calls, "minikube image load repolens:0.1.0"),
+        index(calls, "delete job repolens-portfolio repolens-portfolio-merge --ignore-not-found"),
+        index(calls, "kustomize k8s/overlays/portfolio"),
+        index(calls, "get job repolens-portfolio -o jsonpath={range"),
+        index(calls, "logs job/repolens-portfolio "),
+        index(calls, "kustomize k8s/overlays/portfolio-merge"),
+        index(calls, "get job repolens-portfolio-merge"),
+        index(calls, "logs job/repolens-portfolio-merge"),
+        index(calls, "cp repolens-fetch:/output"),
+    ]
+    assert order == sorted(order)
+    assert calls[-1].endswith(
+        "delete job repolens-portfolio repolens-portfolio-merge --ignore-not-found --wait=false"
+    )
+    assert (tmp_path / "reports" / "output" / "portfolio.json").is_file()
+
+
+def test_failed_indexes_are_named_and_the_merge_still_runs(tmp_path: Path) -> None:
+    result, calls = run_script(tmp_path, "Failed", script=PORTFOLIO, FAILED_INDEXES="1,3")
+    assert result.returncode == 5  # the table came back, with failures in it
+    assert "failed indexes: 1,3" in result.stderr
+    assert any("kustomize k8s/overlays/portfolio-merge" in call for call in calls)
+
+
+def test_a_portfolio_that_never_finishes_times_out(tmp_path: Path) -> None:
+    result, _calls = run_script(tmp_path, "", timeout="1", script=PORTFOLIO)
+    assert result.returncode == 1
+    assert "job/repolens-portfolio: TimedOut" in result.stderr

@@ -11,11 +11,13 @@ import contextlib
 import io
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +119,42 @@ def analyse_repository(repository: Repository, output: str) -> dict[str, Any]:
             reason = said[-1].removeprefix("repolens: error: ") if said else f"exit {code}"
             row = failed_row(repository, "failed", reason[:300])
     row["seconds"] = round(time.perf_counter() - started, 3)
+    row["worker_peak_kib"] = _peak_kib()  # of the process so far: the worker's high-water mark
     with atomic_write(folder / ROW_FILE) as handle:
         json.dump(row, handle, ensure_ascii=False, indent=1)
     return row
+
+
+def _context() -> BaseContext:
+    """How workers start: forked from this process when it runs one thread (the command
+    line: nothing to copy half-way, and the package is imported already); else from a
+    fork server that imports the package once (a notebook's kernel runs threads); spawned
+    where neither exists."""
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1 and sys.platform == "linux":
+        return get_context("fork")
+    if "forkserver" in methods:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["repolens.cli", "repolens.checks.run"])
+        return context
+    return get_context("spawn")
+
+
+def _peak_kib() -> int:
+    """This process's peak resident memory (VmHWM: its own, not a parent's it forked from)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _worker_ready() -> None:
@@ -151,7 +186,7 @@ def analyse_all(
             finished(repository, analyse_repository(repository, str(output)))
         return [rows[repository.index] for repository in repositories]
     with ProcessPoolExecutor(
-        max_workers=min(jobs, total), mp_context=get_context("spawn"), initializer=_worker_ready
+        max_workers=min(jobs, total), mp_context=_context(), initializer=_worker_ready
     ) as pool:
         futures = {
             pool.submit(analyse_repository, repository, str(output)): repository
