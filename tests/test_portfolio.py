@@ -102,6 +102,8 @@ def test_every_repository_gets_a_row_and_failures_say_why(portfolio: Path, tmp_p
 
 
 def test_the_same_inputs_give_the_same_table(portfolio: Path, tmp_path: Path) -> None:
+    # --jobs 1 counts in this process (the engine's native threads now exist): the workers
+    # of --jobs 3 must not be forked from it, or they wait forever on threads they lack.
     assert _run(str(portfolio), "-o", str(tmp_path / "one"), "--jobs", "1") == 5
     assert _run(str(portfolio), "-o", str(tmp_path / "two"), "--jobs", "3") == 5
     for name in ("portfolio.json", "portfolio.csv"):

@@ -126,15 +126,19 @@ def analyse_repository(repository: Repository, output: str) -> dict[str, Any]:
 
 
 def _context() -> BaseContext:
-    """How workers start: forked from this process when it runs one thread (the command
-    line: nothing to copy half-way, and the package is imported already); else from a
-    fork server that imports the package once (a notebook's kernel runs threads); spawned
-    where neither exists."""
+    """How workers start: forked from this process when it runs one thread and has never
+    counted with the engine (the command line: nothing to copy half-way, and the package
+    is imported already); else from a fork server that imports the package once (a
+    notebook's kernel runs threads; the engine keeps a native thread pool that a fork
+    would leave without its threads); spawned where neither exists."""
     import multiprocessing
     import threading
 
+    from ..scanning.counting import engine_ran_here
+
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1 and sys.platform == "linux":
+    alone = threading.active_count() == 1 and not engine_ran_here()
+    if "fork" in methods and alone and sys.platform == "linux":
         return get_context("fork")
     if "forkserver" in methods:
         context = get_context("forkserver")

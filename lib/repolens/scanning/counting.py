@@ -45,15 +45,26 @@ def engine_version() -> str:
     return f"pytokei {pytokei.__version__}"
 
 
+_ENGINE_RAN = False
+
+
+def engine_ran_here() -> bool:
+    """Whether this process has counted with the engine: its native thread pool then
+    exists, and a process forked from this one would wait on threads it does not have."""
+    return _ENGINE_RAN
+
+
 def count_with_engine(paths: Iterable[str]) -> dict[str, tuple[str, LineCounts]]:
     """Count the given files with the engine: ``{path: (language, counts)}``.
 
     Only files whose language the engine recognises appear in the result; the
     engine counts exactly the paths given (hidden and git-ignored ones too).
     """
+    global _ENGINE_RAN
     todo = list(paths)
     if not todo:
         return {}
+    _ENGINE_RAN = True
     languages = Languages()
     languages.get_statistics(todo, [], Config())
     result: dict[str, tuple[str, LineCounts]] = {}
