@@ -3,6 +3,9 @@
 # read-only, with a read-only root filesystem, no network and no capabilities; then run the
 # Job's own rendered pod spec (ConfigMap and PVC included) with `podman kube play`. Each run's
 # reports are checked against the library's scan of the same tree (scripts/check_report.py).
+# Then the portfolio: the Indexed Job's pod once per index (JOB_COMPLETION_INDEX set as
+# Kubernetes sets it) over generated repositories sharing one output volume, then the merge
+# Job's pod; the merged table is checked against the library (scripts/check_portfolio.py).
 #
 #   scripts/container-test.sh      (make container-test)
 #
@@ -44,12 +47,15 @@ size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 scratch=$(mktemp -d)
 cleanup() {
   podman kube down "$scratch/kube.yaml" >/dev/null 2>&1 || true
-  podman volume rm -f repolens-output >/dev/null 2>&1 || true
+  for file in "$scratch"/portfolio-*.yaml; do
+    if [[ -e "$file" ]]; then podman kube down "$file" >/dev/null 2>&1 || true; fi
+  done
+  podman volume rm -f repolens-output repolens-portfolio-output >/dev/null 2>&1 || true
   rm -rf "$scratch"
 }
 trap cleanup EXIT
 
-log "1/2 podman run: read-only root, data read-only, no network, no capabilities"
+log "1/3 podman run: read-only root, data read-only, no network, no capabilities"
 mkdir -p "$scratch/output"
 chmod 0777 "$scratch/output"
 podman run --rm --read-only --network none --cap-drop ALL --security-opt no-new-privileges \
@@ -57,7 +63,7 @@ podman run --rm --read-only --network none --cap-drop ALL --security-opt no-new-
   -v "$PWD/$SAMPLE:/data:ro" -v "$scratch/output:/output" "$IMAGE"
 "$PYTHON" scripts/check_report.py "$scratch/output" "$SAMPLE"
 
-log "2/2 podman kube play: the Job's pod spec from k8s/overlays/minikube"
+log "2/3 podman kube play: the Job's pod spec from k8s/overlays/minikube"
 "$PYTHON" scripts/job_to_pod.py k8s/overlays/minikube "$IMAGE" "$SAMPLE" >"$scratch/kube.yaml"
 podman volume rm -f repolens-output >/dev/null 2>&1 || true
 podman kube play --replace "$scratch/kube.yaml"
@@ -68,5 +74,32 @@ if [[ "$status" != 0 ]]; then
   exit 1
 fi
 "$PYTHON" scripts/check_report.py "$(podman volume inspect repolens-output --format '{{.Mountpoint}}')" "$SAMPLE"
+
+log "3/3 the portfolio: the Indexed Job's pod once per index, then the merge Job's pod"
+podman kube down "$scratch/kube.yaml" >/dev/null 2>&1 || true  # the report Job's pod is done
+repos="$scratch/repositories"
+"$PYTHON" examples/make_portfolio.py "$repos" --repos 14  # the 13th is refused by check
+shards=$(kubectl kustomize k8s/overlays/portfolio \
+  | "$PYTHON" -c 'import sys, yaml; print(next(d["data"]["REPOLENS_SHARDS"] for d in yaml.safe_load_all(sys.stdin) if d["kind"] == "ConfigMap"))')
+podman volume rm -f repolens-portfolio-output >/dev/null 2>&1 || true
+: >"$scratch/exits"
+claims=()  # the first pod creates the output volume; the others mount it as it is
+play() {  # play OVERLAY POD [INDEX]: run one pod of the overlay's Job, record its exit
+  local file="$scratch/portfolio-$2.yaml"
+  "$PYTHON" scripts/job_to_pod.py "${claims[@]}" "$1" "$IMAGE" "$repos" ${3:+"$3"} >"$file"
+  claims=(--no-claims)
+  podman kube play --replace "$file" >/dev/null
+  local status
+  status=$(podman wait "$2-repolens")
+  podman logs "$2-repolens"
+  printf '%s %s\n' "${3:-merge}" "$status" >>"$scratch/exits"
+  podman kube down "$file" >/dev/null
+}
+for ((index = 0; index < shards; index++)); do
+  play k8s/overlays/portfolio "repolens-portfolio-$index" "$index"
+done
+play k8s/overlays/portfolio-merge repolens-portfolio-merge
+"$PYTHON" scripts/check_portfolio.py \
+  "$(podman volume inspect repolens-portfolio-output --format '{{.Mountpoint}}')" "$repos" "$scratch/exits"
 
 log "passed in $((SECONDS - started)) s; image $IMAGE is $((size / 1024 / 1024)) MiB"

@@ -1,6 +1,10 @@
 """Turn the rendered Job of a kustomize overlay into what `podman kube play` runs.
 
-    python scripts/job_to_pod.py OVERLAY IMAGE DATA_DIR > kube.yaml
+    python scripts/job_to_pod.py [--no-claims] OVERLAY IMAGE DATA_DIR [INDEX] > kube.yaml
+
+With INDEX (an Indexed Job's), the pod gets JOB_COMPLETION_INDEX=INDEX as Kubernetes
+sets it, and its name ends in -INDEX. --no-claims leaves the claims out: the pod then
+mounts the podman volumes an earlier pod of the same run created (its output so far).
 
 Keeps the Job's pod template as it is (command, args, env from the ConfigMap, security
 context, mounts) and the ConfigMap and output PVC beside it. Only what a single machine
@@ -17,7 +21,9 @@ from pathlib import Path
 import yaml
 
 
-def main(overlay: str, image: str, data: str) -> None:
+def main(
+    overlay: str, image: str, data: str, index: str | None = None, claims: bool = True
+) -> None:
     rendered = subprocess.run(
         ["kubectl", "kustomize", overlay], capture_output=True, text=True, check=True
     ).stdout
@@ -25,10 +31,19 @@ def main(overlay: str, image: str, data: str) -> None:
     job = next(doc for doc in documents if doc["kind"] == "Job")
     template = job["spec"]["template"]
     spec = template["spec"]
+    name = job["metadata"]["name"]
     for container in spec["containers"]:
         container["image"] = image
+        if index is not None:
+            container.setdefault("env", []).append(
+                {"name": "JOB_COMPLETION_INDEX", "value": str(int(index))}
+            )
+    if index is not None:
+        name = f"{name}-{int(index)}"
+    data_claims = set()
     for volume in spec["volumes"]:
         if volume["name"] == "data":
+            data_claims.add(volume["persistentVolumeClaim"]["claimName"])
             volume.clear()
             volume.update(
                 {
@@ -39,19 +54,24 @@ def main(overlay: str, image: str, data: str) -> None:
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": job["metadata"]["name"], "labels": template["metadata"]["labels"]},
+        "metadata": {"name": name, "labels": template["metadata"]["labels"]},
         "spec": spec,
     }
     keep = [
         doc
         for doc in documents
         if doc["kind"] == "ConfigMap"
-        or (doc["kind"] == "PersistentVolumeClaim" and doc["metadata"]["name"] != "repolens-data")
+        or (
+            claims
+            and doc["kind"] == "PersistentVolumeClaim"
+            and doc["metadata"]["name"] not in data_claims
+        )
     ]
     yaml.safe_dump_all([*keep, pod], sys.stdout, sort_keys=False)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    arguments = [arg for arg in sys.argv[1:] if arg != "--no-claims"]
+    if len(arguments) not in (3, 4):
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    main(*arguments, claims="--no-claims" not in sys.argv[1:])

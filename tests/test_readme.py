@@ -18,7 +18,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
 COMMANDS = [
     line.strip().strip("`")
-    for line in re.findall(r"`(repolens (?:scan|report|check)[^`]*)`", README)
+    for line in re.findall(r"`(repolens (?:scan|report|check|history|portfolio)[^`]*)`", README)
     if "OPTIONS" not in line
 ]
 
@@ -48,9 +48,12 @@ def test_python_samples_run_from_the_repository_root(index: int, tmp_path: Path)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_command_lines_in_the_readme_parse(command: str) -> None:
     words = [word for word in shlex.split(command)[1:] if not word.startswith("[")]
-    words = [word.replace("PATH", "/data").replace("OUT", "out") for word in words]
+    words = [
+        word.replace("PATH", "/data").replace("OUT", "out").replace("LIST", "list.txt")
+        for word in words
+    ]
     args = cli.build_parser().parse_args(words)
-    assert args.command in ("scan", "report", "check")
+    assert args.command in ("scan", "report", "check", "history", "portfolio")
 
 
 def test_the_papermill_sample_writes_into_reports_not_the_checkout() -> None:
