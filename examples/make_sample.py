@@ -163,58 +163,8 @@ def main():
     print(f"loading {args.model} on port {PORT}")
 
 
-# The sample's own history: (date, subject, what the commit adds), oldest first.
-HISTORY_STEPS = (
-    ("2023-09-04T10:00:00+00:00", "Scripts to train and drive", ("*.py", "utils", "README.md",
-     "requirements.txt", "config.yaml", ".gitignore")),
-    ("2023-09-18T15:30:00+00:00", "Notebooks: explore, train, detect lines", ("notebooks",)),
-    ("2023-10-02T09:15:00+00:00", "Camera frames and the driving log", ("data",)),
-    ("2023-11-14T22:13:20+00:00", "Trained model and an archive of run 1", ("model.h5",
-     "archive", "__pycache__")),
-)
-
-
-def git_history(target: Path) -> None:
-    """The sample as a git repository in ``target`` (a new folder), in ``HISTORY_STEPS``."""
-    import os
-    import subprocess
-
-    if target.exists():
-        raise SystemExit(f"{target}: exists; give a new folder")
-    shutil.copytree(ROOT, target, symlinks=True)
-    for date, subject, paths in HISTORY_STEPS:
-        environment = {
-            **os.environ,
-            "GIT_AUTHOR_NAME": "Sample Author",
-            "GIT_AUTHOR_EMAIL": "author@example.org",
-            "GIT_COMMITTER_NAME": "Sample Author",
-            "GIT_COMMITTER_EMAIL": "author@example.org",
-            "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_DATE": date,
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CONFIG_NOSYSTEM": "1",
-        }
-
-        def git(*args: str, env: dict[str, str] = environment) -> None:
-            subprocess.run(["git", "-C", str(target), *args], check=True, env=env,
-                           capture_output=True)
-
-        if date == HISTORY_STEPS[0][0]:
-            git("init", "-q", "-b", "main")
-        git("add", "-f", "--", *paths)
-        git("commit", "-q", "--no-gpg-sign", "-m", subject)
-
-
 if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Regenerate the bundled sample.")
-    parser.add_argument("--git", metavar="DIR", help="build the sample as a git repository in DIR")
-    arguments = parser.parse_args()
-    if arguments.git:
-        git_history(Path(arguments.git))
-    else:
-        main()
+    main()
 ''',
     "video.py": '''"""Turn a folder of frames into a video."""
 

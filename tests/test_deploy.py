@@ -42,12 +42,12 @@ def dockerfile_env() -> dict[str, str]:
     return dict(pairs)
 
 
-@pytest.fixture(scope="module", params=OVERLAYS)
-def rendered(request: pytest.FixtureRequest) -> dict[str, list[dict]]:
+def render_overlay(overlay: str) -> dict[str, list[dict]]:
+    """An overlay as `kubectl kustomize` renders it: its documents by kind."""
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed")
     text = subprocess.run(
-        ["kubectl", "kustomize", str(REPO / "k8s" / "overlays" / request.param)],
+        ["kubectl", "kustomize", str(REPO / "k8s" / "overlays" / overlay)],
         capture_output=True,
         text=True,
         check=True,
@@ -55,6 +55,12 @@ def rendered(request: pytest.FixtureRequest) -> dict[str, list[dict]]:
     kinds: dict[str, list[dict]] = {}
     for document in yaml.safe_load_all(text):
         kinds.setdefault(document["kind"], []).append(document)
+    return kinds
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def rendered(request: pytest.FixtureRequest) -> dict[str, list[dict]]:
+    kinds = render_overlay(request.param)
     kinds["overlay"] = [{"name": request.param}]
     return kinds
 

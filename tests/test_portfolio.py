@@ -185,6 +185,7 @@ def test_hostile_names_become_safe_folders(tmp_path: Path) -> None:
     ("list_text", "args", "environment", "message"),
     [
         (None, [], {}, "no such list file or folder"),
+        ("fifo", [], {}, "not a regular file"),
         ("# nothing\n\n", [], {}, "names no repository"),
         (b"\x00\x01binary", [], {}, "not a text file"),
         ("a\n", ["--shard", "3/3"], {}, "0 <= INDEX < COUNT"),
@@ -198,7 +199,9 @@ def test_bad_input_is_one_line_and_exit_2(  # type: ignore[no-untyped-def]
     tmp_path: Path, capsys, monkeypatch, list_text, args, environment, message
 ) -> None:
     target = tmp_path / "list.txt"
-    if isinstance(list_text, bytes):
+    if list_text == "fifo":
+        os.mkfifo(target)
+    elif isinstance(list_text, bytes):
         target.write_bytes(list_text)
     elif list_text is not None:
         target.write_text(list_text)

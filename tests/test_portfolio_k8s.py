@@ -5,8 +5,6 @@ writing folders of its own. The cluster run happens only on GitHub (Minikube).""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,34 +14,20 @@ from repolens import cli
 from repolens.portfolio import read_list
 
 from .conftest import REPO
+from .test_deploy import render_overlay
 
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 PORTFOLIO_ENVIRONMENT = {"REPOLENS_PORTFOLIO_LIST", "OUTPUT_DIR", "REPOLENS_SHARDS"}
 
 
-def render(overlay: str) -> dict[str, list[dict]]:
-    if shutil.which("kubectl") is None:
-        pytest.skip("kubectl is not installed")
-    text = subprocess.run(
-        ["kubectl", "kustomize", str(REPO / "k8s" / "overlays" / overlay)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    kinds: dict[str, list[dict]] = {}
-    for document in yaml.safe_load_all(text):
-        kinds.setdefault(document["kind"], []).append(document)
-    return kinds
-
-
 @pytest.fixture(scope="module")
 def indexed() -> dict[str, list[dict]]:
-    return render("portfolio")
+    return render_overlay("portfolio")
 
 
 @pytest.fixture(scope="module")
 def merging() -> dict[str, list[dict]]:
-    return render("portfolio-merge")
+    return render_overlay("portfolio-merge")
 
 
 def _environment(kinds: dict[str, list[dict]]) -> dict[str, str]:
@@ -82,7 +66,7 @@ def test_the_merge_job_merges_and_the_index_job_is_not_applied_again(merging) ->
 
 @pytest.mark.parametrize("overlay", ["portfolio", "portfolio-merge"])
 def test_pods_keep_to_the_restricted_profile_and_mounts_match(overlay: str) -> None:
-    kinds = render(overlay)
+    kinds = render_overlay(overlay)
     (job,) = kinds["Job"]
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]

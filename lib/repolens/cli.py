@@ -77,6 +77,17 @@ def _top(text: str) -> int:
     return value
 
 
+def _cache_options(command: argparse.ArgumentParser, what: str, again: str) -> None:
+    """--cache-dir, --no-cache and -q, as scan and history take them."""
+    command.add_argument(
+        "--cache-dir",
+        default=None,
+        help=f"{what} (default: $REPOLENS_CACHE_DIR, else {default_cache_dir()})",
+    )
+    command.add_argument("--no-cache", action="store_true", help=again)
+    command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="repolens", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"repolens {__version__}")
@@ -136,13 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="length of the largest-files lists (default: 10)",
     )
-    command.add_argument(
-        "--cache-dir",
-        default=None,
-        help=f"incremental cache folder (default: $REPOLENS_CACHE_DIR, else {default_cache_dir()})",
-    )
-    command.add_argument("--no-cache", action="store_true", help="read every file again")
-    command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    _cache_options(command, "incremental cache folder", "read every file again")
 
     report = commands.add_parser(
         "report",
@@ -289,13 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where history.json and history.csv go "
         f"(default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
     )
-    history.add_argument(
-        "--cache-dir",
-        default=None,
-        help=f"blob cache folder (default: $REPOLENS_CACHE_DIR, else {default_cache_dir()})",
-    )
-    history.add_argument("--no-cache", action="store_true", help="analyse every blob again")
-    history.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    _cache_options(history, "blob cache folder", "analyse every blob again")
 
     portfolio = commands.add_parser(
         "portfolio",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def _safe(name: str) -> str:
 
 def _lines(path: Path) -> list[str]:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+            raise ListError(f"{path}: not a regular file (a list is a text file or a folder)")
         with open(path, "rb") as handle:
             data = handle.read(MAX_LIST_BYTES + 1)
     except OSError as error:
