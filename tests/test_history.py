@@ -107,8 +107,8 @@ def make_repository(repo: Path) -> None:
     _write(repo, "a.py", "import os\n\n# says hello\nprint('hi')\nprint('again')\n")
     _commit(repo, 1, "camera frames")
     _write(repo, "model.pt", BIG)
+    _write(repo, "src/long.py", "".join(f"x{n} = {n}  # {n}\n" for n in range(20000)))
     _commit(repo, 2, "the trained model")
-    (repo / "src").mkdir()
     git(repo, "mv", "a.py", "src/a.py")
     git(repo, "rm", "-q", "README.md")
     _commit(repo, 3, "move the script, drop the readme")
@@ -257,6 +257,17 @@ def test_csv_rows_match_the_json_and_cells_are_guarded(repository: Path, tmp_pat
     last = document["commits"][-1]
     mine = [row for row in rows if row["commit"] == last["commit"]]
     assert sum(int(row["code"]) for row in mine) == last["code"]
+
+
+def test_small_windows_give_the_same_rows(
+    repository: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blobs read in many windows (each blob finished before the next window asks git)."""
+    whole, _ = _history(repository, tmp_path / "one")
+    monkeypatch.setattr(history_run, "WINDOW", 7)
+    monkeypatch.setattr(history_run, "_PENDING_COMMITS", 2)
+    windowed, _ = _history(repository, tmp_path / "many")
+    assert windowed["commits"] == whole["commits"]
 
 
 def test_the_same_history_gives_the_same_documents(repository: Path, tmp_path: Path) -> None:

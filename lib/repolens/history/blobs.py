@@ -29,7 +29,7 @@ from ..scanning.filetypes import CATEGORIES, file_types
 from ..scanning.records import FileRecord, State, display_path
 from ..scanning.scanner import analyse_files, file_fields
 from ..scanning.sniff import SNIFF_BYTES, sniff
-from .git import LINK_MODE, BlobReader
+from .git import LINK_MODE, Blob, BlobReader
 
 __all__ = ["BlobCache", "BlobFacts", "analyse_blobs", "blob_key"]
 
@@ -83,16 +83,16 @@ def _facts(record: FileRecord) -> BlobFacts:
     )
 
 
-def _write(disk: str, content: bytes) -> int:
-    """The blob as a file of its size; binary content past its head is left a hole (the
-    scan reads no further than the head of a binary file). Returns the bytes written."""
+def _write(disk: str, blob: Blob) -> int:
+    """The blob as a file of its size, streamed; binary content past its head is left a
+    hole (the scan reads no further than the head of a binary file). Returns the bytes
+    written."""
     with open(disk, "wb") as handle:
-        if len(content) > SNIFF_BYTES and sniff(content[:SNIFF_BYTES]).is_binary:
-            handle.write(content[:SNIFF_BYTES])
-            handle.truncate(len(content))
-            return SNIFF_BYTES
-        handle.write(content)
-        return len(content)
+        handle.write(blob.head)
+        if blob.size > len(blob.head) and sniff(blob.head).is_binary:
+            handle.truncate(blob.size)
+            return len(blob.head)
+        return len(blob.head) + blob.copy_rest(handle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +137,19 @@ def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[
             made[0] = 0
 
         written = 0
-        for item, content in zip(
-            wanted, reader.read_all([item.oid for item in wanted]), strict=False
-        ):
+        blobs = reader.read_all([item.oid for item in wanted], SNIFF_BYTES)
+        # The reader first: it finishes each blob (the rest skipped, the separator read)
+        # when asked for the next, so the last one too is read to its end.
+        for blob, item in zip(blobs, wanted, strict=True):
             if item.mode == LINK_MODE:
-                found[item.key] = BlobFacts("other", None, State.SYMLINK.value, len(content))
+                found[item.key] = BlobFacts("other", None, State.SYMLINK.value, blob.size)
                 continue
-            pointer = _LFS.match(content) if content.startswith(b"version https://git") else None
+            content = blob.head
+            pointer = (
+                _LFS.match(content)
+                if blob.size < 1024 and content.startswith(b"version https://git")
+                else None
+            )
             if pointer is not None:
                 shown = display_path(item.path)[0]
                 extension = table.extension(shown.rsplit("/", 1)[-1])
@@ -158,8 +164,8 @@ def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[
                 os.mkdir(directory)
                 made[0] += 1
             disk = os.path.join(directory, name)
-            written += _write(disk, content)
-            files.append((disk, file_fields(item.path, len(content))))
+            written += _write(disk, blob)
+            files.append((disk, file_fields(item.path, blob.size)))
             keys.append(item.key)
             if written >= _BATCH_BYTES:
                 analyse()

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import IO
 
 __all__ = [
+    "Blob",
     "BlobReader",
     "Change",
     "Commit",
@@ -232,6 +233,39 @@ def _parse_tree(tokens: Iterator[bytes]) -> Iterator[Change]:
         yield Change(_path(path), None, (mode, oid))
 
 
+class Blob:
+    """A blob being read from git: its size, its first bytes, then the rest on request."""
+
+    _BLOCK = 1 << 20
+
+    def __init__(self, stream: IO[bytes], size: int, head: int) -> None:
+        self.size = size
+        self._stream = stream
+        self.head = stream.read(min(size, head))
+        self._left = size - len(self.head)
+        if len(self.head) != min(size, head):
+            raise HistoryError("git cat-file stopped before the end of a blob")
+
+    def copy_rest(self, handle: IO[bytes]) -> int:
+        """Write what follows the head into ``handle``; the bytes written."""
+        copied = 0
+        while self._left:
+            block = self._stream.read(min(self._left, self._BLOCK))
+            if not block:
+                raise HistoryError("git cat-file stopped before the end of a blob")
+            handle.write(block)
+            self._left -= len(block)
+            copied += len(block)
+        return copied
+
+    def skip_rest(self) -> None:
+        while self._left:
+            block = self._stream.read(min(self._left, self._BLOCK))
+            if not block:
+                raise HistoryError("git cat-file stopped before the end of a blob")
+            self._left -= len(block)
+
+
 class BlobReader:
     """Blob contents from one ``git cat-file --batch`` process, one request at a time."""
 
@@ -243,8 +277,10 @@ class BlobReader:
             stderr=subprocess.DEVNULL,
         )
 
-    def read_all(self, oids: list[str]) -> Iterator[bytes]:
-        """Each blob's content in turn; the ids are written by a thread while the contents
+    def read_all(self, oids: list[str], head: int) -> Iterator[Blob]:
+        """Each blob in turn, its first ``head`` bytes read and the rest left to the caller
+        (``Blob.copy_rest``; skipped when the caller does not take it), so a blob of any
+        size costs one block of memory. The ids are written by a thread while the blobs
         are read, so git never waits for the next request. ``HistoryError`` when git does
         not have one."""
         process = self._process
@@ -265,12 +301,10 @@ class BlobReader:
                 header = stdout.readline().split()
                 if len(header) != 3 or header[1] != b"blob":
                     raise HistoryError(f"{oid}: the blob is missing from the repository")
-                size = int(header[2])
-                content = stdout.read(size)
+                blob = Blob(stdout, int(header[2]), head)
+                yield blob
+                blob.skip_rest()
                 stdout.read(1)  # the newline after each object
-                if len(content) != size:
-                    raise HistoryError("git cat-file stopped before the end of a blob")
-                yield content
         finally:
             writer.join(timeout=0 if writer.is_alive() and process.poll() is not None else None)
 
