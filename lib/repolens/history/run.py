@@ -120,7 +120,8 @@ def _iso(seconds: int) -> str | None:
 
 
 class _Writers:
-    """history.json and history.csv, written as rows come; both or neither appear."""
+    """history.json and history.csv, written as rows come into temporary files that
+    replace the old ones only when the history is complete (a stopped run leaves them)."""
 
     def __init__(self, folder: Path, head: dict[str, Any]) -> None:
         self._json = AtomicFile(folder / "history.json")
@@ -129,7 +130,7 @@ class _Writers:
         except BaseException:
             self._json.discard()
             raise
-        self._rows = csv.writer(self._csv.handle, lineterminator="\n")
+        self._rows = csv.writer(self._csv.handle)  # RFC 4180, as files.csv
         self._rows.writerow(CSV_COLUMNS)
         text = json.dumps(head, indent=1, ensure_ascii=False)
         self._json.handle.write(text[: text.rindex("}")].rstrip() + ',\n "commits": [')

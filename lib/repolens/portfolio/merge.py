@@ -129,7 +129,7 @@ def merge(repositories: Sequence[Repository], output: Path, shards: int = 1) -> 
         json.dump(document, handle, ensure_ascii=False, indent=1)
         handle.write("\n")
     with atomic_write(output / "portfolio.csv") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle)  # RFC 4180, as files.csv
         writer.writerow([*COLUMNS, "shard"])
         for row in rows:
             writer.writerow(
