@@ -462,3 +462,22 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "history.json").write_text("{not json")
     assert "could not be read" in view.growth_html(tmp_path / "bad")
+
+
+def test_progress_counts_commits(repository: Path, tmp_path: Path) -> None:
+    import io
+
+    from repolens.progress import ProgressLine
+
+    screen = io.StringIO()
+    calls: list[tuple[int, int | None]] = []
+    line = ProgressLine(screen, delay=0)
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        calls.append((done, total))
+        line(phase, done, total)
+
+    (tmp_path / "out").mkdir()
+    run_history(repository, tmp_path / "out", HistoryOptions(), progress)
+    assert calls[-1] == (COMMITS, COMMITS)
+    assert f"{COMMITS}/{COMMITS} commits" in screen.getvalue()

@@ -29,10 +29,11 @@ class ProgressLine:
         if now - self._start < self._delay or (now - self._last < 0.1 and not final):
             return
         self._last = now
+        unit = "commits" if phase == "history" else "files"
         if total:
             filled = int(self._width * done / total)
             bar = "#" * filled + "-" * (self._width - filled)
-            text = f"{phase:>5} [{bar}] {done:,}/{total:,} files"
+            text = f"{phase:>5} [{bar}] {done:,}/{total:,} {unit}"
         else:
             text = f"{phase:>5} {done:,} {'folders' if phase == 'walk' else 'files'}"
         self._stream.write("\r" + text.ljust(self._width + 30))
