@@ -462,6 +462,15 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "history.json").write_text("{not json")
     assert "could not be read" in view.growth_html(tmp_path / "bad")
+    wrong = {
+        "schema_version": "1.0.0",
+        "commits": [{"time": 5}],
+        "events": [],
+        "head": "",
+        "repository": "",
+    }
+    (tmp_path / "bad" / "history.json").write_text(json.dumps(wrong))
+    assert "is not a history" in view.growth_html(tmp_path / "bad")  # the report goes on
 
 
 def test_progress_counts_commits(repository: Path, tmp_path: Path) -> None:

@@ -310,8 +310,8 @@ def growth_html(folder: str | Path) -> str:
         for name in ("history.ipynb", "history.json", "history.csv")
         if (folder / name).is_file()
     ]
-    return (
-        languages_sentence(document)
-        + bytes_sentence(document)
-        + f"<p>The whole history: {', '.join(links)}.</p>"
-    )
+    try:
+        sentences = languages_sentence(document) + bytes_sentence(document)
+    except (KeyError, TypeError, ValueError, AttributeError):  # fields of the wrong shape
+        return f"<p>history.json could not be read: {escape(str(path))} is not a history.</p>"
+    return sentences + f"<p>The whole history: {', '.join(links)}.</p>"
