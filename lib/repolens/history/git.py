@@ -92,15 +92,11 @@ class Repository:
         """The commit a revision names; ``HistoryError`` when there is none."""
         if not rev or rev.startswith("-") or "\0" in rev:
             raise HistoryError(f"{rev!r}: not a revision")
-        done = subprocess.run(
-            [self.git, "-C", self.path, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"],
-            capture_output=True,
-            check=False,
-            timeout=_TIMEOUT,
-        )
-        if done.returncode != 0:
-            raise HistoryError(f"{rev}: no such revision in {self.path}")
-        return done.stdout.decode("ascii").strip()
+        try:
+            found = self.run("rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+        except HistoryError:
+            raise HistoryError(f"{rev}: no such revision in {self.path}") from None
+        return found.decode("ascii").strip()
 
     def count(self, rev: str, since: date | None, limit: int | None) -> int:
         """How many commits ``commits`` will give."""
@@ -246,28 +242,22 @@ class Blob:
         if len(self.head) != min(size, head):
             raise HistoryError("git cat-file stopped before the end of a blob")
 
-    def copy_rest(self, handle: IO[bytes]) -> int:
-        """Write what follows the head into ``handle``; the bytes written."""
+    def copy_rest(self, handle: IO[bytes] | None) -> int:
+        """Write what follows the head into ``handle`` (None: read past it); the bytes."""
         copied = 0
         while self._left:
             block = self._stream.read(min(self._left, self._BLOCK))
             if not block:
                 raise HistoryError("git cat-file stopped before the end of a blob")
-            handle.write(block)
+            if handle is not None:
+                handle.write(block)
             self._left -= len(block)
             copied += len(block)
         return copied
 
-    def skip_rest(self) -> None:
-        while self._left:
-            block = self._stream.read(min(self._left, self._BLOCK))
-            if not block:
-                raise HistoryError("git cat-file stopped before the end of a blob")
-            self._left -= len(block)
-
 
 class BlobReader:
-    """Blob contents from one ``git cat-file --batch`` process, one request at a time."""
+    """Blob contents from one ``git cat-file --batch`` process."""
 
     def __init__(self, repository: Repository) -> None:
         self._process = subprocess.Popen(
@@ -291,26 +281,28 @@ class BlobReader:
             try:
                 stdin.write(b"".join(oid.encode("ascii") + b"\n" for oid in oids))
                 stdin.flush()
-            except OSError:
-                pass  # git stopped: the reader says so
+            except (OSError, ValueError):
+                pass  # git stopped, or the reader closed the pipe: the reader says so
 
         writer = threading.Thread(target=ask, daemon=True)
         writer.start()
-        try:
-            for oid in oids:
-                header = stdout.readline().split()
-                if len(header) != 3 or header[1] != b"blob":
-                    raise HistoryError(f"{oid}: the blob is missing from the repository")
-                blob = Blob(stdout, int(header[2]), head)
-                yield blob
-                blob.skip_rest()
-                stdout.read(1)  # the newline after each object
-        finally:
-            writer.join(timeout=0 if writer.is_alive() and process.poll() is not None else None)
+        for oid in oids:
+            header = stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise HistoryError(f"{oid}: the blob is missing from the repository")
+            blob = Blob(stdout, int(header[2]), head)
+            yield blob
+            blob.copy_rest(None)
+            stdout.read(1)  # the newline after each object
+        # Every answer came, so every id was written. A reader that stops early does not
+        # wait for the writer (it may be blocked on a full pipe): close() ends both.
+        writer.join()
 
     def close(self) -> None:
         process = self._process
-        for pipe in (process.stdin, process.stdout):
+        # Our end of git's output first: git then stops on a broken pipe, which frees a
+        # writer blocked on its input, so closing that cannot wait on the writer's lock.
+        for pipe in (process.stdout, process.stdin):
             if pipe is not None:
                 with contextlib.suppress(OSError):
                     pipe.close()
