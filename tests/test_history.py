@@ -490,3 +490,24 @@ def test_progress_counts_commits(repository: Path, tmp_path: Path) -> None:
     run_history(repository, tmp_path / "out", HistoryOptions(), progress)
     assert calls[-1] == (COMMITS, COMMITS)
     assert f"{COMMITS}/{COMMITS} commits" in screen.getvalue()
+
+
+def test_a_commit_past_the_year_9999_has_no_time_and_no_traceback(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    repo = tmp_path / "far"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    _write(repo, "a.py", "x = 1\n")
+    git(repo, "add", "a.py")
+    far = {**_env(0), "GIT_AUTHOR_DATE": "@253402300900 +0000"}
+    far["GIT_COMMITTER_DATE"] = far["GIT_AUTHOR_DATE"]
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--no-gpg-sign", "-m", "far"],
+        check=True,
+        env=far,
+    )
+    out = tmp_path / "out"
+    assert main(["history", str(repo), "-o", str(out), "--no-cache"]) == 0
+    assert "1 commits from ? to ?" in capsys.readouterr().out
+    document = json.loads((out / "history.json").read_text("utf-8"))
+    jsonschema.validate(document, load_history_schema())
+    assert document["commits"][0]["time"] is None and document["commits"][0]["code"] == 1

@@ -723,8 +723,9 @@ def print_history(result, out: TextIO) -> None:  # type: ignore[no-untyped-def]
     """The short human summary printed after ``repolens history``."""
     first, last = result.first or {}, result.last or {}
     print(
-        f"{result.repository}: {result.commits:,} commits from {first.get('time', '?')[:10]} "
-        f"to {last.get('time', '?')[:10]}; {result.blobs:,} distinct blobs, "
+        f"{result.repository}: {result.commits:,} commits from "
+        f"{(first.get('time') or '?')[:10]} to {(last.get('time') or '?')[:10]}; "
+        f"{result.blobs:,} distinct blobs, "
         f"{result.analysed:,} analysed in this run, in {result.elapsed:.2f} s",
         file=out,
     )

@@ -13,12 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ..render.report import iso_time
 from ..scanning.filetypes import CATEGORIES
 from ..scanning.records import display_path
 from .blobs import LFS_STATE, BlobFacts
 from .git import Commit
 
-__all__ = ["LARGE_FILE_BYTES", "LARGE_FOLDER_FILES", "Tree"]
+__all__ = ["LARGE_FILE_BYTES", "LARGE_FOLDER_FILES", "Event", "Tree", "commit_time"]
 
 LARGE_FILE_BYTES = 1 << 20
 LARGE_FOLDER_FILES = 1000
@@ -35,6 +36,11 @@ class Event:
     bytes: int
     files: int  # a folder's files then; 1 for a file
     lfs: bool = False
+
+
+def commit_time(seconds: int) -> str | None:
+    """A commit's time as reports write times (None past the year 9999)."""
+    return iso_time(seconds * 1_000_000_000)
 
 
 def _folder(path: str) -> str:
@@ -67,7 +73,9 @@ class Tree:
         if self._top and facts.size >= self._top[0][0]:
             self._top_stale = True
 
-    def add(self, path: str, facts: BlobFacts, commit: Commit, events: list[Event]) -> None:
+    def add(self, path: str, facts: BlobFacts, commit: Commit | None, events: list[Event]) -> None:
+        """Put a file in the tree; ``commit`` None (the tree a history starts from) says
+        nothing arrived."""
         if path in self.files:
             self.remove(path)
         self.files[path] = facts
@@ -79,6 +87,8 @@ class Tree:
                 heapq.heappush(self._top, (facts.size, path))
             elif (facts.size, path) > self._top[0]:
                 heapq.heapreplace(self._top, (facts.size, path))
+        if commit is None:
+            return
         if facts.size > LARGE_FILE_BYTES and path not in self._seen_large:
             self._seen_large.add(path)
             shown = display_path(path)[0]
@@ -143,7 +153,7 @@ class Tree:
         return {
             "commit": commit.id,
             "parent": commit.parent,
-            "time": commit.time,
+            "time": commit_time(commit.time),
             "author": commit.author,
             "subject": commit.subject,
             "changed": {"added": added, "modified": modified, "deleted": deleted},

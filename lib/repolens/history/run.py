@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._version import __version__
-from ..render.report import guard_cell, iso_time
+from ..render.report import guard_cell
 from ..render.writers import AtomicFile
 from ..scanning.scanner import ScanError, check_root
 from .blobs import WINDOW, BlobCache, Wanted, analyse_blobs, blob_key
@@ -36,7 +36,7 @@ from .git import (
     Repository,
     open_repository,
 )
-from .replay import Event, Tree
+from .replay import Event, Tree, commit_time
 
 __all__ = [
     "HISTORY_FILES",
@@ -115,10 +115,6 @@ def _head(repository: Repository, rev: str) -> str:
         raise
 
 
-def _iso(seconds: int) -> str | None:
-    return iso_time(seconds * 1_000_000_000)
-
-
 class _Writers:
     """history.json and history.csv, written as rows come into temporary files that
     replace the old ones only when the history is complete (a stopped run leaves them)."""
@@ -173,7 +169,7 @@ class _Writers:
 def _event_dict(event: Event) -> dict[str, Any]:
     return {
         "commit": event.commit,
-        "time": _iso(event.time),
+        "time": commit_time(event.time),
         "kind": event.kind,
         "path": event.path,
         "bytes": event.bytes,
@@ -243,7 +239,6 @@ class _Replayer:
 
     def _replay(self, commit: Commit | None, keyed: list[tuple[Change, bytes | None]]) -> None:
         tree, events = self.tree, self.events
-        base = commit or Commit("", None, 0, "", "")
         added = modified = deleted = 0
         for change, key in keyed:
             old, new = change.old, change.new
@@ -260,13 +255,12 @@ class _Replayer:
                 tree.submodules.add(change.path)
             elif key is not None:
                 facts = self.cache.blobs[key]
-                tree.add(change.path, facts, base, events if commit is not None else [])
+                tree.add(change.path, facts, commit, events)
             else:  # a mode git did not have when this was written: left out
                 tree.remove(change.path)
         if commit is None:
             return
         row = tree.state(commit, added, modified, deleted)
-        row["time"] = _iso(commit.time)
         self.writers.commit(row)
         if self.first is None:
             self.first = row
