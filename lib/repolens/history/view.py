@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..render.charts import CATEGORY_COLOURS, _label, _nothing, _style
+from ..render.charts import CATEGORY_COLOURS, _axes, _label, _nothing, _style
 from ..render.units import human_bytes
 from ..scanning.filetypes import CATEGORIES
 
@@ -126,14 +126,6 @@ def events_frame(document: dict[str, Any]) -> pd.DataFrame:
         ],
         columns=["time", "commit", "what", "path", "size", "files", "LFS", "subject"],
     )
-
-
-def _axes(ax: Axes | None) -> Axes:
-    if ax is not None:
-        return ax
-    with _style():
-        _figure, new = plt.subplots()
-        return new
 
 
 def plot_languages_over_time(

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..render.charts import CATEGORY_COLOURS, _label, _nothing, _style
+from ..render.charts import CATEGORY_COLOURS, _axes, _label, _nothing, _style
 from ..render.units import human_bytes
 from .merge import COLUMNS
 
@@ -273,8 +273,7 @@ def checks_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_checks(frame: pd.DataFrame, top: int = 15) -> Axes:
-    with _style():
-        _figure, ax = plt.subplots()
+    ax = _axes(None)
     title = "Checks that found something, by repositories"
     table = checks_frame(frame).head(top).iloc[::-1]
     if table.empty:
