@@ -325,6 +325,10 @@ def _replace_number(row: dict[str, Any], text: str) -> bytes:
     return json.dumps({**row, "bytes": 12345}).replace("12345", text).encode()
 
 
+def _without(key: str) -> Any:
+    return lambda row: json.dumps({k: v for k, v in row.items() if k != key}).encode()
+
+
 def _deep(_row: dict[str, Any]) -> bytes:
     return b'{"index": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
 
@@ -343,11 +347,7 @@ ROW_CASES: dict[str, tuple[Any, str, str]] = {
     "formula-number": (lambda row: _swap(row, bytes=EVIL), "missing", "got `str`"),
     "formula-plus": (lambda row: _swap(row, code="+1+1"), "missing", "got `str`"),
     "extra-key": (lambda row: _swap(row, evil=1), "missing", "unknown field `evil`"),
-    "ok-without-measures": (
-        lambda row: json.dumps({k: v for k, v in row.items() if k != "files"}).encode(),
-        "missing",
-        "an ok row without files",
-    ),
+    "ok-without-measures": (_without("files"), "missing", "an ok row without files"),
     "failed-with-measures": (lambda row: _swap(row, status="failed"), "missing", "failed row"),
     "stale-status": (lambda row: _swap(row, status="stale"), "missing", "Invalid enum"),
     "deep": (_deep, "missing", "not a valid row"),
@@ -358,11 +358,7 @@ ROW_CASES: dict[str, tuple[Any, str, str]] = {
     "array": (lambda _row: b"[1, 2]", "missing", "Expected `object`"),
     "other-repository": (lambda row: _swap(row, name="someone-else"), "missing", "another"),
     "other-index": (lambda row: _swap(row, index=row["index"] + 1), "missing", "another"),
-    "no-run-id": (
-        lambda row: json.dumps({k: v for k, v in row.items() if k != "run_id"}).encode(),
-        "missing",
-        "run_id",
-    ),
+    "no-run-id": (_without("run_id"), "missing", "run_id"),
     "bad-run-id": (lambda row: _swap(row, run_id="x\u202e"), "missing", "run_id"),
     "earlier-run": (lambda row: _swap(row, run_id="earlier-run"), "stale", "run earlier-run"),
     "over-1-mib": (lambda row: _swap(row, path="p" * MAX_ROW_BYTES), "missing", "over the"),
