@@ -43,7 +43,8 @@ def portfolio_section(
                 command = [
                     "sh",
                     "-c",
-                    f"'{python}' -m repolens portfolio '{tree}' -o '{out}' --jobs {jobs} -q; "
+                    f"'{python}' -m repolens portfolio '{tree}' -o '{out}' --jobs {jobs} -q "
+                    f"--run-id bench-{turn}; "
                     "test $? -eq 5",  # 8 repositories fail by design
                 ]
                 print(f"portfolio: {name} ({turn + 1}/{runs}) ...", file=sys.stderr, flush=True)
@@ -62,6 +63,7 @@ def portfolio_section(
             peaks[f"--jobs {jobs}"] = max(row["worker_peak_kib"] for row in rows) / 1024
         out = Path(scratch) / "jobs2-0"
         merge = [python, "-m", "repolens", "portfolio", str(tree), "-o", str(out), "--merge"]
+        merge += ["--run-id", "bench-0"]  # the run whose rows jobs2-0 holds
         results["--merge"] = bench(
             ["sh", "-c", " ".join(f"'{p}'" for p in merge) + " -q; test $? -eq 5"], runs, timeout
         )

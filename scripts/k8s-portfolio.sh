@@ -7,15 +7,19 @@
 # Settings (environment): OVERLAY (k8s/overlays/portfolio), MERGE_OVERLAY
 # (k8s/overlays/portfolio-merge), IMAGE (repolens:0.1.0; loaded into minikube when
 # LOAD_IMAGE=1), NAMESPACE (default), TIMEOUT seconds per Job (1800), REPORTS where the
-# results are copied (reports/k8s-portfolio), POLL seconds between checks (5).
+# results are copied (reports/k8s-portfolio), POLL seconds between checks (5), RUN_ID
+# (the run's id; default: a new one, the time and 32 random bits).
 # The repositories are a folder mounted into the node at /mnt/repolens-portfolio
 # (`minikube mount <folder>:/mnt/repolens-portfolio`).
-# Steps: load the image, apply the Indexed Job, wait until it is Complete or Failed (an
-# index that failed is reported, the others' results stand), print its logs and failed
-# indexes, apply the merge Job, wait, print its logs, copy /output out of the volume
-# through a helper pod, delete both Jobs.
+# Steps: load the image, put the run's id into the ConfigMap repolens-portfolio-run (both
+# Jobs read REPOLENS_RUN_ID from it, so the merge takes only this run's rows and names
+# what an earlier run left as stale), apply the Indexed Job, wait until it is Complete or
+# Failed (an index that failed is reported, the others' results stand), print its logs
+# and failed indexes, apply the merge Job, wait, print its logs, copy /output out of the
+# volume through a helper pod, delete both Jobs and the run's ConfigMap.
 # Exit status: 0 every repository analysed; 5 the table was fetched but repositories
-# failed or are missing; 1 no table (the merge failed to run, or a Job timed out).
+# failed, are missing or are stale; 1 no table (the merge failed to run, or a Job timed
+# out).
 set -euo pipefail
 
 OVERLAY=${OVERLAY:-k8s/overlays/portfolio}
@@ -26,8 +30,10 @@ TIMEOUT=${TIMEOUT:-1800}
 POLL=${POLL:-5}
 REPORTS=${REPORTS:-reports/k8s-portfolio}
 LOAD_IMAGE=${LOAD_IMAGE:-1}
+RUN_ID=${RUN_ID:-$(date -u +%Y%m%dT%H%M%SZ)-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}
 JOB=repolens-portfolio
 MERGE=repolens-portfolio-merge
+RUN_CONFIG=repolens-portfolio-run
 KUBECTL=(kubectl --namespace "$NAMESPACE")
 
 log() { printf 'k8s-portfolio: %s\n' "$*" >&2; }
@@ -42,6 +48,10 @@ fi
 log "removing an earlier run, if any"
 "${KUBECTL[@]}" delete job "$JOB" "$MERGE" --ignore-not-found --wait=true
 "${KUBECTL[@]}" delete pod repolens-fetch --ignore-not-found --wait=true
+"${KUBECTL[@]}" delete configmap "$RUN_CONFIG" --ignore-not-found --wait=true
+
+log "run $RUN_ID"
+"${KUBECTL[@]}" create configmap "$RUN_CONFIG" --from-literal=REPOLENS_RUN_ID="$RUN_ID"
 
 log "applying $OVERLAY"
 kubectl kustomize "$OVERLAY" | "${KUBECTL[@]}" apply -f -
@@ -62,7 +72,8 @@ log "job/$MERGE: $merged"
 log "copying the results from the output volume into $REPORTS"
 fetch_output repolens-portfolio-output "$IMAGE" "$REPORTS"
 
-log "deleting the Jobs so that the next run starts clean"
+log "deleting the Jobs and the run's id so that the next run starts clean"
+"${KUBECTL[@]}" delete configmap "$RUN_CONFIG" --ignore-not-found --wait=false
 "${KUBECTL[@]}" delete job "$JOB" "$MERGE" --ignore-not-found --wait=false
 
 if [[ "$state" == Complete && "$merged" == Complete ]]; then

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from repolens.portfolio.rows import RUN_ID
+
 from .conftest import REPO
 
 FAKE_KUBECTL = r"""#!/usr/bin/env bash
@@ -126,6 +128,8 @@ def test_the_portfolio_runs_the_indexed_job_then_the_merge_and_fetches(tmp_path:
     order = [
         index(calls, "minikube image load repolens:0.1.0"),
         index(calls, "delete job repolens-portfolio repolens-portfolio-merge --ignore-not-found"),
+        index(calls, "delete configmap repolens-portfolio-run --ignore-not-found --wait=true"),
+        index(calls, "create configmap repolens-portfolio-run --from-literal=REPOLENS_RUN_ID="),
         index(calls, "kustomize k8s/overlays/portfolio"),
         index(calls, "get job repolens-portfolio -o jsonpath={range"),
         index(calls, "logs job/repolens-portfolio "),
@@ -133,12 +137,21 @@ def test_the_portfolio_runs_the_indexed_job_then_the_merge_and_fetches(tmp_path:
         index(calls, "get job repolens-portfolio-merge"),
         index(calls, "logs job/repolens-portfolio-merge"),
         index(calls, "cp repolens-fetch:/output"),
+        index(calls, "delete configmap repolens-portfolio-run --ignore-not-found --wait=false"),
     ]
     assert order == sorted(order)
     assert calls[-1].endswith(
         "delete job repolens-portfolio repolens-portfolio-merge --ignore-not-found --wait=false"
     )
     assert (tmp_path / "reports" / "output" / "portfolio.json").is_file()
+    (created,) = [call for call in calls if "create configmap" in call]
+    run_id = created.rsplit("REPOLENS_RUN_ID=", 1)[1]
+    assert RUN_ID.fullmatch(run_id), run_id  # an id repolens accepts
+    (tmp_path / "again").mkdir()
+    again, calls = run_script(tmp_path / "again", "Complete", script=PORTFOLIO)
+    assert again.returncode == 0, again.stderr
+    (created,) = [call for call in calls if "create configmap" in call]
+    assert created.rsplit("REPOLENS_RUN_ID=", 1)[1] != run_id  # a new id for each run
 
 
 def test_failed_indexes_are_named_and_the_merge_still_runs(tmp_path: Path) -> None:

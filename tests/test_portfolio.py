@@ -77,7 +77,7 @@ def test_every_repository_gets_a_row_and_failures_say_why(portfolio: Path, tmp_p
     rows = document["rows"]
     assert [row["path"].rstrip("/").rsplit("/", 1)[-1] for row in rows] == EXPECTED
     assert [row["status"] for row in rows] == STATUS
-    assert document["counts"] == {"ok": 5, "failed": 2, "missing": 0}
+    assert document["counts"] == {"ok": 5, "failed": 2, "missing": 0, "stale": 0}
     names = [row["name"] for row in rows]
     assert len(set(names)) == len(names)
     assert names[0].startswith("alpha-") and names[5].startswith("alpha-")
@@ -104,10 +104,17 @@ def test_every_repository_gets_a_row_and_failures_say_why(portfolio: Path, tmp_p
 def test_the_same_inputs_give_the_same_table(portfolio: Path, tmp_path: Path) -> None:
     # --jobs 1 counts in this process (the engine's native threads now exist): the workers
     # of --jobs 3 must not be forked from it, or they wait forever on threads they lack.
-    assert _run(str(portfolio), "-o", str(tmp_path / "one"), "--jobs", "1") == 5
-    assert _run(str(portfolio), "-o", str(tmp_path / "two"), "--jobs", "3") == 5
+    # the same run id: the table has no times, and the id is the one thing a new run changes
+    assert _run(str(portfolio), "-o", str(tmp_path / "one"), "--jobs", "1", "--run-id", "r") == 5
+    assert _run(str(portfolio), "-o", str(tmp_path / "two"), "--jobs", "3", "--run-id", "r") == 5
+    assert _run(str(portfolio), "-o", str(tmp_path / "new"), "--jobs", "2") == 5
     for name in ("portfolio.json", "portfolio.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert (tmp_path / "new" / "portfolio.csv").read_bytes() == (
+        tmp_path / "one" / "portfolio.csv"
+    ).read_bytes()  # the CSV holds no run id
+    new = _document(tmp_path / "new")
+    assert new["run_id"] != "r" and {**new, "run_id": "r"} == _document(tmp_path / "one")
 
 
 def test_shards_write_only_their_folders_and_the_merge_names_missing_ones(
@@ -117,6 +124,7 @@ def test_shards_write_only_their_folders_and_the_merge_names_missing_ones(
     _run(str(portfolio), "-o", str(whole), "--jobs", "1")
     out = tmp_path / "sharded"
     repositories = read_list(portfolio)
+    monkeypatch.setenv("REPOLENS_RUN_ID", "run-1")  # one id for the shards and the merge
     # shard 0 holds positions 0, 3 and 6: "broken" and "gone/away" fail there
     assert _run(str(portfolio), "-o", str(out), "--shard", "0/3") == 5
     mine = {repo.name for repo in repositories if repo.index % 3 == 0}
@@ -143,12 +151,12 @@ def test_a_row_that_is_not_the_repositorys_own_is_not_trusted(
     portfolio: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    _run(str(portfolio), "-o", str(out), "--jobs", "1")
+    _run(str(portfolio), "-o", str(out), "--jobs", "1", "--run-id", "run-1")
     first = read_list(portfolio)[1]
     row = json.loads((out / first.name / "row.json").read_text())
     (out / first.name / "row.json").write_text(json.dumps({**row, "name": "someone-else"}))
     (out / read_list(portfolio)[2].name / "row.json").write_text("{broken")
-    assert _run(str(portfolio), "-o", str(out), "--merge") == 5
+    assert _run(str(portfolio), "-o", str(out), "--merge", "--run-id", "run-1") == 5
     rows = _document(out)["rows"]
     assert rows[1]["status"] == rows[2]["status"] == "missing"
 

@@ -17,7 +17,9 @@ from .conftest import REPO
 from .test_deploy import render_overlay
 
 DOCKERFILE = (REPO / "Dockerfile").read_text()
+SCRIPT = (REPO / "scripts" / "k8s-portfolio.sh").read_text()
 PORTFOLIO_ENVIRONMENT = {"REPOLENS_PORTFOLIO_LIST", "OUTPUT_DIR", "REPOLENS_SHARDS"}
+RUN_CONFIG = "repolens-portfolio-run"  # made anew for each run by scripts/k8s-portfolio.sh
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +98,15 @@ def test_pods_keep_to_the_restricted_profile_and_mounts_match(overlay: str) -> N
     (config,) = kinds["ConfigMap"]
     assert container["envFrom"][0]["configMapRef"]["name"] == config["metadata"]["name"]
     assert len(yaml.safe_dump(job)) < 16_384  # the list is on the volume, never in the Job
+    # The run's id: from the ConfigMap the script makes for each run, the same for both Jobs;
+    # optional, so that a Job applied without it ends at once with exit 2 (FailJob), not
+    # with pods that never start.
+    (run_id,) = container["env"]
+    assert run_id["name"] == "REPOLENS_RUN_ID" and run_id["name"] in cli.PORTFOLIO_ENVIRONMENT
+    reference = run_id["valueFrom"]["configMapKeyRef"]
+    assert reference == {"name": RUN_CONFIG, "key": "REPOLENS_RUN_ID", "optional": True}
+    assert f"RUN_CONFIG={RUN_CONFIG}" in SCRIPT
+    assert 'create configmap "$RUN_CONFIG" --from-literal=REPOLENS_RUN_ID="$RUN_ID"' in SCRIPT
 
 
 def test_each_index_writes_its_own_folders_and_the_merge_takes_them_all(
@@ -113,6 +124,10 @@ def test_each_index_writes_its_own_folders_and_the_merge_takes_them_all(
         value = value.replace("/data", str(data), 1) if value.startswith("/data") else value
         value = value.replace("/output", str(output), 1) if value.startswith("/output") else value
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("JOB_COMPLETION_INDEX", "0")
+    assert cli.main(["portfolio", "-q"]) == cli.EXIT_USAGE  # no run id: FailJob, nothing run
+    assert not output.exists() or not any(output.iterdir())
+    monkeypatch.setenv("REPOLENS_RUN_ID", "20260101T000000Z-0a1b2c3d")  # as the script sets it
     written: list[set[str]] = []
     for index in range(count):
         monkeypatch.setenv("JOB_COMPLETION_INDEX", str(index))
@@ -127,4 +142,5 @@ def test_each_index_writes_its_own_folders_and_the_merge_takes_them_all(
     assert cli.main(["portfolio", "--merge", "-q"]) == 0
     merged = yaml.safe_load((output / "portfolio.json").read_text())
     assert merged["shards"] == count and merged["counts"]["ok"] == 7
+    assert merged["run_id"] == "20260101T000000Z-0a1b2c3d"
     assert [row["shard"] for row in merged["rows"]] == [i % count for i in range(7)]

@@ -4,9 +4,11 @@ Exit codes: 0 success; 2 bad arguments, settings or root, or an output folder th
 cannot be written (one line on stderr, checked before any scan, nothing written);
 3 the report notebook failed in a cell (its one-line error on stderr); 4 ``repolens
 check`` found problems at or above --fail-on; 5 ``repolens portfolio``: a repository
-failed or is missing (the rest and the table are written); 1 an
+failed, is missing or is stale (the rest and the table are written); 1 an
 unexpected failure (one line; the traceback goes to a file it names, or to stderr
-with ``REPOLENS_DEBUG=1``), or a report that could not be written after the scan.
+with ``REPOLENS_DEBUG=1``), or a report that could not be written after the scan;
+130 interrupted (Ctrl-C); 143 ``repolens portfolio`` stopped by SIGTERM (its workers
+ended first, in both cases).
 """
 
 from __future__ import annotations
@@ -262,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sub-folder of it), not to the tree",
     )
     checker.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    # The portfolio's own output folder, left out of each repository's scan by identity.
+    checker.add_argument("--skip-folder", action="append", default=[], help=argparse.SUPPRESS)
 
     history = commands.add_parser(
         "history",
@@ -304,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
         "a text file of folders (one per line, '#' comments, relative to the list's folder) "
         "or a folder whose subfolders are the repositories. With --shard (or "
         "$JOB_COMPLETION_INDEX and $REPOLENS_SHARDS, as in a Kubernetes Indexed Job) only "
-        "that shard is analysed and nothing is merged; --merge only merges. Exit 5 when a "
-        "repository failed or is missing (the others and the table are still written).",
+        "that shard is analysed and nothing is merged; --merge only merges the rows of the "
+        "run (--run-id). Exit 5 when a repository failed, is missing or is stale (the others "
+        "and the table are still written); 130 on Ctrl-C, 143 on SIGTERM.",
     )
     portfolio.add_argument(
         "list",
@@ -345,6 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="COUNT",
         help="with --merge: how many shards ran (default: $REPOLENS_SHARDS, else 1)",
+    )
+    portfolio.add_argument(
+        "--run-id",
+        default=None,
+        metavar="ID",
+        help="the run's id, written into every row; a merge takes only rows of its run and "
+        "names the others stale (default: $REPOLENS_RUN_ID; a run that analyses and merges "
+        "everything makes one; --shard and --merge need the same one)",
     )
     portfolio.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return parser
@@ -580,7 +593,7 @@ def _run_check(args: argparse.Namespace) -> int:
             *(output_dir / name for name in (*REPORT_FILES, *CHECK_FILES)),
             *writer.own_paths(),
         )
-    )
+    ) + tuple(args.skip_folder)
 
     def consume(record: FileRecord) -> None:
         summariser.add(record)
@@ -756,9 +769,11 @@ PORTFOLIO_ENVIRONMENT = (
     "REPOLENS_PORTFOLIO_LIST",
     "OUTPUT_DIR",
     "REPOLENS_SHARDS",
+    "REPOLENS_RUN_ID",
     "JOB_COMPLETION_INDEX",
 )
 """Every variable ``repolens portfolio`` reads (the Indexed Job sets the last itself)."""
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell and Kubernetes report a process it ended
 
 
 def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
@@ -791,9 +806,57 @@ def _shard_count(args: argparse.Namespace) -> int:
         raise UsageError(f"$REPOLENS_SHARDS: {error}") from None
 
 
+def _run_id(args: argparse.Namespace, alone: bool) -> str:
+    """The run's id: --run-id, else $REPOLENS_RUN_ID, else (for a run that analyses and
+    merges every repository itself) a new one."""
+    from .portfolio.rows import RUN_ID, new_run_id
+
+    text = args.run_id if args.run_id is not None else os.environ.get("REPOLENS_RUN_ID") or None
+    if text is None:
+        if alone:
+            return new_run_id()
+        raise UsageError(
+            "a shard and a merge need the run's id: give --run-id ID or set $REPOLENS_RUN_ID, "
+            "the same for every shard and for the merge"
+        )
+    if not RUN_ID.fullmatch(text):
+        raise UsageError(
+            f"run id {printable(repr(text)[:80])}: 1 to 128 letters, digits and . _ : -, "
+            "starting with a letter or digit"
+        )
+    return text
+
+
 def _run_portfolio(args: argparse.Namespace) -> int:
+    """The portfolio, with SIGTERM (as Kubernetes stops a pod) ending it like Ctrl-C:
+    every worker ended first, then exit 143 (Ctrl-C: 130, from ``main``)."""
+    import signal
+
+    terminated = []
+
+    def on_terminate(number: int, _frame: object) -> None:
+        terminated.append(number)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_terminate)
+    except ValueError:  # not the main thread: SIGTERM is not delivered here anyway
+        previous = None
+    try:
+        return _portfolio(args)
+    except KeyboardInterrupt:
+        if not terminated:
+            raise
+        print("repolens: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _portfolio(args: argparse.Namespace) -> int:
     from .portfolio.listing import ListError, read_list, shard_of
-    from .portfolio.merge import merge
+    from .portfolio.merge import STATUSES, merge
     from .portfolio.run import analyse_all
 
     source = _setting(args.list, "REPOLENS_PORTFOLIO_LIST", "LIST")
@@ -803,6 +866,7 @@ def _run_portfolio(args: argparse.Namespace) -> int:
     shard = None if args.merge else _shard(args)
     if args.merge and args.shard is not None:
         raise UsageError("--merge and --shard do not go together: merge after the shards ran")
+    run_id = _run_id(args, alone=not args.merge and shard is None)
     try:
         repositories = read_list(source, skip=output_dir)
     except ListError as error:
@@ -836,12 +900,12 @@ def _run_portfolio(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(
                 f"repolens: analysing {len(mine)} of {len(repositories)} repositories{where} "
-                f"into {output_dir}, {min(jobs, max(len(mine), 1))} at a time",
+                f"into {output_dir}, {min(jobs, max(len(mine), 1))} at a time, run {run_id}",
                 file=out,
                 flush=True,
             )
         try:
-            rows = analyse_all(mine, output_dir, jobs, report)
+            rows = analyse_all(mine, output_dir, jobs, report, run_id=run_id)
         except OSError as error:
             raise WriteFailed(
                 f"cannot write into {output_dir}: {error.strerror or error}"
@@ -850,7 +914,7 @@ def _run_portfolio(args: argparse.Namespace) -> int:
             return EXIT_REPOSITORY_FAILED if any(row["status"] != "ok" for row in rows) else 0
     shards = _shard_count(args) if args.merge else 1
     try:
-        document = merge(repositories, output_dir, shards)
+        document = merge(repositories, output_dir, shards, run_id=run_id)
     except OSError as error:
         raise WriteFailed(
             f"cannot write the portfolio into {output_dir}: {error.strerror or error}"
@@ -858,9 +922,9 @@ def _run_portfolio(args: argparse.Namespace) -> int:
     counts = document["counts"]
     if not args.quiet:
         print(
-            f"repolens: portfolio of {document['repositories']} repositories: {counts['ok']} ok, "
-            f"{counts['failed']} failed, {counts['missing']} missing; wrote "
-            f"{output_dir / 'portfolio.json'} and {output_dir / 'portfolio.csv'}",
+            f"repolens: portfolio of {document['repositories']} repositories (run {run_id}): "
+            + ", ".join(f"{counts[status]} {status}" for status in STATUSES)
+            + f"; wrote {output_dir / 'portfolio.json'} and {output_dir / 'portfolio.csv'}",
             file=out,
         )
         for row in document["rows"]:

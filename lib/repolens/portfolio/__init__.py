@@ -3,6 +3,7 @@ or one shard per pod of a Kubernetes Indexed Job) and compared in one table."""
 
 from .listing import ListError, Repository, read_list, shard_of
 from .merge import COLUMNS, PORTFOLIO_SCHEMA_VERSION, load_portfolio_schema, merge, read_rows
+from .rows import new_run_id
 from .run import analyse_all, analyse_repository
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "analyse_repository",
     "load_portfolio_schema",
     "merge",
+    "new_run_id",
     "read_list",
     "read_rows",
     "shard_of",

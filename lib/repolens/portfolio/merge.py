@@ -1,10 +1,13 @@
 """One table of a portfolio: the rows the repositories' folders hold, merged into
 ``portfolio.json`` (schema ``schema/portfolio.schema.json``) and ``portfolio.csv``.
 
-The merge reads only what exists: a repository whose folder has no row (its pod failed,
-never ran, or was killed) is a ``missing`` row, and each shard with a failed or missing
-repository is named, so a cluster run says which indexes to look at. The same rows give
-the same bytes: rows in list order, no times.
+The merge reads only what exists, and only rows of its own run (``rows.read_row``): a
+repository whose folder has no valid row of its own (its pod failed, never ran, or was
+killed) is ``missing``, one whose row an earlier run left is ``stale``, and each shard
+with a failed, missing or stale repository is named, so a cluster run says which
+indexes to look at. Every text cell of the CSV is guarded against formulas; numbers
+reach it only from rows that validated. The same rows give the same bytes: rows in
+list order, no times.
 """
 
 from __future__ import annotations
@@ -20,50 +23,19 @@ from .._version import __version__
 from ..render.report import guard_cell
 from ..render.writers import atomic_write
 from .listing import Repository, shard_of
-from .run import ROW_FILE, failed_row
+from .rows import COLUMNS, read_row
 
 __all__ = [
     "COLUMNS",
     "PORTFOLIO_SCHEMA_VERSION",
+    "STATUSES",
     "load_portfolio_schema",
     "merge",
     "read_rows",
 ]
 
-PORTFOLIO_SCHEMA_VERSION = "1.0.0"
-COLUMNS = (
-    "index",
-    "name",
-    "path",
-    "status",
-    "reason",
-    "files",
-    "bytes",
-    "code",
-    "comment",
-    "blank",
-    "top_language",
-    "languages",
-    "code_files",
-    "notebooks",
-    "notebook_cells",
-    "notebook_output_bytes",
-    "notebooks_with_errors",
-    "notebooks_out_of_order",
-    "data_bytes",
-    "model_bytes",
-    "image_files",
-    "media_bytes",
-    "archive_bytes",
-    "largest_file",
-    "largest_file_bytes",
-    "unreadable",
-    "errors",
-    "warnings",
-    "notes",
-    "checks",
-)
-_TEXT = frozenset({"name", "path", "status", "reason", "top_language", "largest_file", "checks"})
+PORTFOLIO_SCHEMA_VERSION = "1.1.0"
+STATUSES = ("ok", "failed", "missing", "stale")
 
 
 def load_portfolio_schema() -> dict[str, Any]:
@@ -71,28 +43,12 @@ def load_portfolio_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def _read_row(repository: Repository, folder: Path) -> dict[str, Any] | None:
-    """The row a repository's folder holds, when it is this repository's and whole."""
-    try:
-        row = json.loads((folder / ROW_FILE).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(row, dict) or row.get("name") != repository.name:
-        return None
-    if row.get("status") == "ok" and any(key not in row for key in COLUMNS):
-        return None
-    return row
-
-
-def read_rows(repositories: Sequence[Repository], output: Path) -> list[dict[str, Any]]:
-    """Every repository's row, in list order; ``missing`` where its folder has none."""
-    rows = []
-    for repository in repositories:
-        row = _read_row(repository, output / repository.name)
-        if row is None:
-            row = failed_row(repository, "missing", "no result: its analysis did not finish")
-        rows.append(row)
-    return rows
+def read_rows(
+    repositories: Sequence[Repository], output: Path, run_id: str
+) -> list[dict[str, Any]]:
+    """Every repository's row of run ``run_id``, in list order (``missing`` or
+    ``stale`` where its folder has none)."""
+    return [read_row(repository, output, run_id) for repository in repositories]
 
 
 def _clean(row: dict[str, Any], repository: Repository, shards: int) -> dict[str, Any]:
@@ -105,20 +61,23 @@ def _clean(row: dict[str, Any], repository: Repository, shards: int) -> dict[str
     return out
 
 
-def merge(repositories: Sequence[Repository], output: Path, shards: int = 1) -> dict[str, Any]:
-    """Write portfolio.json and portfolio.csv into ``output``; return the document."""
+def merge(
+    repositories: Sequence[Repository], output: Path, shards: int = 1, *, run_id: str
+) -> dict[str, Any]:
+    """Write portfolio.json and portfolio.csv into ``output`` from the rows of run
+    ``run_id``; return the document."""
     rows = [
         _clean(row, repository, shards)
-        for row, repository in zip(read_rows(repositories, output), repositories, strict=True)
+        for row, repository in zip(
+            read_rows(repositories, output, run_id), repositories, strict=True
+        )
     ]
     failed = sorted({row["shard"] for row in rows if row["status"] != "ok"})
-    counts = {
-        status: sum(1 for row in rows if row["status"] == status)
-        for status in ("ok", "failed", "missing")
-    }
+    counts = {status: sum(1 for row in rows if row["status"] == status) for status in STATUSES}
     document = {
         "schema_version": PORTFOLIO_SCHEMA_VERSION,
         "tool": {"name": "repolens", "version": __version__},
+        "run_id": run_id,
         "repositories": len(rows),
         "shards": shards,
         "counts": counts,
@@ -133,9 +92,6 @@ def merge(repositories: Sequence[Repository], output: Path, shards: int = 1) -> 
         writer.writerow([*COLUMNS, "shard"])
         for row in rows:
             writer.writerow(
-                [
-                    ("" if row[key] is None else guard_cell(row[key]) if key in _TEXT else row[key])
-                    for key in (*COLUMNS, "shard")
-                ]
+                ["" if row[key] is None else guard_cell(row[key]) for key in (*COLUMNS, "shard")]
             )
     return document

@@ -1,43 +1,38 @@
 """Analysing the repositories of a portfolio: each one as ``repolens check -o`` does it
 (one scan, every check, metrics.json, files.csv and the findings) into its own folder,
-then its row (``row.json``) beside them. Locally in worker processes (``--jobs``); in
-a cluster one shard per pod of an Indexed Job. A repository that fails is recorded
-with its reason and the run goes on.
+then its row (``row.json``, with the run's id) beside them. Locally in worker processes
+(``--jobs``, see ``workers``); in a cluster one shard per pod of an Indexed Job. A
+repository that fails is recorded with its reason and the run goes on.
+
+The output folder is left out of every repository's scan by identity (``st_dev``,
+``st_ino``: whatever path, link or bind mount leads to it); a repository that is the
+output folder or inside it, or a folder's entry that is a symbolic link, is not
+analysed at all; nothing is written into a result folder that is a link or a file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-from ..render.writers import atomic_write
-from .listing import Repository
+from .listing import Repository, identity
+from .rows import MAX_REASON, ROW_FILE, failed_row, read_row, write_row
+from .workers import EXIT_INTERRUPTED, describe_exit, run_each
 
-__all__ = ["ROW_FILE", "analyse_all", "analyse_repository", "failed_row"]
+__all__ = ["analyse_all", "analyse_repository"]
 
-ROW_FILE = "row.json"
 Report = Callable[[Repository, dict[str, Any], int, int], None]
-
-
-def failed_row(repository: Repository, status: str, reason: str) -> dict[str, Any]:
-    return {
-        "index": repository.index,
-        "name": repository.name,
-        "path": repository.path,
-        "status": status,
-        "reason": reason,
-    }
 
 
 def _summary_row(repository: Repository, folder: Path) -> dict[str, Any]:
@@ -91,38 +86,123 @@ def _summary_row(repository: Repository, folder: Path) -> dict[str, Any]:
     }
 
 
-def analyse_repository(repository: Repository, output: str) -> dict[str, Any]:
-    """Scan and check one repository into ``output/<name>/``; its row (also written to
-    ``row.json`` there). Never raises for a repository's own failure: the row says it."""
+def _own_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder (not a link to one, not a file)."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
+
+
+def _inside(location: str, output: tuple[int, int] | None) -> bool:
+    """Whether ``location`` is the output folder or inside it, by identity (through
+    links, ``..`` and bind mounts alike)."""
+    if output is None:
+        return False
+    path = os.path.realpath(location)
+    while True:
+        if identity(path) == output:
+            return True
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+
+
+def _refusal(repository: Repository, output: Path) -> str:
+    """Why a repository is not analysed at all ('' when it is)."""
+    try:
+        st = os.lstat(repository.location)
+    except OSError as error:
+        if isinstance(error, FileNotFoundError | NotADirectoryError):
+            return f"{repository.path}: no such directory"
+        return f"{repository.path}: {error.strerror or error}"
+    if stat.S_ISLNK(st.st_mode) and not repository.follow_links:
+        return "a symbolic link: not followed (a folder's repositories are its real subfolders)"
+    if not os.path.isdir(repository.location):
+        return f"{repository.path}: not a directory"
+    if _inside(repository.location, identity(output)):
+        return "it is the output folder or inside it: not analysed"
+    return ""
+
+
+def _checked(repository: Repository, output: Path, folder: Path) -> dict[str, Any]:
+    """The row of ``repolens check`` run on the repository into ``folder``, the output
+    folder left out of the scan by identity. ``KeyboardInterrupt`` when it was stopped."""
     from ..cli import main
 
-    folder = Path(output) / repository.name
-    folder.mkdir(parents=True, exist_ok=True)
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        code = main(
+            [
+                "check",
+                repository.location,
+                "-o",
+                str(folder),
+                "-q",
+                "--fail-on",
+                "never",
+                "--skip-folder",
+                str(output),
+            ]
+        )
+    if code == EXIT_INTERRUPTED:
+        raise KeyboardInterrupt
+    if code != 0:
+        said = errors.getvalue().strip().splitlines()
+        reason = said[-1].removeprefix("repolens: error: ") if said else f"exit {code}"
+        return failed_row(repository, "failed", reason[:300])
+    try:
+        return _summary_row(repository, folder)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return failed_row(repository, "failed", f"its reports could not be read: {error}")
+
+
+def _record(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
+    """Write ``row`` into ``folder`` (a real folder only); a row that is not valid (a
+    largest file's path longer than a row holds, say) becomes a failed row saying why."""
+    if not _own_folder(folder):
+        return row
+    try:
+        write_row(folder, row)
+    except ValueError as error:
+        keep = {key: row[key] for key in ("index", "name", "path")}
+        row = {
+            **keep,
+            "status": "failed",
+            "reason": f"its row is not valid: {error}"[:MAX_REASON],
+            "run_id": row["run_id"],
+        }
+        write_row(folder, row)
+    return row
+
+
+def analyse_repository(repository: Repository, output: str, run_id: str) -> dict[str, Any]:
+    """Scan and check one repository into ``output/<name>/``; its row (also written to
+    ``row.json`` there, with ``run_id``). Never raises for a repository's own failure:
+    the row says it. Interrupted, it writes no row."""
+    started = time.perf_counter()
+    out = Path(output)
+    folder = out / repository.name
+    refusal = _refusal(repository, out)
+    existing = identity(folder)
+    if refusal and existing is not None and existing == identity(repository.location):
+        # a repository inside the output folder under its own name: nothing written into it
+        return {**failed_row(repository, "failed", refusal), "run_id": run_id}
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir()
+    if not _own_folder(folder):  # a link or a file in the way: nothing is written there
+        reason = f"its result folder {repository.name} is a link or a file, not a folder"
+        return {**failed_row(repository, "failed", reason), "run_id": run_id}
     with contextlib.suppress(FileNotFoundError):
         (folder / ROW_FILE).unlink()  # never a stale row for this run
-    started = time.perf_counter()
-    errors = io.StringIO()
-    if not os.path.isdir(repository.location):
-        row = failed_row(repository, "failed", f"{repository.path}: no such directory")
-    else:
-        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
-            code = main(
-                ["check", repository.location, "-o", str(folder), "-q", "--fail-on", "never"]
-            )
-        if code == 0:
-            try:
-                row = _summary_row(repository, folder)
-            except (OSError, ValueError, KeyError, TypeError) as error:
-                row = failed_row(repository, "failed", f"its reports could not be read: {error}")
-        else:
-            said = errors.getvalue().strip().splitlines()
-            reason = said[-1].removeprefix("repolens: error: ") if said else f"exit {code}"
-            row = failed_row(repository, "failed", reason[:300])
+    row = (
+        failed_row(repository, "failed", refusal) if refusal else _checked(repository, out, folder)
+    )
+    row["run_id"] = run_id
     row["seconds"] = round(time.perf_counter() - started, 3)
     row["worker_peak_kib"] = _peak_kib()  # of the process so far: the worker's high-water mark
-    with atomic_write(folder / ROW_FILE) as handle:
-        json.dump(row, handle, ensure_ascii=False, indent=1)
-    return row
+    return _record(folder, row)
 
 
 def _context() -> BaseContext:
@@ -161,9 +241,10 @@ def _peak_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _worker_ready() -> None:
-    """Each worker process starts with the notebook-free part of the package imported."""
+def _preload() -> None:
+    """What every child needs, imported once here before forking (not once per child)."""
     from .. import cli  # noqa: F401
+    from ..checks import run  # noqa: F401
 
 
 def analyse_all(
@@ -171,9 +252,13 @@ def analyse_all(
     output: Path,
     jobs: int,
     report: Report | None = None,
+    *,
+    run_id: str,
 ) -> list[dict[str, Any]]:
-    """Analyse the repositories, ``jobs`` at a time (1: in this process); rows in list
-    order. A worker that dies takes its repository with it (recorded as failed)."""
+    """Analyse the repositories, ``jobs`` at a time (1: in this process, else in
+    ``jobs`` worker processes); rows in list order. A worker that dies takes only its
+    repository with it (recorded as failed, with how it ended). Interrupted, every
+    worker is ended before ``KeyboardInterrupt`` goes on (see ``workers``)."""
     done = 0
     total = len(repositories)
     rows: dict[int, dict[str, Any]] = {}
@@ -185,29 +270,25 @@ def analyse_all(
         if report is not None:
             report(repository, row, done, total)
 
+    def ended(repository: Repository, code: int) -> None:
+        row = read_row(repository, output, run_id) if code == 0 else None
+        if row is None or row["status"] not in ("ok", "failed"):
+            why = (
+                f"its worker process ended ({describe_exit(code)})"
+                if row is None
+                else f"its worker left no row of its own ({row['reason']})"
+            )
+            row = failed_row(repository, "failed", why)
+            row = _record(output / repository.name, {**row, "run_id": run_id})
+        finished(repository, row)
+
     if jobs <= 1 or total <= 1:
         for repository in repositories:
-            finished(repository, analyse_repository(repository, str(output)))
-        return [rows[repository.index] for repository in repositories]
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, total), mp_context=_context(), initializer=_worker_ready
-    ) as pool:
-        futures = {
-            pool.submit(analyse_repository, repository, str(output)): repository
-            for repository in repositories
-        }
-        try:
-            for future in as_completed(futures):
-                repository = futures[future]
-                try:
-                    row = future.result()
-                except BrokenProcessPool:
-                    row = failed_row(repository, "failed", "its worker process died")
-                except Exception as error:
-                    row = failed_row(repository, "failed", f"{type(error).__name__}: {error}")
-                finished(repository, row)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+            finished(repository, analyse_repository(repository, str(output), run_id))
+    else:
+        context = _context()
+        if context.get_start_method() == "fork":
+            _preload()
+        target = functools.partial(analyse_repository, output=str(output), run_id=run_id)
+        run_each(repositories, min(jobs, total), context, target, ended)
     return [rows[repository.index] for repository in repositories]
