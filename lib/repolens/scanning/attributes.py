@@ -15,7 +15,8 @@ files only, and a macro set on a path sets what it stands for. A line longer tha
 read (git runs without them here too).
 
 Only lines that assign ``filter`` (or a macro that does) are kept, at most
-``MAX_ATTRIBUTE_LINES`` of them, so the work is bounded by that and the paths asked.
+``MAX_ATTRIBUTE_LINES`` of them, and at most ``MAX_MATCHES`` pattern tests are made in
+all: past that, the remaining paths have no filter and a note says so.
 """
 
 from __future__ import annotations
@@ -28,10 +29,17 @@ from dataclasses import dataclass
 from . import safeio
 from .ignore import InvalidPattern, Pattern, compile_pattern
 
-__all__ = ["MAX_ATTRIBUTES_BYTES", "MAX_ATTRIBUTE_LINES", "filters", "parse_attributes"]
+__all__ = [
+    "MAX_ATTRIBUTES_BYTES",
+    "MAX_ATTRIBUTE_LINES",
+    "MAX_MATCHES",
+    "filters",
+    "parse_attributes",
+]
 
 MAX_ATTRIBUTES_BYTES = 8 << 20
 MAX_ATTRIBUTE_LINES = 10_000
+MAX_MATCHES = 20_000_000  # pattern tests for all paths together (a few seconds)
 _MAX_LINE = 2048
 _NAME = re.compile(r"[-_.A-Za-z0-9]+")
 _WANTED = "filter"
@@ -144,6 +152,7 @@ class _Tree:
         self.problems = problems
         self.files: dict[str, Attributes | None] = {}
         self.kept = 0
+        self.matches = 0  # pattern tests made
         top = self._read(os.path.join(work_tree, ".gitattributes"), ".gitattributes", True)
         info = (
             self._read(info_attributes, "$GIT_DIR/info/attributes", True)
@@ -219,6 +228,7 @@ def _filter_of(tree: _Tree, path: str) -> State:
     for base, attributes in stack:
         if attributes is None:
             continue
+        tree.matches += len(attributes.lines)
         for line in reversed(attributes.lines):
             if _matches(line.pattern, base, path):
                 for name, state in reversed(line.assigns):
@@ -235,4 +245,13 @@ def filters(
     separated): a driver's name, or True, False or None as git's set, unset and
     unspecified. Files that cannot be read count as empty, and ``problems`` says so."""
     tree = _Tree(work_tree, info_attributes, problems)
-    return {path: _filter_of(tree, path) for path in paths}
+    found: dict[str, State] = {}
+    for path in paths:
+        if tree.matches > MAX_MATCHES:
+            problems.append(
+                f"attributes: more than {MAX_MATCHES:,} pattern tests; the filters of "
+                f"{path} and the paths after it were not looked up"
+            )
+            break
+        found[path] = _filter_of(tree, path)
+    return found
