@@ -446,3 +446,17 @@ def test_an_interrupted_command_leaves_no_process(
     with pytest.raises(KeyboardInterrupt):
         gitsafe.open_session(str(repo))
     assert started and all(process.returncode is not None for process in started)
+
+
+def test_a_scan_says_when_git_was_there_and_refused(tmp_path: Path) -> None:
+    from repolens.scanning.scanner import scan
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".git" / "index").unlink()
+    os.mkfifo(repo / ".git" / "index")
+    result = scan(str(repo))
+    assert any(
+        "tracked files unknown" in note and "the index: not a regular file (a FIFO)" in note
+        for note in result.notes
+    )
+    assert sorted(record.path for record in result.records) == ["f0.py", "f1.py"]

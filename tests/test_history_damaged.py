@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import jsonschema
@@ -327,3 +328,20 @@ def test_a_cache_that_is_not_a_small_regular_file_is_not_read(
     assert result.analysed == result.blobs == COMMITS
     assert any("could not be read" in note and reason in note for note in result.notes)
     assert path.is_file() and not path.is_symlink()  # saved again, as a file
+
+
+def test_a_subject_of_many_megabytes_is_read_whole(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """One commit whose subject is 16 MiB on one line: a field of git's output longer
+    than any read is gathered in parts and comes out whole."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "a.py").write_text("x = 1\n")
+    git(repo, "add", "-A")
+    subject = "s" * (16 << 20)
+    head = _commit_with_time(repo, None, "1700000000", subject)
+    git(repo, "update-ref", "refs/heads/main", head)
+    clock = time.monotonic()
+    document, _ = _history(repo, tmp_path / "out", capsys)
+    assert time.monotonic() - clock < 120
+    assert len(document["commits"][0]["subject"]) == len(subject)
