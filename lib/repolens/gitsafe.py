@@ -661,7 +661,7 @@ class Stream:
             del self._buffer[: self._start]
             self._start = 0
         waited = time.monotonic()
-        ticks = _cpu_ticks(self.process.pid)
+        ticks: int | None = None  # git's CPU time, first read when git keeps us waiting
         while True:
             ready, _, _ = select.select([self._fd], [], [], 1.0)
             if ready:
@@ -680,23 +680,24 @@ class Stream:
                 _kill(self.process)
                 return False
 
+    def _take(self, size: int) -> bytes:
+        end = min(self._start + size, len(self._buffer))
+        with memoryview(self._buffer) as view:
+            out = bytes(view[self._start : end])
+        self._start = end
+        return out
+
     def read(self, size: int) -> bytes:
         """Up to ``size`` bytes (fewer only at the end of the output)."""
         while len(self._buffer) - self._start < size and self._fill(size):
             pass
-        end = min(self._start + size, len(self._buffer))
-        out = bytes(self._buffer[self._start : end])
-        self._start = end
-        return out
+        return self._take(size)
 
     def read1(self, size: int) -> bytes:
         """Whatever is there, up to ``size`` bytes; b"" only at the end."""
         if self._start >= len(self._buffer) and not self._fill(size):
             return b""
-        end = min(self._start + size, len(self._buffer))
-        out = bytes(self._buffer[self._start : end])
-        self._start = end
-        return out
+        return self._take(size)
 
     def readline(self, limit: int = 4096) -> bytes:
         """One line, with its newline (at most ``limit`` bytes; b"" at the end)."""

@@ -229,19 +229,16 @@ def _tokens(stream: gitsafe.Stream) -> Iterator[bytes]:
     than a block is gathered in parts and joined once, so its cost is its length."""
     parts: list[bytes] = []
     while block := stream.read1(1 << 16):
-        start = 0
-        while (end := block.find(b"\0", start)) >= 0:
-            if parts:
-                parts.append(block[start:end])
-                yield b"".join(parts)
-                parts = []
-            else:
-                yield block[start:end]
-            start = end + 1
-        if start < len(block):
-            parts.append(block[start:])
-    if parts:
+        pieces = block.split(b"\0")
+        if len(pieces) == 1:
+            parts.append(block)
+            continue
+        parts.append(pieces[0])
         yield b"".join(parts)
+        yield from pieces[1:-1]
+        parts = [pieces[-1]]
+    if tail := b"".join(parts):
+        yield tail
 
 
 def _path(raw: bytes) -> str:
