@@ -40,6 +40,28 @@ def small_repository(repo: Path) -> dict[str, str]:
     return {f"f{n}.py": git(repo, "rev-parse", f"HEAD:f{n}.py") for n in range(1, COMMITS + 1)}
 
 
+def long_repository(repo: Path, commits: int) -> None:
+    """``commits`` commits made at once by git fast-import, each changing one file of
+    a long name: git log's output is far larger than a pipe holds."""
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    stream = []
+    for number in range(commits):
+        text = f"x = {number}\n".encode()
+        name = f"{'folder/' * 20}file{number % 50}.py"
+        stream.append(
+            f"commit refs/heads/main\ncommitter A <a@example.org> {1700000000 + number} +0000\n"
+            "data 2\nc\n"
+        )
+        stream.append(f"M 100644 inline {name}\ndata {len(text)}\n{text.decode()}\n")
+    subprocess.run(
+        ["git", "-C", str(repo), "fast-import", "--quiet"],
+        input="".join(stream).encode(),
+        check=True,
+        env=_env(0),
+    )
+
+
 def _loose(repo: Path, oid: str) -> Path:
     return repo / ".git" / "objects" / oid[:2] / oid[2:]
 
@@ -345,3 +367,34 @@ def test_a_subject_of_many_megabytes_is_read_whole(tmp_path: Path, capsys) -> No
     document, _ = _history(repo, tmp_path / "out", capsys)
     assert time.monotonic() - clock < 120
     assert len(document["commits"][0]["subject"]) == len(subject)
+
+
+def test_an_interrupted_history_leaves_no_git_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while blobs are analysed: the git log and cat-file processes (each in a
+    process group of its own, out of the terminal's reach) are ended by repolens."""
+    from repolens import gitsafe
+    from repolens.history import run as history_run
+
+    repo = tmp_path / "repo"
+    long_repository(repo, 3000)
+    started: list[subprocess.Popen[bytes]] = []
+    spawn = gitsafe._spawn
+
+    def tracked(*args, **kwargs):  # type: ignore[no-untyped-def]
+        process = spawn(*args, **kwargs)
+        started.append(process)
+        return process
+
+    def interrupted(reader, wanted, limit):  # type: ignore[no-untyped-def]
+        next(iter(reader.read_all([item.oid for item in wanted], 10)))  # cat-file running
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gitsafe, "_spawn", tracked)
+    monkeypatch.setattr(history_run, "analyse_blobs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_history(repo, _out(tmp_path / "out"), HistoryOptions())
+    names = [process.args[-1] if isinstance(process.args, list) else "" for process in started]
+    assert any("--batch" in str(name) for name in names)  # cat-file was started
+    assert all(process.poll() is not None for process in started)

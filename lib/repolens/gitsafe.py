@@ -749,6 +749,7 @@ class Session:
             raise GitMissing("git is not installed")
         self.location = location
         self.git = git
+        self._streams: list[Stream] = []
         self.folder = tempfile.mkdtemp(prefix="repolens-git-")
         try:
             self._build(location)
@@ -836,9 +837,18 @@ class Session:
         """``git ARGS`` started, its output to read as it comes (``feed``: with a pipe
         to write its input into)."""
         stdin = subprocess.PIPE if feed else subprocess.DEVNULL
-        return Stream(_spawn(self.argv(args), self.env, self.cwd, stdin), args[0], stall)
+        stream = Stream(_spawn(self.argv(args), self.env, self.cwd, stdin), args[0], stall)
+        self._streams = [item for item in self._streams if item.process.returncode is None]
+        self._streams.append(stream)
+        return stream
 
     def close(self) -> None:
+        """End every stream still running (an interrupted reader may not have), and
+        remove the stand-in."""
+        for stream in self._streams:
+            if stream.process.returncode is None:
+                stream.close()
+        self._streams = []
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> Session:
