@@ -32,6 +32,7 @@ from repolens.history.git import BlobReader, open_repository
 from repolens.scanning.scanner import scan
 
 from .conftest import PYTHON, python_env
+from .test_gitsafe import GIT_ENV
 
 HOOKS = [
     "applypatch-msg",
@@ -63,15 +64,7 @@ HOOKS = [
     "p4-pre-submit",
     "post-index-change",
 ]
-SETUP_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "A",
-    "GIT_AUTHOR_EMAIL": "a@example.org",
-    "GIT_COMMITTER_NAME": "A",
-    "GIT_COMMITTER_EMAIL": "a@example.org",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+SETUP_ENV = {**os.environ, **GIT_ENV}
 SIGNATURE = (
     "-----BEGIN PGP SIGNATURE-----\n\n"
     "iQEzBAABCAAdFiEEAAAAAAAAAAAAAAAAAAAAAAAAAAAFAmAAAAAACgkQAAAAAAAAAAAA\n"

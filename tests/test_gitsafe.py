@@ -167,39 +167,29 @@ def test_overrides_set_every_plain_key_and_each_name_the_config_uses() -> None:
     assert sum(1 for pair in pairs if pair.startswith("core.fsmonitor=")) == 1
 
 
+INHERITED = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_SSH_COMMAND",
+    "GIT_EXEC_PATH",
+    "GIT_GLOB_PATHSPECS",
+    "LD_PRELOAD",
+)
+
+
 def test_the_environment_is_built_not_inherited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in (
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_EXTERNAL_DIFF",
-        "GIT_SSH_COMMAND",
-        "GIT_EXEC_PATH",
-        "GIT_GLOB_PATHSPECS",
-        "LD_PRELOAD",
-    ):
+    for name in INHERITED:
         monkeypatch.setenv(name, "/tmp/somewhere-else")
     env = gitsafe.environment(str(tmp_path))
-    assert not {name for name in env if name.startswith("GIT_")} & {
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_EXTERNAL_DIFF",
-        "GIT_SSH_COMMAND",
-        "GIT_EXEC_PATH",
-        "GIT_GLOB_PATHSPECS",
-    }
-    assert "LD_PRELOAD" not in env and env["PATH"] == os.environ["PATH"]
+    assert set(env) & set(INHERITED) == set() and env["PATH"] == os.environ["PATH"]
     assert env["HOME"] == env["XDG_CONFIG_HOME"] == str(tmp_path)
     expected = {
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -426,10 +416,8 @@ def test_a_timeout_ends_everything_git_started(tmp_path: Path) -> None:
         pytest.fail("the child git started still runs")
 
 
-def test_an_interrupted_command_leaves_no_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = make_repo(tmp_path / "repo")
+def track_git(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every git process gitsafe starts from now on, in the order started."""
     started: list[subprocess.Popen[bytes]] = []
     original = gitsafe._spawn
 
@@ -438,10 +426,19 @@ def test_an_interrupted_command_leaves_no_process(
         started.append(process)
         return process
 
+    monkeypatch.setattr(gitsafe, "_spawn", spawn)
+    return started
+
+
+def test_an_interrupted_command_leaves_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    started = track_git(monkeypatch)
+
     def interrupted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gitsafe, "_spawn", spawn)
     monkeypatch.setattr(subprocess.Popen, "communicate", interrupted)
     with pytest.raises(KeyboardInterrupt):
         gitsafe.open_session(str(repo))

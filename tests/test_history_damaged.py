@@ -374,24 +374,18 @@ def test_an_interrupted_history_leaves_no_git_running(
 ) -> None:
     """Ctrl-C while blobs are analysed: the git log and cat-file processes (each in a
     process group of its own, out of the terminal's reach) are ended by repolens."""
-    from repolens import gitsafe
     from repolens.history import run as history_run
+
+    from .test_gitsafe import track_git
 
     repo = tmp_path / "repo"
     long_repository(repo, 3000)
-    started: list[subprocess.Popen[bytes]] = []
-    spawn = gitsafe._spawn
-
-    def tracked(*args, **kwargs):  # type: ignore[no-untyped-def]
-        process = spawn(*args, **kwargs)
-        started.append(process)
-        return process
+    started = track_git(monkeypatch)
 
     def interrupted(reader, wanted, limit):  # type: ignore[no-untyped-def]
         next(iter(reader.read_all([item.oid for item in wanted], 10)))  # cat-file running
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gitsafe, "_spawn", tracked)
     monkeypatch.setattr(history_run, "analyse_blobs", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_history(repo, _out(tmp_path / "out"), HistoryOptions())
