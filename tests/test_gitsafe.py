@@ -19,6 +19,8 @@ import pytest
 
 from repolens import gitsafe
 
+from .conftest import run_unprivileged
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "A",
     "GIT_AUTHOR_EMAIL": "a@example.org",
@@ -457,3 +459,19 @@ def test_a_scan_says_when_git_was_there_and_refused(tmp_path: Path) -> None:
         for note in result.notes
     )
     assert sorted(record.path for record in result.records) == ["f0.py", "f1.py"]
+
+
+def test_a_git_folder_that_cannot_be_listed_is_one_line_not_a_traceback(mode_tmp: Path) -> None:
+    repo = make_repo(mode_tmp / "repo")
+    (repo / ".git").chmod(0o311)  # enterable, not listable
+    found = run_unprivileged(
+        "import json, sys\n"
+        "from repolens import gitsafe\n"
+        "problems = []\n"
+        "out = gitsafe.git_output(sys.argv[1], 'ls-files', problems=problems)\n"
+        "print(json.dumps([out is None, problems]))\n",
+        str(repo),
+    )
+    (repo / ".git").chmod(0o755)
+    assert found[0] is True
+    assert len(found[1]) == 1 and "cannot be read (Permission denied): git not run" in found[1][0]

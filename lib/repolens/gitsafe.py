@@ -438,12 +438,7 @@ def locate(path: str) -> Location:
         if git_dir is not None and (common := _common_dir(git_dir)) is not None:
             return Location(os.path.realpath(git_dir), common, current, start)
         if (common := _common_dir(current)) is not None:
-            parent = os.path.dirname(current)
-            inside = current != start or (
-                os.path.basename(current) == ".git"
-                and _is_directory(parent)
-                and os.path.samefile(os.path.join(parent, ".git"), current)
-            )
+            inside = current != start or os.path.basename(current) == ".git"
             if inside:
                 raise NotARepository(f"{path}: inside git's own folder, not a work tree")
             return Location(current, common, None, start)
@@ -600,11 +595,11 @@ def _communicate(
         _kill(process)
         raise
     if process.returncode != 0:
-        raise GitError(f"git {name} failed: {first_line(err)}")
+        raise GitError(f"git {name} failed: {_first_line(err)}")
     return out
 
 
-def first_line(error: bytes) -> str:
+def _first_line(error: bytes) -> str:
     """The first line git wrote to its error output, shortened."""
     lines = error.decode("utf-8", "replace").strip().splitlines()
     return lines[0][:300] if lines else "no message"
@@ -715,7 +710,7 @@ class Stream:
         """What went wrong, in one line: a stall, or git's first error line."""
         if self.stalled:
             return f"git {self.name} gave nothing for {self.stall:.0f} s: stopped"
-        return f"git {self.name} failed: {first_line(bytes(self._errors))}"
+        return f"git {self.name} failed: {_first_line(bytes(self._errors))}"
 
     def close(self) -> int:
         """End the command (killing it when it still runs) and give its exit code."""
@@ -750,9 +745,17 @@ class Session:
         self.location = location
         self.git = git
         self._streams: list[Stream] = []
-        self.folder = tempfile.mkdtemp(prefix="repolens-git-")
+        try:
+            self.folder = tempfile.mkdtemp(prefix="repolens-git-")
+        except OSError as error:
+            raise GitError(f"no temporary folder for git ({error.strerror or error})") from None
         try:
             self._build(location)
+        except OSError as error:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise GitError(
+                f"{location.git_dir} cannot be read ({error.strerror or error}): git not run"
+            ) from None
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
