@@ -388,7 +388,7 @@ class BlobReader:
                 else:
                     yield Unreadable(oid, "missing")
                 continue
-            if len(fields) != 3 or not fields[2].isdigit():
+            if len(fields) != 3 or not fields[2].isdigit() or fields[0] != oid.encode():
                 yield Unreadable(oid, "corrupt", self._stop(stream))
                 stream = None
                 continue
