@@ -357,6 +357,18 @@ def test_the_stand_in_is_removed_and_holds_no_hook_or_config_of_the_repository(
     assert not folder.exists()
 
 
+def test_a_session_never_closed_leaves_no_stand_in(tmp_path: Path) -> None:
+    import gc
+
+    repo = make_repo(tmp_path / "repo")
+    session = gitsafe.open_session(str(repo))
+    folder = Path(session.folder)
+    assert (folder / "git" / "HEAD").exists()
+    del session
+    gc.collect()
+    assert not folder.exists()
+
+
 # -- stopping a git that hangs -------------------------------------------------------------
 
 

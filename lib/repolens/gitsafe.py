@@ -43,6 +43,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
@@ -749,15 +750,17 @@ class Session:
             self.folder = tempfile.mkdtemp(prefix="repolens-git-")
         except OSError as error:
             raise GitError(f"no temporary folder for git ({error.strerror or error})") from None
+        # A session never closed is removed when it is collected, or at exit.
+        self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         try:
             self._build(location)
         except OSError as error:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self._remove()
             raise GitError(
                 f"{location.git_dir} cannot be read ({error.strerror or error}): git not run"
             ) from None
         except BaseException:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self._remove()
             raise
 
     def _build(self, location: Location) -> None:
@@ -852,7 +855,7 @@ class Session:
             if stream.process.returncode is None:
                 stream.close()
         self._streams = []
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._remove()
 
     def __enter__(self) -> Session:
         return self
