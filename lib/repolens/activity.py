@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .scanning.gitrun import git_output
+from .gitsafe import GitError, open_session
 from .scanning.ignore import find_work_tree
 
 __all__ = ["GitActivity", "git_activity"]
@@ -30,46 +30,68 @@ class GitActivity:
     shallow: bool  # a shallow clone: older history is missing
 
 
+_LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z
+
+
 def _date(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).date().isoformat()
 
 
+def _log(root: str) -> tuple[bytes, bool] | None:
+    """``git log`` of the folder (each commit's time and the files it changed) and
+    whether the clone is shallow; None when git is missing or cannot answer."""
+    try:
+        with open_session(root) as session:
+            log = session.run(
+                "log",
+                "--no-renames",
+                "--relative",
+                "--name-only",
+                "--no-show-signature",
+                "--no-mailmap",
+                "--no-textconv",
+                "--no-ext-diff",
+                "--no-color",
+                f"--format={_MARK}%ct",
+                "--",
+                ".",
+            )
+            shallow = os.path.lexists(os.path.join(session.location.common_dir, "shallow"))
+    except GitError:
+        return None
+    return log, shallow
+
+
 def git_activity(root: str) -> GitActivity | None:
-    """The git history of the folder ``root``, or None when there is none to read."""
-    top = find_work_tree(root)
-    if top is None:
+    """The git history of the folder ``root``, or None when there is none to read.
+    A commit whose time git cannot give (or gives past the year 9999) counts among the
+    commits, not in any month."""
+    if find_work_tree(root) is None:
         return None
-    log = git_output(
-        root,
-        "log",
-        "--no-renames",
-        "--relative",
-        "--name-only",
-        f"--format={_MARK}%ct",
-        "--",
-        ".",
-    )
-    if not log:
+    found = _log(root)
+    if found is None or not found[0]:
         return None
+    log, shallow = found
     months: Counter[str] = Counter()
     last: dict[str, int] = {}
     times: list[int] = []
+    commits = 0
     for block in os.fsdecode(log).split(_MARK)[1:]:
-        lines = [line for line in block.split("\n") if line]
-        if not lines or not lines[0].isdigit():
+        stamp, *paths = block.split("\n")
+        commits += 1
+        if not (stamp.isdigit() and len(stamp) <= 12 and int(stamp) <= _LAST_SECOND):
             continue
-        when = int(lines[0])
+        when = int(stamp)
         times.append(when)
         months[datetime.fromtimestamp(when, UTC).strftime("%Y-%m")] += 1
-        for path in lines[1:]:
+        for path in filter(None, paths):
             folder = path.split("/", 1)[0] if "/" in path else "."
             if when > last.get(folder, -1):
                 last[folder] = when
     if not times:
         return None
-    shallow = os.path.exists(os.path.join(top, ".git", "shallow"))
     return GitActivity(
-        commits=len(times),
+        commits=commits,
         by_month=dict(sorted(months.items())),
         last_by_folder={
             folder: _date(when)

@@ -3,7 +3,9 @@
 Scales follow git-sizer: a file over 10 MiB, a folder over 2,500 entries. Inside a git
 work tree, model, media and archive files, and data over 1 MiB, that git tracks but
 Git LFS does not (``.gitattributes`` ``filter=lfs``, or an LFS pointer in the file)
-are reported with the bytes involved and the exact lines that move them to LFS.
+are reported with the bytes involved and the exact lines that move them to LFS. What
+git tracks comes from git (``gitsafe``); the attributes are read by repolens itself
+(``scanning.attributes``), never by ``git check-attr``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
+from ..gitsafe import GitError, GitMissing, NotARepository, open_session
 from ..render.units import human_bytes
-from ..scanning.gitrun import git_output
+from ..scanning.attributes import filters
 from ..scanning.records import FileRecord, Kind
 from .model import Finding
 from .source import finding
@@ -87,40 +90,47 @@ def asset_findings(
             )
 
 
-def lfs_status(root: str, work_tree: str, paths: list[str]) -> tuple[set[str], set[str]] | None:
-    """``(tracked, in_lfs)`` among ``paths`` (relative to ``root``), from git itself; None when
-    git cannot answer. Only the paths asked about are kept, whatever the size of the index."""
+def lfs_status(
+    root: str, work_tree: str, paths: list[str], problems: list[str] | None = None
+) -> tuple[set[str], set[str]] | None:
+    """``(tracked, in_lfs)`` among ``paths`` (relative to ``root``): what git tracks, from
+    git itself, and which of those ``.gitattributes`` gives ``filter=lfs``. None when
+    git cannot answer (``problems`` says why, when git was there to ask). Only the
+    paths asked about are kept, whatever the size of the index."""
     if not paths:
         return None
-    listing = git_output(root, "ls-files", "-z")
-    if listing is None:
+    notes: list[str] = [] if problems is None else problems
+    try:
+        with open_session(root) as session:
+            listing = session.run("ls-files", "-z")
+            location = session.location
+    except (GitMissing, NotARepository):
+        return None
+    except GitError as error:
+        notes.append(f"Git LFS not checked: {error}")
         return None
     wanted = set(paths)
     tracked = {name for item in listing.split(b"\0") if (name := os.fsdecode(item)) in wanted}
     del listing
-    candidates = [path for path in paths if path in tracked]
-    attributes = git_output(
-        root,
-        "check-attr",
-        "-z",
-        "--stdin",
-        "filter",
-        stdin="\0".join(candidates).encode() + (b"\0" if candidates else b""),
-    )
-    if attributes is None:
-        return None
-    fields = os.fsdecode(attributes).split("\0")
-    in_lfs = {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}
+    top = location.work_tree or work_tree
+    prefix = os.path.relpath(location.start, top).replace(os.sep, "/")
+    prefix = "" if prefix == "." else prefix + "/"
+    info = os.path.join(location.common_dir, "info", "attributes")
+    found = filters(top, info, [prefix + path for path in paths if path in tracked], notes)
+    in_lfs = {path[len(prefix) :] for path, state in found.items() if state == "lfs"}
     return tracked, in_lfs
 
 
 def lfs_findings(
-    records: Iterable[FileRecord], root: str, work_tree: str | None
+    records: Iterable[FileRecord],
+    root: str,
+    work_tree: str | None,
+    problems: list[str] | None = None,
 ) -> Iterator[Finding]:
     if work_tree is None:
         return
     candidates = [record for record in records if is_lfs_candidate(record)]
-    status = lfs_status(root, work_tree, [record.path for record in candidates])
+    status = lfs_status(root, work_tree, [record.path for record in candidates], problems)
     if status is None:
         return
     tracked, in_lfs = status

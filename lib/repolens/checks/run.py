@@ -160,7 +160,7 @@ class Inspector:
                 ),
             ),
             ("asset", lambda: asset_findings(kept, self.entries_per_folder)),
-            ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree)),
+            ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree, self.problems)),
             ("junk", lambda: junk_findings(kept)),
             ("duplicate", lambda: indexed_duplicate_findings(self.sizes, result.root)),
             ("archive", lambda: archive_findings(kept, result.root)),

@@ -7,6 +7,10 @@ extension decides the language, a folder rule the category), so they are kept by
 ``blob_key``: object id, the folder rule's category and the file name. The facts
 of every blob analysed are cached per repository, so a run after one new commit
 reads only that commit's new blobs.
+
+A blob git does not have or cannot read (a clone missing an old object, a corrupt
+pack) is not analysed: ``analyse_blobs`` gives it facts of its own (``unreadable``,
+no bytes, no lines), kept apart from the cache, and says which blob and why.
 """
 
 from __future__ import annotations
@@ -24,19 +28,21 @@ import msgspec
 
 from .._version import __version__
 from ..render.writers import atomic_write
+from ..scanning import safeio
 from ..scanning.counting import engine_version
 from ..scanning.filetypes import CATEGORIES, file_types
 from ..scanning.records import FileRecord, State, display_path
 from ..scanning.scanner import analyse_files, file_fields
 from ..scanning.sniff import SNIFF_BYTES, sniff
-from .git import LINK_MODE, Blob, BlobReader
+from .git import LINK_MODE, Blob, BlobCut, BlobReader, Unreadable
 
-__all__ = ["BlobCache", "BlobFacts", "analyse_blobs", "blob_key"]
+__all__ = ["MAX_CACHE_BYTES", "BlobCache", "BlobFacts", "Unread", "analyse_blobs", "blob_key"]
 
 WINDOW = 4096  # blobs gathered before they are read
 _BATCH_BYTES = 32 << 20  # content written out at once, at most (and one blob more)
 FORMAT = "repolens-history-cache"
 FORMAT_VERSION = 1
+MAX_CACHE_BYTES = 1 << 30  # a cache file larger than this is not read
 LFS_STATE = "lfs_pointer"
 _LFS = re.compile(
     rb"version https://git-lfs\.github\.com/spec/v1\n(?:[a-z0-9.-]+ [^\n]*\n)*?size (\d{1,19})\n"
@@ -86,13 +92,18 @@ def _facts(record: FileRecord) -> BlobFacts:
 def _write(disk: str, blob: Blob) -> int:
     """The blob as a file of its size, streamed; binary content past its head is left a
     hole (the scan reads no further than the head of a binary file). Returns the bytes
-    written."""
+    written; ``BlobCut`` (and no file) when git stops in the middle of it."""
     with open(disk, "wb") as handle:
         handle.write(blob.head)
         if blob.size > len(blob.head) and sniff(blob.head).is_binary:
             handle.truncate(blob.size)
             return len(blob.head)
-        return len(blob.head) + blob.copy_rest(handle)
+        try:
+            return len(blob.head) + blob.copy_rest(handle)
+        except BlobCut:
+            handle.close()
+            os.unlink(disk)
+            raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +112,28 @@ class Wanted:
     oid: str
     mode: str
     path: str  # in the tree, relative to the history's folder
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A blob that could not be read: what it counts for in a tree, and why."""
+
+    facts: BlobFacts
+    problem: str  # "missing", "corrupt" or "not a blob"
+    detail: str
+
+
+def _category(path: str) -> str:
+    """A file's category by its name alone (its content is not read)."""
+    shown = display_path(path)[0]
+    table = file_types()
+    return table.classify(shown, table.extension(shown.rsplit("/", 1)[-1])) or "other"
+
+
+def _unread(item: Wanted, problem: str, detail: str) -> Unread:
+    """A file whose blob cannot be read counts in its category, with no bytes."""
+    facts = BlobFacts(_category(item.path), None, State.UNREADABLE.value, 0)
+    return Unread(facts, problem, detail)
 
 
 def _scratch() -> str | None:
@@ -114,12 +147,15 @@ def _scratch() -> str | None:
     return "/dev/shm" if room >= 4 * _BATCH_BYTES and os.access("/dev/shm", os.W_OK) else None
 
 
-def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[bytes, BlobFacts]:
-    """The facts of each blob wanted, read through ``reader``. Blobs are written out and
-    analysed in batches of up to ``_BATCH_BYTES``; the k-th blob of one name in a batch
-    goes into folder k, so every file keeps its own name (the engine reads it)."""
-    table = file_types()
+def analyse_blobs(
+    reader: BlobReader, wanted: list[Wanted], limit: int
+) -> tuple[dict[bytes, BlobFacts], dict[bytes, Unread]]:
+    """The facts of each blob wanted, read through ``reader``, and the blobs that could
+    not be read. Blobs are written out and analysed in batches of up to
+    ``_BATCH_BYTES``; the k-th blob of one name in a batch goes into folder k, so every
+    file keeps its own name (the engine reads it)."""
     found: dict[bytes, BlobFacts] = {}
+    unread: dict[bytes, Unread] = {}
     with tempfile.TemporaryDirectory(prefix="repolens-history-", dir=_scratch()) as folder:
         files: list[tuple[str, dict[str, object]]] = []
         keys: list[bytes] = []
@@ -141,6 +177,9 @@ def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[
         # The reader first: it finishes each blob (the rest skipped, the separator read)
         # when asked for the next, so the last one too is read to its end.
         for blob, item in zip(blobs, wanted, strict=True):
+            if isinstance(blob, Unreadable):
+                unread[item.key] = _unread(item, blob.problem, blob.detail)
+                continue
             if item.mode == LINK_MODE:
                 found[item.key] = BlobFacts("other", None, State.SYMLINK.value, blob.size)
                 continue
@@ -151,10 +190,8 @@ def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[
                 else None
             )
             if pointer is not None:
-                shown = display_path(item.path)[0]
-                extension = table.extension(shown.rsplit("/", 1)[-1])
-                category = table.classify(shown, extension) or "other"
-                found[item.key] = BlobFacts(category, None, LFS_STATE, int(pointer.group(1)))
+                size = int(pointer.group(1))
+                found[item.key] = BlobFacts(_category(item.path), None, LFS_STATE, size)
                 continue
             name = item.path.rsplit("/", 1)[-1]
             slot = names.get(name, 0)
@@ -164,7 +201,11 @@ def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[
                 os.mkdir(directory)
                 made[0] += 1
             disk = os.path.join(directory, name)
-            written += _write(disk, blob)
+            try:
+                written += _write(disk, blob)
+            except BlobCut as error:
+                unread[item.key] = _unread(item, "corrupt", str(error))
+                continue
             files.append((disk, file_fields(item.path, blob.size)))
             keys.append(item.key)
             if written >= _BATCH_BYTES:
@@ -172,7 +213,7 @@ def analyse_blobs(reader: BlobReader, wanted: list[Wanted], limit: int) -> dict[
                 written = 0
         if files:
             analyse()
-    return found
+    return found, unread
 
 
 class _CacheFile(msgspec.Struct):
@@ -203,8 +244,7 @@ class BlobCache:
         name = hashlib.sha256(os.fsencode(os.path.realpath(git_dir))).hexdigest()[:24]
         self.path = folder / f"history-{name}.msgpack"
         try:
-            with open(self.path, "rb") as handle:
-                data = handle.read()
+            data = safeio.read_small_file(str(self.path), MAX_CACHE_BYTES)
         except FileNotFoundError:
             return
         except OSError as error:

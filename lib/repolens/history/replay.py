@@ -30,7 +30,7 @@ _ORDER = {name: index for index, name in enumerate(CATEGORIES)}
 @dataclass(frozen=True, slots=True)
 class Event:
     commit: str
-    time: int
+    time: int | None
     kind: str  # "large_file" or "large_folder"
     path: str  # as reports show it; a folder ends with "/" ("./" for the top)
     bytes: int
@@ -38,9 +38,10 @@ class Event:
     lfs: bool = False
 
 
-def commit_time(seconds: int) -> str | None:
-    """A commit's time as reports write times (None past the year 9999)."""
-    return iso_time(seconds * 1_000_000_000)
+def commit_time(seconds: int | None) -> str | None:
+    """A commit's time as reports write times (None when git gives none it can read,
+    or past the year 9999)."""
+    return None if seconds is None else iso_time(seconds * 1_000_000_000)
 
 
 def _folder(path: str) -> str:
@@ -150,10 +151,11 @@ class Tree:
             if values[0]
         ]
         books = self.notebooks
-        return {
+        time = commit_time(commit.time)
+        row: dict[str, Any] = {
             "commit": commit.id,
             "parent": commit.parent,
-            "time": commit_time(commit.time),
+            "time": time,
             "author": commit.author,
             "subject": commit.subject,
             "changed": {"added": added, "modified": modified, "deleted": deleted},
@@ -175,3 +177,6 @@ class Tree:
                 {"path": display_path(path)[0], "bytes": size} for size, path in self.largest()
             ],
         }
+        if time is None:
+            row["time_problem"] = commit.time_problem or "after the year 9999"
+        return row

@@ -5,6 +5,10 @@ Commits stream from ``git log --raw``; each commit's new blobs are gathered unti
 window is full, analysed once (``analyse_blobs``), and the waiting commits are then
 replayed on ``Tree`` in order, each row written as it comes. Memory holds the tree
 of one commit, the blob facts and one window, never the whole history.
+
+A blob the repository does not have, or cannot read, does not stop the history: its
+file counts with no bytes and no lines, and ``unreadable_objects`` names the object,
+its paths and the commits that brought it, with the count in the notes.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from typing import IO, Any
 from .._version import __version__
 from ..render.report import guard_cell
 from ..render.writers import AtomicFile
+from ..scanning.records import display_path
 from ..scanning.scanner import ScanError, check_root
-from .blobs import WINDOW, BlobCache, Wanted, analyse_blobs, blob_key
+from .blobs import WINDOW, BlobCache, BlobFacts, Unread, Wanted, analyse_blobs, blob_key
 from .git import (
     FILE_MODES,
     GITLINK_MODE,
@@ -47,7 +52,7 @@ __all__ = [
     "run_history",
 ]
 
-HISTORY_SCHEMA_VERSION = "1.0.0"
+HISTORY_SCHEMA_VERSION = "1.1.0"
 HISTORY_FILES = ("history.json", "history.csv")
 CSV_COLUMNS = (
     "commit",
@@ -63,6 +68,8 @@ CSV_COLUMNS = (
     "blank",
 )
 _PENDING_COMMITS = 512  # commits held while their window's blobs are analysed
+_UNREADABLE_LISTED = 1000  # objects listed in history.json (all are counted)
+_UNREADABLE_PLACES = 20  # paths and commits listed for each
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -90,6 +97,7 @@ class HistoryResult:
     elapsed: float
     notes: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    unreadable: int = 0  # objects git could not hand out (missing or corrupt)
 
 
 def load_history_schema() -> dict[str, Any]:
@@ -178,6 +186,36 @@ def _event_dict(event: Event) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Problem:
+    """One object that could not be read: where it was wanted, and by which commits."""
+
+    problem: str
+    detail: str
+    paths: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    times: int = 0  # commits that brought it (all counted, the first few listed)
+
+    def add(self, path: str, commit: Commit | None) -> None:
+        shown = display_path(path)[0]
+        if shown not in self.paths and len(self.paths) < _UNREADABLE_PLACES:
+            self.paths.append(shown)
+        if commit is not None:
+            self.times += 1
+            if len(self.commits) < _UNREADABLE_PLACES:
+                self.commits.append(commit.id)
+
+    def as_dict(self, oid: str) -> dict[str, Any]:
+        return {
+            "object": oid,
+            "problem": self.problem,
+            "detail": self.detail,
+            "paths": self.paths,
+            "commits": self.commits,
+            "commits_total": self.times,
+        }
+
+
 class _Replayer:
     """Commits in, rows out: blobs of waiting commits are analysed a window at a time."""
 
@@ -203,6 +241,8 @@ class _Replayer:
         self.wanted: dict[bytes, Wanted] = {}
         self.keys: set[bytes] = set()
         self.analysed = 0
+        self.unread: dict[bytes, Unread] = {}  # by blob key: never cached
+        self.problems: dict[str, _Problem] = {}  # by object id
         self.done = 0
         self.first: dict[str, Any] | None = None
         self.last: dict[str, Any] | None = None
@@ -218,7 +258,8 @@ class _Replayer:
                 mode, oid = change.new
                 key = blob_key(oid, mode, change.path)
                 self.keys.add(key)
-                if key not in self.wanted and key not in self.cache.blobs:
+                known = key in self.wanted or key in self.cache.blobs or key in self.unread
+                if not known:
                     self.wanted[key] = Wanted(key, oid, mode, change.path)
             keyed.append((change, key))
         self.waiting.append((commit, keyed))
@@ -229,9 +270,10 @@ class _Replayer:
         if self.wanted:
             if self.reader is None:
                 self.reader = BlobReader(self.repository)
-            found = analyse_blobs(self.reader, list(self.wanted.values()), self.limit)
+            found, unread = analyse_blobs(self.reader, list(self.wanted.values()), self.limit)
             self.analysed += len(found)
             self.cache.add(found)
+            self.unread.update(unread)
             self.wanted.clear()
         for commit, keyed in self.waiting:
             self._replay(commit, keyed)
@@ -254,7 +296,9 @@ class _Replayer:
                 tree.remove(change.path)
                 tree.submodules.add(change.path)
             elif key is not None:
-                facts = self.cache.blobs[key]
+                facts = self.cache.blobs.get(key)
+                if facts is None:
+                    facts = self._unreadable(key, new[1], change.path, commit)
                 tree.add(change.path, facts, commit, events)
             else:  # a mode git did not have when this was written: left out
                 tree.remove(change.path)
@@ -267,6 +311,22 @@ class _Replayer:
         self.last = row
         self.done += 1
         self.progress("history", self.done, self.total)
+
+    def _unreadable(self, key: bytes, oid: str, path: str, commit: Commit | None) -> BlobFacts:
+        unread = self.unread[key]
+        problem = self.problems.get(oid)
+        if problem is None:
+            problem = self.problems[oid] = _Problem(unread.problem, unread.detail)
+        problem.add(path, commit)
+        return unread.facts
+
+    def unreadable(self) -> dict[str, Any]:
+        """What history.json says of the objects that could not be read."""
+        listed = sorted(self.problems.items())[:_UNREADABLE_LISTED]
+        return {
+            "count": len(self.problems),
+            "objects": [problem.as_dict(oid) for oid, problem in listed],
+        }
 
     def close(self) -> None:
         if self.reader is not None:
@@ -284,7 +344,28 @@ def run_history(
     nothing written) when there is no history to read."""
     clock = time.perf_counter()
     text = os.fspath(path)
-    repository = _open(text)
+    with _open(text) as repository:
+        return _run(repository, text, output_dir, options, progress, clock)
+
+
+def _unreadable_note(count: int) -> str:
+    return (
+        f"{count:,} object{'s' if count != 1 else ''} of the repository could not be read "
+        "(missing or corrupt): their files count with no bytes and no lines; "
+        "unreadable_objects in history.json names them"
+    )
+
+
+def _run(
+    repository: Repository,
+    text: str,
+    output_dir: Path,
+    options: HistoryOptions,
+    progress: Progress | None,
+    clock: float,
+) -> HistoryResult:
+    if options.since is not None:
+        repository.check_since(options.since)
     head = _head(repository, options.rev)
     total = repository.count(head, options.since, options.max_commits)
     notes: list[str] = []
@@ -321,11 +402,14 @@ def run_history(
                 replayer.take(None, repository.tree(commit.parent))
             replayer.take(commit, commit.changes)
         replayer.flush()
+        if replayer.problems:
+            notes.append(_unreadable_note(len(replayer.problems)))
         writers.finish(
             {
                 "blobs": len(replayer.keys),
                 "events": [_event_dict(event) for event in replayer.events],
                 "notes": notes,
+                "unreadable_objects": replayer.unreadable(),
             }
         )
     except BaseException:
@@ -349,4 +433,5 @@ def run_history(
         elapsed=time.perf_counter() - clock,
         notes=notes,
         written=writers.paths,
+        unreadable=len(replayer.problems),
     )

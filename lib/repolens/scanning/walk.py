@@ -18,8 +18,8 @@ import stat as stat_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ..gitsafe import git_output
 from . import safeio
-from .gitrun import git_output
 from .ignore import IgnoreRules, find_work_tree, read_patterns
 from .records import Kind, display_path
 
@@ -91,13 +91,16 @@ def _initial_rules(root: str, work_tree: str, notes: list[str]) -> tuple[IgnoreR
     return rules, rel_root
 
 
-def _tracked(root: str) -> tuple[frozenset[str], frozenset[str]] | None:
+def _tracked(root: str, notes: list[str]) -> tuple[frozenset[str], frozenset[str]] | None:
     """Files git tracks under ``root`` (relative to it) and the folders above them.
 
     Git never ignores a tracked file, whatever the patterns say. None when git
-    is not installed or does not answer: then patterns alone decide.
+    is not installed or does not answer: then patterns alone decide (and ``notes``
+    says why git did not answer, when it was there to ask).
     """
-    listing = git_output(root, "ls-files", "-z", "--cached")
+    problems: list[str] = []
+    listing = git_output(root, "ls-files", "-z", "--cached", problems=problems)
+    notes.extend(f"tracked files unknown, ignore patterns alone apply: {item}" for item in problems)
     if listing is None:
         return None
     files = frozenset(os.fsdecode(item) for item in listing.split(b"\0") if item)
@@ -139,7 +142,7 @@ def walk(
         notes = []
     stats.notes.extend(notes)
     stats.gitignore_applied = apply_git
-    tracked = _tracked(root) if apply_git else None
+    tracked = _tracked(root, stats.notes) if apply_git else None
     tracked_files, tracked_dirs = tracked if tracked is not None else (frozenset(), frozenset())
     excludes = IgnoreRules.from_patterns(list(settings.excludes), "", None, "--exclude")
     context = _Context(
