@@ -11,6 +11,9 @@ Each entry is matched once: a second finding of the same problem is a false alar
 with that judgement's reason; one that matches neither is *unjudged*: counted apart, never
 as right or wrong. Entries no finding matched are misses.
 
+Checks that report one finding per notebook (NB004-NB009) match on the path alone: the cell
+they name is the first of several, and which one is first is not the problem.
+
 LINE_TOLERANCE is 2: a finding reported at the first line of a two- or three-line
 statement still matches the literal's own line; a docstring or a call that opens further
 up does not.
@@ -37,6 +40,7 @@ __all__ = [
 ]
 
 LINE_TOLERANCE = 2
+PER_NOTEBOOK = frozenset({"NB004", "NB005", "NB006", "NB007", "NB008", "NB009"})
 _KEYS = {
     "EN002": re.compile(r"^imports ([\w.]+)"),
     "AS003": re.compile(r" matching (\S+) \("),
@@ -123,6 +127,8 @@ def matches(finding: dict[str, Any], entry: dict[str, Any]) -> bool:
         return False
     if entry.get("key") is not None and finding["check"] in _KEYS:
         return finding_key(finding) == entry["key"]
+    if finding["check"] in PER_NOTEBOOK:
+        return finding.get("path") == entry.get("path")
     return any(_at(finding, *place) for place in _places(entry))
 
 

@@ -8,16 +8,20 @@ optional in that file only. Relative imports are local.
 A module is the repository's own when a module or package of that name lies in the
 importing file's folder or any folder above it, in ``src/``, or anywhere in the tree when
 the importing file edits ``sys.path``; or when a file of the repository writes it at run
-time (``open('name.py', 'w')``).
+time (``open('name.py', 'w')``, a notebook's ``%%file name.py``).
 
 The standard library is ``sys.stdlib_module_names``, Python 2's modules, and, in a
 MicroPython or CircuitPython tree (its code imports ``machine``, ``utime``, ``board``,
-``micropython`` ...), that firmware's built-in modules.
+``micropython`` ...), that firmware's built-in modules. In a notebook, ``IPython`` and
+``ipykernel`` come with the kernel that runs it.
 
 Declared: requirements files anywhere (``-r`` includes followed inside the tree), setup.py
 (``ast``: install_requires, extras_require, tests_require), setup.cfg (configparser),
 pyproject.toml (PEP 621 with extras, dependency-groups, build-system, poetry), Pipfile,
-environment.yml (conda names mapped: pytorch -> torch, ...). A module is declared when the
+environment.yml (conda names mapped: pytorch -> torch, ...); a metapackage declares its
+members (jupyter: notebook, nbconvert, ipykernel, ipywidgets, ...). Any other dependency
+of a declared distribution does not declare it (deptry's DEP003: a transitive dependency
+can go away with the next release of what brings it). A module is declared when the
 distribution that provides it is: ``importlib.metadata.packages_distributions()`` of this
 environment, and a table below of distributions whose import name differs from their
 name (each read off the distribution's own top_level.txt or RECORD).
@@ -83,10 +87,18 @@ CONDA_TO_PYPI = {
     "tensorflow-gpu": "tensorflow",
 }
 PYTHON2 = frozenset(
-    "__builtin__ BaseHTTPServer ConfigParser Cookie HTMLParser Queue SocketServer StringIO Tkinter "
-    "UserDict cPickle cStringIO commands cookielib copy_reg htmlentitydefs httplib md5 robotparser "
-    "sets sha thread tkFileDialog tkMessageBox urllib2 urlparse xmlrpclib exceptions".split()
+    "__builtin__ BaseHTTPServer CGIHTTPServer ConfigParser Cookie DocXMLRPCServer HTMLParser Queue "
+    "ScrolledText SimpleHTTPServer SimpleXMLRPCServer SocketServer StringIO Tix Tkinter UserDict "
+    "UserList UserString anydbm cPickle cStringIO commands cookielib copy_reg dbhash dummy_thread "
+    "exceptions htmlentitydefs httplib md5 mimetools new robotparser sets sha thread tkFileDialog "
+    "tkMessageBox urllib2 urlparse xmlrpclib".split()
 )
+# A metapackage declares what it exists to bring (jupyter's own Requires-Dist).
+METAPACKAGES = {
+    "jupyter": ("notebook", "jupyter-console", "nbconvert", "ipykernel", "ipywidgets", "jupyterlab"),
+}
+# In a notebook, the kernel that runs it provides these.
+KERNEL = frozenset({"IPython", "ipykernel"})
 MICROPYTHON = frozenset(
     "machine utime ujson uos usys uasyncio micropython network pyb esp esp32 rp2 framebuf uselect "
     "ustruct ucollections uerrno uio ubinascii uhashlib urandom ure usocket ussl utimeq uzlib "
@@ -336,11 +348,13 @@ def declared(root: Path, files: list[str]) -> tuple[set[str], list[tuple[str, st
 
 
 def _run_time_modules(root: Path, files: list[str]) -> set[str]:
-    """Modules the repository's own code writes at run time: ``open('x.py', 'w')``."""
+    """Modules the repository's own code writes at run time: ``open('x.py', 'w')`` in code,
+    ``%%file x.py`` or ``%%writefile x.py`` in a notebook."""
     written: set[str] = set()
     for path in files:
-        if path.endswith(".py") and (text := read_text(root, path)):
+        if path.endswith((".py", ".ipynb")) and (text := read_text(root, path)):
             written.update(re.findall(r"""open\(\s*["']([A-Za-z_]\w*)\.py["']\s*,\s*["']w""", text))
+            written.update(re.findall(r"%%(?:write)?file\s+(?:-a\s+)?([A-Za-z_]\w*)\.py", text))
     return written
 
 
@@ -365,40 +379,59 @@ def deptry_missing(root: Path, files: list[str]) -> dict[str, object]:
 
 def dependency_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     code = [path for path in files if path.lower().endswith((".py", ".pyw", ".ipynb", ".r", ".jl"))]
-    specs = [path for path in files if path in REPO2DOCKER or (path.split("/")[0] in ("binder", ".binder") and path.count("/") == 1 and path.split("/")[1] in REPO2DOCKER)]
-    if code and not specs:
-        yield Expected("EN001", (Place(""),), f"{len(code)} code files, none of repo2docker's files at the top or in binder/")
+    specs = [
+        path
+        for path in files
+        if path in REPO2DOCKER
+        or (path.split("/")[0] in ("binder", ".binder") and path.count("/") == 1 and path.split("/")[1] in REPO2DOCKER)
+    ]
+    if not code:
         return
+    names, unpinned = declared(root, files) if specs else (set(), [])
+    undeclared = _undeclared(root, files, names)
     if not specs:
+        distributions = sorted(DISTRIBUTIONS.get(module, (module,))[0] for module in undeclared)
+        yield Expected(
+            "EN001",
+            (Place(""),),
+            f"{len(code)} code files, none of repo2docker's files at the top or in binder/",
+            extra={"distributions": distributions},
+        )
         return
-    names, unpinned = declared(root, files)
     for path, name, line, entry in unpinned:
         yield Expected("EN003", (Place(path, line),), f"requirement without a version: {entry!r}")
+    for module, where in sorted(undeclared.items()):
+        yield Expected("EN002", tuple(where), f"ast: imported in {len(where)} place(s), declared nowhere", key=module)
+
+
+def _undeclared(root: Path, files: list[str], names: set[str]) -> dict[str, list[Place]]:
+    """Third-party modules imported (not optionally) that ``names`` does not declare."""
     file_set = set(files)
     folders = {"/".join(p.split("/")[:d]) for p in files for d in range(1, p.count("/") + 1)}
-    anywhere = {p.rsplit("/", 1)[-1].removesuffix(".py") for p in files if p.endswith(".py")} | {f.rsplit("/", 1)[-1] for f in folders}
+    anywhere = {p.rsplit("/", 1)[-1].removesuffix(".py") for p in files if p.endswith(".py")}
+    anywhere |= {f.rsplit("/", 1)[-1] for f in folders}
     found = list(imports(root, files))
     firmware = any(item.module in _FIRMWARE_MARKERS for item in found)
     stdlib = set(sys.stdlib_module_names) | {"__future__"} | PYTHON2 | (MICROPYTHON if firmware else set())
     runtime = _run_time_modules(root, files)
+    for meta, members in METAPACKAGES.items():
+        if meta in names:
+            names = names | set(members)
     environment = importlib.metadata.packages_distributions()
     places: dict[str, list[Place]] = defaultdict(list)
-    optional_in: dict[str, set[str]] = defaultdict(set)
-    for item in found:
-        if item.optional:
-            optional_in[item.module].add(item.place.path)
     for item in found:
         module = item.module
         if item.optional or module in stdlib or module in runtime or module.startswith("_"):
+            continue
+        if module in KERNEL and item.place.cell is not None:
             continue
         if module.endswith(("_pb2", "_pb2_grpc")):
             continue
         if _local(module, item.place.path, file_set, folders, anywhere, item.edits_path):
             continue
-        candidates = {normalise(module), *DISTRIBUTIONS.get(module, ()), *(normalise(d) for d in environment.get(module, []))}
+        candidates = {normalise(module), *DISTRIBUTIONS.get(module, ())}
+        candidates |= {normalise(d) for d in environment.get(module, [])}
         if names & {normalise(c) for c in candidates}:
             continue
         places[module].append(item.place)
-    for module, where in sorted(places.items()):
-        yield Expected("EN002", tuple(where), f"ast: imported in {len(where)} place(s), declared nowhere", key=module)
-
+    return dict(places)

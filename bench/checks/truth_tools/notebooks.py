@@ -8,8 +8,9 @@ What counts, and why (where it departs from a literal reading of the check's one
   cell). Counts of 0 are no count (cleared or never run); two cells with the same count are
   a copy, not an order: neither is "out of order".
 - NB003: a non-empty code cell with no count between cells that have one.
-- NB004: positive counts in increasing order that are not 1, 2, 3, ... (a gap, or a first
-  count above 1: code ran that is not in the notebook any more).
+- NB004: positive counts in increasing order (repeats allowed) whose distinct values are
+  not 1, 2, 3, ... (a gap, or a first count above 1: code ran that is not in the notebook
+  any more).
 - NB005: outputs over 1 MiB, or over half of a file of more than 256 KiB; output bytes
   are the bytes of each output as nbformat writes it (JSON, no indentation).
 - NB006: empty code cells: one problem per notebook, any empty cell is the place.
@@ -78,10 +79,10 @@ def _checks(path: str, notebook: Any, size: int) -> Iterator[Expected]:
         for index, cell in cells:
             if first < index < last and _count(cell) is None and _source(cell).strip():
                 yield Expected("NB003", (Place(path, None, index),), f"{how}: no count between counted cells")
+    distinct = sorted(set(count for _, count in counted))
     numbers = [count for _, count in counted]
-    if numbers and numbers == sorted(numbers) and len(set(numbers)) == len(numbers):
-        if numbers != list(range(1, len(numbers) + 1)):
-            yield Expected("NB004", (Place(path),), f"{how}: counts {numbers[:6]}")
+    if numbers and numbers == sorted(numbers) and distinct != list(range(1, len(distinct) + 1)):
+        yield Expected("NB004", (Place(path),), f"{how}: counts {numbers[:6]}")
     output = sum(_output_bytes(cell) for _, cell in cells)
     if output > 1 << 20 or (size > 256 << 10 and output > size / 2):
         yield Expected("NB005", (Place(path),), f"{how}: {output:,} bytes of outputs in {size:,}")

@@ -5,8 +5,9 @@
   and the decoded text is judged; shell and magic lines (``!cp``, ``%cd``) are judged whole.
 - C, C++, Java, JavaScript and the like: a lexer that skips ``//`` and ``/* */`` comments and
   decodes the escapes of double-quoted literals (``"A:\\n"`` is ``A:`` and a newline).
-- Configuration (YAML, TOML, INI, CMake, shell): lines without their ``#`` comments.
-- Data (CSV, TSV, JSON lines, plain text data): the file is one problem, at its first path.
+- Configuration (YAML, TOML, INI, CMake, Makefiles, shell): each path of each line, ``#``
+  comments left out.
+- Data (CSV, TSV, JSON, text, logs): the file is one problem, at its first path.
 
 A decoded text holds a path when it has a drive letter that starts a value, a separator
 and a path segment (``C:\\Users``, ``D:/data``), a UNC share (``\\\\server\\share``), or
@@ -42,7 +43,8 @@ _C_SUFFIXES = (
 _HASH_SUFFIXES = (
     ".sh", ".bash", ".zsh", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".conf", ".cmake", ".r", ".rb", ".pl",
 )
-_DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".dat", ".xml")
+_DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".dat", ".xml", ".log")
+_HASH_NAMES = ("Makefile", "makefile", "GNUmakefile", "CMakeLists.txt")
 _CONTAINER = re.compile(r"^(Dockerfile.*|Containerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|devcontainer\.json)$")
 _SHELL = re.compile(r"^\s*[!%]")
 _C_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "?": "?"}
@@ -128,12 +130,13 @@ def _c_literals(code: str) -> Iterator[tuple[int, str]]:
 
 
 def _hash_lines(code: str) -> Iterator[tuple[int, str]]:
+    """Each path of each line, ``#`` comments left out."""
     for number, line in enumerate(code.split("\n"), 1):
         if line.lstrip().startswith("#"):
             continue
         text = re.sub(r"\s#.*$", "", line)
-        if any(True for _ in decoded_paths(text)):
-            yield number, text
+        for offset in decoded_paths(text):
+            yield number, text[offset:]
 
 
 def _where(path: str, cell: int | None, hits: Iterator[tuple[int, str]], how: str) -> Iterator[Expected]:
@@ -155,7 +158,8 @@ def path_truth(root: Path, files: list[str]) -> Iterator[Expected]:
                 source = cell.get("source", "")
                 yield from _where(path, index, _python_literals(source), "tokenize (cell)")
             continue
-        if not lower.endswith((".py", ".pyw", *_C_SUFFIXES, *_HASH_SUFFIXES, *_DATA_SUFFIXES)):
+        hash_file = lower.endswith(_HASH_SUFFIXES + (".mk",)) or name in _HASH_NAMES
+        if not (hash_file or lower.endswith((".py", ".pyw", *_C_SUFFIXES, *_DATA_SUFFIXES))):
             continue
         text = read_text(root, path)
         if text is None:
@@ -166,7 +170,7 @@ def path_truth(root: Path, files: list[str]) -> Iterator[Expected]:
             yield from _where(path, None, _python_literals(text), "tokenize")
         elif lower.endswith(_C_SUFFIXES):
             yield from _where(path, None, _c_literals(text), "C string lexer")
-        elif lower.endswith(_HASH_SUFFIXES):
+        elif hash_file:
             yield from _where(path, None, _hash_lines(text), "config lines")
         else:
             hits = [number for number, line in enumerate(text.split("\n"), 1) if any(True for _ in decoded_paths(line))]
