@@ -288,7 +288,8 @@ def _same_problem(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     if finding_key(a) is not None:
         return finding_key(a) == finding_key(b)
-    return a.get("path") == b.get("path") and a.get("cell") == b.get("cell")
+    same = a.get("path") == b.get("path") and a.get("cell") == b.get("cell")
+    return same and (a["check"] != "EN003" or a.get("line") == b.get("line"))
 
 
 def judge_fix(finding: dict[str, Any], tree: Path, truth: dict[str, Any], before: list[dict[str, Any]], scratch: Path) -> FixVerdict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import re
 import tokenize
 from collections.abc import Iterator
@@ -50,10 +51,21 @@ _SHELL = re.compile(r"^\s*[!%]")
 _C_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "?": "?"}
 
 
+_SEGMENT = re.compile(r"[\w .$~()+,@#&'-]+(?=[\\/\s\"']|$)")
+_SYSTEM = re.compile(r"(?i)^[A-Z]:[\\/]+(Program Files( \(x86\))?|ProgramData|Windows)([\\/]|$)")
+
+
 def decoded_paths(text: str) -> Iterator[int]:
-    """Offsets in ``text`` where an absolute path starts."""
+    """Offsets in ``text`` where an absolute path starts. A drive path's first segment must
+    be a file name (``k:\\OWEe0a<1O1`` in an RLE mask is not); Windows' own install
+    locations (``C:/Program Files``, ``C:\\Windows``) are system paths, like /usr."""
     for match in PATH.finditer(text):
-        yield match.start()
+        start = match.start()
+        if text[start + 1 : start + 2] == ":":
+            rest = text[start + 2 :].lstrip("\\/")
+            if not _SEGMENT.match(rest) or _SYSTEM.match(text[start:]):
+                continue
+        yield start
 
 
 def _python_literals(code: str) -> Iterator[tuple[int, str]]:
@@ -144,6 +156,35 @@ def _where(path: str, cell: int | None, hits: Iterator[tuple[int, str]], how: st
         yield Expected("PA001", (Place(path, number, cell),), f"{how}: {text.strip()[:80]!r}")
 
 
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _data_hits(text: str) -> list[int]:
+    """JSON: the decoded string values holding a path, each placed at the first line of the
+    file that holds its start (a line of text, when the JSON does not parse)."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return [n for n, line in enumerate(text.split("\n"), 1) if any(True for _ in decoded_paths(line))]
+    lines = text.split("\n")
+    hits = []
+    for value in _strings(document):
+        for offset in decoded_paths(value):
+            needle = json.dumps(value[offset : offset + 12])[1:-1]
+            hits.append(next((n for n, line in enumerate(lines, 1) if needle in line), 1))
+            break
+    return sorted(hits)
+
+
 def path_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     for path in files:
         name = path.rsplit("/", 1)[-1]
@@ -173,6 +214,8 @@ def path_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         elif hash_file:
             yield from _where(path, None, _hash_lines(text), "config lines")
         else:
-            hits = [number for number, line in enumerate(text.split("\n"), 1) if any(True for _ in decoded_paths(line))]
+            hits = _data_hits(text) if lower.endswith(".json") else [
+                number for number, line in enumerate(text.split("\n"), 1) if any(True for _ in decoded_paths(line))
+            ]
             if hits:
                 yield Expected("PA001", (Place(path, hits[0], None),), f"data file: {len(hits)} line(s) with paths")
