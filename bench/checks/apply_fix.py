@@ -3,20 +3,21 @@
 "A fix is right when applying it literally removes the finding and breaks nothing."
 Fixes of these kinds are mechanical and are applied here, as written:
 
-| check | the fix says | applied as |
-|---|---|---|
-| EN002 | Add <dist> to <file> | a line ``<dist>`` in that requirements file, or ``- <dist>`` under an environment.yml's dependencies |
-| EN003 | Pin it: <text>==<the version you use> | the line replaced by the fix's text with a version (1.0) |
-| EN001 | Write requirements.txt ... | requirements.txt with the distributions of the code's third-party imports |
-| AS003 | git lfs track "<pattern>" | ``<pattern> filter=lfs diff=lfs merge=lfs -text`` in .gitattributes |
-| JU001 | Delete it ... and add <glob> to .gitignore | the file or folder deleted (and removed from git's index), the glob added |
-| DU001 | Keep <first> and remove the other copies | the other copies deleted |
-| DU002 | Keep either <archive> or the unpacked files | the archive deleted |
-| NB005 | Clear outputs | every output and count cleared (nbformat) |
-| NB006 | Delete the empty cell | the empty code cells deleted |
-| NB007 | set metadata.kernelspec | a python3 kernelspec written |
-| NB009 | Move the imports into the first code cell | the import lines moved there |
-| FI001-3 | Write README.md / add LICENSE / add CITATION.cff | the file written |
+- EN002 "Add <dist> to <file>": a line ``<dist>`` in that requirements file, or
+  ``- <dist>`` under an environment.yml's dependencies (any other file: not literal).
+- EN003 "Pin it: <text>==<the version you use>": the line replaced by the fix's text with
+  a version (1.0).
+- EN001 "Write requirements.txt ...": requirements.txt with the distributions of the code's
+  third-party imports (from the truth file).
+- AS003 'git lfs track "<pattern>"': ``<pattern> filter=lfs diff=lfs merge=lfs -text`` in
+  .gitattributes.
+- JU001 "Delete it ... and add <glob> to .gitignore": the file or folder deleted (and
+  removed from git's index), the glob added.
+- DU001 "Keep <first> and remove the other copies": the other copies deleted.
+  DU002 "Keep either <archive> or the unpacked files": the archive deleted.
+- NB005 clear outputs; NB006 delete the empty cells; NB007 write a python3 kernelspec;
+  NB009 move the import lines into the first code cell (nbformat).
+- FI001-FI003: README.md, LICENSE or CITATION.cff written.
 
 Then ``repolens check`` runs on the copy: right when no finding of the same problem is left
 and no new error appears, and when what the fix wrote is still valid (a pinned line parses
@@ -39,10 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
-
 from scoring import finding_key, matches, place_key
 
-__all__ = ["FixVerdict", "MECHANICAL", "judge_fix", "run_check"]
+__all__ = ["MECHANICAL", "FixVerdict", "judge_fix", "run_check"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,17 @@ class NotApplicable(Exception):
 def run_check(tree: Path) -> list[dict[str, Any]]:
     """``repolens check --format json`` on a tree: its findings."""
     result = subprocess.run(
-        [sys.executable, "-m", "repolens", "check", str(tree), "--format", "json", "--fail-on", "never"],
+        [
+            sys.executable,
+            "-m",
+            "repolens",
+            "check",
+            str(tree),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
         capture_output=True,
         timeout=1800,
     )
@@ -70,7 +80,11 @@ def run_check(tree: Path) -> list[dict[str, Any]]:
 
 def _git(root: Path, *args: str) -> None:
     environment = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    subprocess.run(["git", "-C", str(root), "-c", "core.hooksPath=/dev/null", *args], capture_output=True, env=environment)
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "core.hooksPath=/dev/null", *args],
+        capture_output=True,
+        env=environment,
+    )
 
 
 def _inside(root: Path, path: str) -> Path:
@@ -124,7 +138,9 @@ def _en003(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
     try:
         Requirement(requirement)
     except InvalidRequirement as error:
-        raise NotApplicable(f"the pinned line {pinned!r} is not a valid requirement ({error})") from None
+        raise NotApplicable(
+            f"the pinned line {pinned!r} is not a valid requirement ({error})"
+        ) from None
 
 
 def _en001(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
@@ -150,7 +166,9 @@ def _remove(root: Path, path: str) -> None:
 
 
 def _ju001(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
-    match = re.search(r"add (.+?) to \.gitignore", finding["fix"]) or re.search(r"Delete (.+?)/, add it to \.gitignore", finding["fix"])
+    match = re.search(r"add (.+?) to \.gitignore", finding["fix"]) or re.search(
+        r"Delete (.+?)/, add it to \.gitignore", finding["fix"]
+    )
     if not match:
         raise NotApplicable("the fix names no pattern for .gitignore")
     _remove(root, finding["path"])
@@ -165,7 +183,24 @@ def _referenced(root: Path, removed: list[str]) -> str | None:
             continue
         for name in files:
             path = Path(folder) / name
-            if path.suffix.lower() not in (".py", ".ipynb", ".md", ".rst", ".txt", ".cfg", ".toml", ".yml", ".yaml", ".sh", ".cpp", ".h", ".cc", ".c", ".json", ".m"):
+            if path.suffix.lower() not in (
+                ".py",
+                ".ipynb",
+                ".md",
+                ".rst",
+                ".txt",
+                ".cfg",
+                ".toml",
+                ".yml",
+                ".yaml",
+                ".sh",
+                ".cpp",
+                ".h",
+                ".cc",
+                ".c",
+                ".json",
+                ".m",
+            ):
                 continue
             try:
                 if path.stat().st_size > 4 << 20:
@@ -183,13 +218,22 @@ def _du001(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
     match = re.match(r"Keep (.+) and remove or link the other copies\.", finding["fix"])
     if not match:
         raise NotApplicable("the fix names no copy to keep")
-    group = next((e for e in truth.get("expected", []) if e["check"] == "DU001" and matches(finding, e)), None)
+    group = next(
+        (e for e in truth.get("expected", []) if e["check"] == "DU001" and matches(finding, e)),
+        None,
+    )
     if group is None:
         raise NotApplicable("the group is not known from sha256 truth")
-    others = [place[0] for place in [[group["path"]], *group.get("also", [])] if place[0] != match.group(1)]
+    others = [
+        place[0]
+        for place in [[group["path"]], *group.get("also", [])]
+        if place[0] != match.group(1)
+    ]
     for path in others:
         _remove(root, path)
-    if (where := _referenced(root, others)) and all(Path(p).name != Path(match.group(1)).name for p in others):
+    if (where := _referenced(root, others)) and all(
+        Path(p).name != Path(match.group(1)).name for p in others
+    ):
         raise NotApplicable(f"a removed copy is still used: {where}")
 
 
@@ -231,7 +275,11 @@ def _source(cell: dict[str, Any]) -> str:
 
 def _nb006(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
     def delete(notebook: dict[str, Any]) -> None:
-        keep = [c for c in notebook["cells"] if not (c.get("cell_type") == "code" and not _source(c).strip())]
+        keep = [
+            c
+            for c in notebook["cells"]
+            if not (c.get("cell_type") == "code" and not _source(c).strip())
+        ]
         notebook["cells"] = keep
 
     _notebook(root, finding["path"], delete)
@@ -239,7 +287,11 @@ def _nb006(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
 
 def _nb007(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
     def name(notebook: dict[str, Any]) -> None:
-        notebook.setdefault("metadata", {})["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        notebook.setdefault("metadata", {})["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
 
     _notebook(root, finding["path"], name)
 
@@ -270,16 +322,31 @@ def _fi(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
     texts = {
         "FI001": ("README.md", "# Project\n\nWhat it is, how to install it, how to run it.\n"),
         "FI002": ("LICENSE", "MIT License\n\nPermission is hereby granted, free of charge, ...\n"),
-        "FI003": ("CITATION.cff", "cff-version: 1.2.0\nmessage: Cite it as below.\ntitle: Project\nauthors:\n  - name: Someone\n"),
+        "FI003": (
+            "CITATION.cff",
+            "cff-version: 1.2.0\nmessage: Cite it as below.\ntitle: Project\n"
+            "authors:\n  - name: Someone\n",
+        ),
     }
     name, text = texts[finding["check"]]
     (root / name).write_text(text, "utf-8")
 
 
 MECHANICAL: dict[str, Callable[[Path, dict[str, Any], dict[str, Any]], None]] = {
-    "EN001": _en001, "EN002": _en002, "EN003": _en003, "AS003": _as003, "JU001": _ju001,
-    "DU001": _du001, "DU002": _du002, "NB005": _nb005, "NB006": _nb006, "NB007": _nb007,
-    "NB009": _nb009, "FI001": _fi, "FI002": _fi, "FI003": _fi,
+    "EN001": _en001,
+    "EN002": _en002,
+    "EN003": _en003,
+    "AS003": _as003,
+    "JU001": _ju001,
+    "DU001": _du001,
+    "DU002": _du002,
+    "NB005": _nb005,
+    "NB006": _nb006,
+    "NB007": _nb007,
+    "NB009": _nb009,
+    "FI001": _fi,
+    "FI002": _fi,
+    "FI003": _fi,
 }
 
 
@@ -292,7 +359,13 @@ def _same_problem(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return same and (a["check"] != "EN003" or a.get("line") == b.get("line"))
 
 
-def judge_fix(finding: dict[str, Any], tree: Path, truth: dict[str, Any], before: list[dict[str, Any]], scratch: Path) -> FixVerdict:
+def judge_fix(
+    finding: dict[str, Any],
+    tree: Path,
+    truth: dict[str, Any],
+    before: list[dict[str, Any]],
+    scratch: Path,
+) -> FixVerdict:
     """Apply a mechanical fix to a copy of ``tree`` and check again; or look up the verdict
     people gave a prose fix in the truth file."""
     if finding["check"] not in MECHANICAL:
@@ -313,9 +386,17 @@ def judge_fix(finding: dict[str, Any], tree: Path, truth: dict[str, Any], before
     after = run_check(copy)
     left = [item for item in after if _same_problem(item, finding)]
     if left:
-        return FixVerdict("wrong", "applied", f"the finding is still there: {left[0]['message'][:100]}")
+        return FixVerdict(
+            "wrong", "applied", f"the finding is still there: {left[0]['message'][:100]}"
+        )
     known = {place_key(item) for item in before}
-    new_errors = [item for item in after if item["level"] == "error" and place_key(item) not in known]
+    new_errors = [
+        item for item in after if item["level"] == "error" and place_key(item) not in known
+    ]
     if new_errors:
-        return FixVerdict("wrong", "applied", f"a new error: {new_errors[0]['check']} {new_errors[0]['message'][:80]}")
+        return FixVerdict(
+            "wrong",
+            "applied",
+            f"a new error: {new_errors[0]['check']} {new_errors[0]['message'][:80]}",
+        )
     return FixVerdict("right", "applied", "applied as written: the finding is gone, no new error")

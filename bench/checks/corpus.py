@@ -212,7 +212,9 @@ def prepare(repository: Repository, scratch: Path, clones: Path | None = None) -
         if mode == "120000":
             os.symlink(os.fsdecode(content), target)
         else:
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            descriptor = os.open(
+                target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
+            )
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(content)
             if mode == "100755":

@@ -76,7 +76,9 @@ def cost(tree: Path, runs: int = 3) -> tuple[float, float]:
     writing their reports to a scratch folder)."""
     with tempfile.TemporaryDirectory() as out:
         python = [sys.executable, "-m", "repolens"]
-        check = _timed([*python, "check", str(tree), "-q", "--fail-on", "never", "-o", f"{out}/c"], runs)
+        check = _timed(
+            [*python, "check", str(tree), "-q", "--fail-on", "never", "-o", f"{out}/c"], runs
+        )
         scan = _timed([*python, "scan", str(tree), "-q", "--no-cache", "-o", f"{out}/s"], runs)
     return check, scan
 
@@ -148,7 +150,8 @@ def results_section(
         note = f" ({len(tree.missing)} files absent from the snapshot)" if tree.missing else ""
         lines.append(
             f"| {tree.repository.name} | {tree.repository.kind} | {tree.files:,}{note} "
-            f"| {len(result.outcomes)} | {item.right} | {item.wrong} | {item.unjudged} | {item.missed} |"
+            f"| {len(result.outcomes)} | {item.right} | {item.wrong} | {item.unjudged} "
+            f"| {item.missed} |"
         )
     lines += ["", "Per family:", "", *_table(totals(by_check), "family"), ""]
     lines += ["Per check:", "", *_table(by_check, "check"), ""]
@@ -162,7 +165,8 @@ def results_section(
     ]
     if costs:
         lines += [
-            "Cost: median of 3 runs of `repolens check -o DIR` and `repolens scan --no-cache -o DIR`.",
+            "Cost: median of 3 runs of `repolens check -o DIR` and of "
+            "`repolens scan --no-cache -o DIR` (the Linux tree: one run each).",
             "",
             "| tree | check | scan --no-cache | check / scan |",
             "|---|---:|---:|---:|",
@@ -186,7 +190,12 @@ def write_section(section: str, path: Path = RESULTS) -> None:
         end = text.find("\n## ", start + len(HEADING))
         old = text[start : len(text) if end == -1 else end + 1]
         kept = old[old.index(notes_start) :].rstrip("\n") + "\n" if notes_start in old else ""
-        text = text[:start] + section + (("\n" + kept) if kept else "") + ("" if end == -1 else "\n" + text[end + 1 :])
+        text = (
+            text[:start]
+            + section
+            + (("\n" + kept) if kept else "")
+            + ("" if end == -1 else "\n" + text[end + 1 :])
+        )
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, "utf-8")
@@ -199,8 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fix-sample", type=int, default=60)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--cost", action="store_true", help="time check and a cold scan per tree")
-    parser.add_argument("--linux", type=Path, help="also time check and scan on this tree, once each")
-    parser.add_argument("--no-write", action="store_true", help="write neither RESULTS.md nor last.json")
+    parser.add_argument(
+        "--linux", type=Path, help="also time check and scan on this tree, once each"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="write neither RESULTS.md nor last.json"
+    )
     args = parser.parse_args(argv)
     trees: list[Tree] = []
     scores: dict[str, RepositoryScore] = {}
@@ -232,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=args.scratch) as scratch:
         for number, (name, item) in enumerate(sample, 1):
             _say(f"fix {number}/{len(sample)}: {item['check']} {name} {item['path']}")
-            verdict = judge_fix(item, by_name[name].path, truths[name], findings[name], Path(scratch))
+            verdict = judge_fix(
+                item, by_name[name].path, truths[name], findings[name], Path(scratch)
+            )
             verdicts.append((item, verdict))
     current = {name: sorted(place_key(item) for item in found) for name, found in findings.items()}
     previous = json.loads(LAST.read_text("utf-8")) if LAST.exists() else {}
@@ -249,17 +264,23 @@ def main(argv: list[str] | None = None) -> int:
     details = {
         name: {
             "unjudged": [o.finding for o in result.outcomes if o.verdict == "unjudged"],
-            "wrong": [{**o.finding, "reason": o.reason} for o in result.outcomes if o.verdict == "wrong"],
+            "wrong": [
+                {**o.finding, "reason": o.reason} for o in result.outcomes if o.verdict == "wrong"
+            ],
             "missed": result.missed,
         }
         for name, result in scores.items()
     }
-    details["fixes"] = [{**item, "verdict": v.verdict, "how": v.how, "reason": v.reason} for item, v in verdicts]
+    details["fixes"] = [
+        {**item, "verdict": v.verdict, "how": v.how, "reason": v.reason} for item, v in verdicts
+    ]
     (DATA / "checks").mkdir(parents=True, exist_ok=True)
     (DATA / "checks" / "details.json").write_text(json.dumps(details, indent=1, ensure_ascii=False))
     if not args.no_write:
         write_section(section)
-        LAST.write_text(json.dumps({**previous, **current}, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        LAST.write_text(
+            json.dumps({**previous, **current}, indent=1, ensure_ascii=False) + "\n", "utf-8"
+        )
     return 0
 
 

@@ -40,7 +40,15 @@ __all__ = ["HAND_KEPT", "build_truth", "main", "truth_path"]
 
 TRUTH = HERE.parent / "truth"
 HAND_KEPT = ("reviews", "added", "removed", "judged", "fixes", "notes")
-TOOLS = (notebook_truth, path_truth, dependency_truth, duplicate_truth, asset_truth, junk_truth, findability_truth)
+TOOLS = (
+    notebook_truth,
+    path_truth,
+    dependency_truth,
+    duplicate_truth,
+    asset_truth,
+    junk_truth,
+    findability_truth,
+)
 
 
 def truth_path(name: str) -> Path:

@@ -156,5 +156,5 @@ def code_cells(notebook: Any) -> Iterator[tuple[int, Any]]:
 def is_python_notebook(notebook: Any) -> bool:
     metadata = notebook.get("metadata", {}) or {}
     spec = metadata.get("kernelspec") or {}
-    language = (spec.get("language") or (metadata.get("language_info") or {}).get("name") or "")
+    language = spec.get("language") or (metadata.get("language_info") or {}).get("name") or ""
     return str(language).lower() in ("", "python", "python2", "python3")

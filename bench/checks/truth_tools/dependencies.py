@@ -56,57 +56,215 @@ from .common import Expected, Place, code_cells, is_python_notebook, read_notebo
 __all__ = ["dependency_truth", "deptry_missing"]
 
 REPO2DOCKER = (
-    "Dockerfile", "environment.yml", "environment.yaml", "Pipfile", "Pipfile.lock", "requirements.txt",
-    "pyproject.toml", "setup.py", "setup.cfg", "install.R", "DESCRIPTION", "Project.toml", "renv.lock",
+    "Dockerfile",
+    "environment.yml",
+    "environment.yaml",
+    "Pipfile",
+    "Pipfile.lock",
+    "requirements.txt",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "install.R",
+    "DESCRIPTION",
+    "Project.toml",
+    "renv.lock",
 )
 # import name -> distributions (PEP 503 names), read off each distribution's top_level.txt.
 DISTRIBUTIONS = {
     "cv2": ("opencv-python", "opencv-contrib-python", "opencv-python-headless", "opencv"),
-    "sklearn": ("scikit-learn",), "skimage": ("scikit-image",), "PIL": ("pillow",),
-    "yaml": ("pyyaml",), "bs4": ("beautifulsoup4",), "dateutil": ("python-dateutil",),
-    "dotenv": ("python-dotenv",), "pylab": ("matplotlib",), "mpl_toolkits": ("matplotlib",),
-    "skopt": ("scikit-optimize",), "ax": ("ax-platform",), "paho": ("paho-mqtt",),
-    "serial": ("pyserial",), "usb": ("pyusb",), "attr": ("attrs",), "google": ("protobuf", "google-api-python-client", "google-auth", "google-cloud-storage"),
-    "googleapiclient": ("google-api-python-client",), "gym": ("gym", "gymnasium"), "jwt": ("pyjwt",),
-    "OpenSSL": ("pyopenssl",), "Crypto": ("pycryptodome",), "git": ("gitpython",), "zmq": ("pyzmq",),
-    "tensorflow_datasets": ("tensorflow-datasets",), "tensorflow_hub": ("tensorflow-hub",),
-    "tensorflow_addons": ("tensorflow-addons",), "tensorflow_probability": ("tensorflow-probability",),
-    "tensorflow_serving": ("tensorflow-serving-api",), "grpc": ("grpcio",), "pkg_resources": ("setuptools",),
-    "IPython": ("ipython",), "tables": ("tables",), "umap": ("umap-learn",), "osgeo": ("gdal",),
-    "gspread_dataframe": ("gspread-dataframe",), "smbus2": ("smbus2",), "smbus": ("smbus", "smbus2"),
-    "RPi": ("rpi-gpio",), "pyvisa": ("pyvisa",), "discord": ("discord-py",), "oauth2client": ("oauth2client",),
-    "pytorch_lightning": ("pytorch-lightning",), "lightning": ("lightning",), "omegaconf": ("omegaconf",),
-    "taming": ("taming-transformers",), "clip": ("clip",), "transformers": ("transformers",),
-    "mpl_toolkits.basemap": ("basemap",), "nbformat": ("nbformat",), "jupyter_core": ("jupyter-core",),
-    "docutils": ("docutils",), "sphinx": ("sphinx",), "cvxpy": ("cvxpy",), "Bio": ("biopython",),
-    "numba": ("numba",), "scipy": ("scipy",), "sympy": ("sympy",), "qutip": ("qutip",),
+    "sklearn": ("scikit-learn",),
+    "skimage": ("scikit-image",),
+    "PIL": ("pillow",),
+    "yaml": ("pyyaml",),
+    "bs4": ("beautifulsoup4",),
+    "dateutil": ("python-dateutil",),
+    "dotenv": ("python-dotenv",),
+    "pylab": ("matplotlib",),
+    "mpl_toolkits": ("matplotlib",),
+    "skopt": ("scikit-optimize",),
+    "ax": ("ax-platform",),
+    "paho": ("paho-mqtt",),
+    "serial": ("pyserial",),
+    "usb": ("pyusb",),
+    "attr": ("attrs",),
+    "google": ("protobuf", "google-api-python-client", "google-auth", "google-cloud-storage"),
+    "googleapiclient": ("google-api-python-client",),
+    "gym": ("gym", "gymnasium"),
+    "jwt": ("pyjwt",),
+    "OpenSSL": ("pyopenssl",),
+    "Crypto": ("pycryptodome",),
+    "git": ("gitpython",),
+    "zmq": ("pyzmq",),
+    "tensorflow_datasets": ("tensorflow-datasets",),
+    "tensorflow_hub": ("tensorflow-hub",),
+    "tensorflow_addons": ("tensorflow-addons",),
+    "tensorflow_probability": ("tensorflow-probability",),
+    "tensorflow_serving": ("tensorflow-serving-api",),
+    "grpc": ("grpcio",),
+    "pkg_resources": ("setuptools",),
+    "IPython": ("ipython",),
+    "tables": ("tables",),
+    "umap": ("umap-learn",),
+    "osgeo": ("gdal",),
+    "gspread_dataframe": ("gspread-dataframe",),
+    "smbus2": ("smbus2",),
+    "smbus": ("smbus", "smbus2"),
+    "RPi": ("rpi-gpio",),
+    "pyvisa": ("pyvisa",),
+    "discord": ("discord-py",),
+    "oauth2client": ("oauth2client",),
+    "pytorch_lightning": ("pytorch-lightning",),
+    "lightning": ("lightning",),
+    "omegaconf": ("omegaconf",),
+    "taming": ("taming-transformers",),
+    "clip": ("clip",),
+    "transformers": ("transformers",),
+    "mpl_toolkits.basemap": ("basemap",),
+    "nbformat": ("nbformat",),
+    "jupyter_core": ("jupyter-core",),
+    "docutils": ("docutils",),
+    "sphinx": ("sphinx",),
+    "cvxpy": ("cvxpy",),
+    "Bio": ("biopython",),
+    "numba": ("numba",),
+    "scipy": ("scipy",),
+    "sympy": ("sympy",),
+    "qutip": ("qutip",),
 }
 CONDA_TO_PYPI = {
-    "pytorch": "torch", "pytables": "tables", "py-opencv": "opencv-python", "matplotlib-base": "matplotlib",
-    "pytorch-lightning": "pytorch-lightning", "cudatoolkit": "cudatoolkit", "python-graphviz": "graphviz",
+    "pytorch": "torch",
+    "pytables": "tables",
+    "py-opencv": "opencv-python",
+    "matplotlib-base": "matplotlib",
+    "pytorch-lightning": "pytorch-lightning",
+    "cudatoolkit": "cudatoolkit",
+    "python-graphviz": "graphviz",
     "tensorflow-gpu": "tensorflow",
 }
 PYTHON2 = frozenset(
-    "__builtin__ BaseHTTPServer CGIHTTPServer ConfigParser Cookie DocXMLRPCServer HTMLParser Queue "
-    "ScrolledText SimpleHTTPServer SimpleXMLRPCServer SocketServer StringIO Tix Tkinter UserDict "
-    "UserList UserString anydbm cPickle cStringIO commands cookielib copy_reg dbhash dummy_thread "
-    "exceptions htmlentitydefs httplib md5 mimetools new robotparser sets sha thread tkFileDialog "
-    "tkMessageBox urllib2 urlparse xmlrpclib".split()
+    [
+        "__builtin__",
+        "BaseHTTPServer",
+        "CGIHTTPServer",
+        "ConfigParser",
+        "Cookie",
+        "DocXMLRPCServer",
+        "HTMLParser",
+        "Queue",
+        "ScrolledText",
+        "SimpleHTTPServer",
+        "SimpleXMLRPCServer",
+        "SocketServer",
+        "StringIO",
+        "Tix",
+        "Tkinter",
+        "UserDict",
+        "UserList",
+        "UserString",
+        "anydbm",
+        "cPickle",
+        "cStringIO",
+        "commands",
+        "cookielib",
+        "copy_reg",
+        "dbhash",
+        "dummy_thread",
+        "exceptions",
+        "htmlentitydefs",
+        "httplib",
+        "md5",
+        "mimetools",
+        "new",
+        "robotparser",
+        "sets",
+        "sha",
+        "thread",
+        "tkFileDialog",
+        "tkMessageBox",
+        "urllib2",
+        "urlparse",
+        "xmlrpclib",
+    ]
 )
 # A metapackage declares what it exists to bring (jupyter's own Requires-Dist).
 METAPACKAGES = {
-    "jupyter": ("notebook", "jupyter-console", "nbconvert", "ipykernel", "ipywidgets", "jupyterlab"),
+    "jupyter": (
+        "notebook",
+        "jupyter-console",
+        "nbconvert",
+        "ipykernel",
+        "ipywidgets",
+        "jupyterlab",
+    ),
 }
 # In a notebook, the kernel that runs it provides these.
 KERNEL = frozenset({"IPython", "ipykernel"})
 MICROPYTHON = frozenset(
-    "machine utime ujson uos usys uasyncio micropython network pyb esp esp32 rp2 framebuf uselect "
-    "ustruct ucollections uerrno uio ubinascii uhashlib urandom ure usocket ussl utimeq uzlib "
-    "bluetooth ubluetooth neopixel dht onewire ds18x20 btree cryptolib gc array uarray lcd160cr "
-    "pycom board digitalio analogio busio microcontroller supervisor wifi socketpool displayio "
-    "pwmio pyboard upip uctypes uheapq uplatform webrepl ntptime mip asyncio".split()
+    [
+        "machine",
+        "utime",
+        "ujson",
+        "uos",
+        "usys",
+        "uasyncio",
+        "micropython",
+        "network",
+        "pyb",
+        "esp",
+        "esp32",
+        "rp2",
+        "framebuf",
+        "uselect",
+        "ustruct",
+        "ucollections",
+        "uerrno",
+        "uio",
+        "ubinascii",
+        "uhashlib",
+        "urandom",
+        "ure",
+        "usocket",
+        "ussl",
+        "utimeq",
+        "uzlib",
+        "bluetooth",
+        "ubluetooth",
+        "neopixel",
+        "dht",
+        "onewire",
+        "ds18x20",
+        "btree",
+        "cryptolib",
+        "gc",
+        "array",
+        "uarray",
+        "lcd160cr",
+        "pycom",
+        "board",
+        "digitalio",
+        "analogio",
+        "busio",
+        "microcontroller",
+        "supervisor",
+        "wifi",
+        "socketpool",
+        "displayio",
+        "pwmio",
+        "pyboard",
+        "upip",
+        "uctypes",
+        "uheapq",
+        "uplatform",
+        "webrepl",
+        "ntptime",
+        "mip",
+        "asyncio",
+    ]
 )
-_FIRMWARE_MARKERS = frozenset({"machine", "utime", "micropython", "pyb", "board", "uasyncio", "digitalio"})
+_FIRMWARE_MARKERS = frozenset(
+    {"machine", "utime", "micropython", "pyb", "board", "uasyncio", "digitalio"}
+)
 _MAGIC = re.compile(r"^\s*[%!?]")
 _OPTIONAL = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
@@ -162,7 +320,9 @@ def _catches(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any((k.id if isinstance(k, ast.Name) else getattr(k, "attr", "")) in _OPTIONAL for k in kinds)
+    return any(
+        (k.id if isinstance(k, ast.Name) else getattr(k, "attr", "")) in _OPTIONAL for k in kinds
+    )
 
 
 def _parse_imports(code: str) -> list[tuple[str, int, bool]] | None:
@@ -193,22 +353,34 @@ def imports(root: Path, files: list[str]) -> Iterator[Import]:
         edits = any("sys.path" in code for _, code in chunks)
         for cell, code in chunks:
             for module, line, optional in _parse_imports(code) or []:
-                if path.endswith("setup.py") and module in ("setuptools", "distutils", "pkg_resources"):
+                if path.endswith("setup.py") and module in (
+                    "setuptools",
+                    "distutils",
+                    "pkg_resources",
+                ):
                     continue
                 yield Import(module, Place(path, line, cell), optional, edits)
 
 
-def _local(module: str, importer: str, files: set[str], folders: set[str], anywhere: set[str], edits: bool) -> bool:
+def _local(
+    module: str, importer: str, files: set[str], folders: set[str], anywhere: set[str], edits: bool
+) -> bool:
     parts = importer.split("/")[:-1]
     bases = ["/".join(parts[:depth]) for depth in range(len(parts), -1, -1)] + ["src"]
     for base in bases:
         prefix = f"{base}/" if base else ""
-        if f"{prefix}{module}.py" in files or f"{prefix}{module}" in folders or f"{prefix}{module}.so" in files:
+        if (
+            f"{prefix}{module}.py" in files
+            or f"{prefix}{module}" in folders
+            or f"{prefix}{module}.so" in files
+        ):
             return True
     return edits and module in anywhere
 
 
-def _declared_requirements(root: Path, path: str, seen: set[str]) -> Iterator[tuple[str, int, str, bool]]:
+def _declared_requirements(
+    root: Path, path: str, seen: set[str]
+) -> Iterator[tuple[str, int, str, bool]]:
     """``(name, line, text, pinned)`` of a requirements file, ``-r`` includes followed."""
     if path in seen or len(seen) > 50:
         return
@@ -232,11 +404,25 @@ def _declared_requirements(root: Path, path: str, seen: set[str]) -> Iterator[tu
             name = re.search(r"#egg=([\w.-]+)", entry)
             url = entry.split("#", 1)[0]
             pinned = bool(re.search(r"@[0-9a-f]{7,40}$|@v?\d", url.rsplit("/", 1)[-1]))
-            yield (name.group(1) if name else url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")), number, line.strip(), pinned
+            yield (
+                (
+                    name.group(1)
+                    if name
+                    else url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+                ),
+                number,
+                line.strip(),
+                pinned,
+            )
             continue
         match = _REQUIREMENT.match(entry.split(";", 1)[0])
         if match:
-            yield match.group(1), number, line.strip(), bool(re.match(r"\s*(==|~=|>=|<=|>|<|===|!=|@)", match.group(3)))
+            yield (
+                match.group(1),
+                number,
+                line.strip(),
+                bool(re.match(r"\s*(==|~=|>=|<=|>|<|===|!=|@)", match.group(3))),
+            )
 
 
 def _literal_strings(node: ast.AST) -> list[str]:
@@ -256,11 +442,20 @@ def _setup_py(text: str) -> list[str]:
         return []
     assigned = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             assigned[node.targets[0].id] = node.value
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg in ("install_requires", "extras_require", "tests_require", "setup_requires"):
+        if isinstance(node, ast.keyword) and node.arg in (
+            "install_requires",
+            "extras_require",
+            "tests_require",
+            "setup_requires",
+        ):
             value = node.value
             if isinstance(value, ast.Name) and value.id in assigned:
                 value = assigned[value.id]
@@ -277,20 +472,28 @@ def declared(root: Path, files: list[str]) -> tuple[set[str], list[tuple[str, st
         leaf = path.rsplit("/", 1)[-1]
         parts = path.split("/")
         text = None
-        if re.match(r"^requirements[\w.-]*\.(txt|in)$", leaf) or (len(parts) > 1 and parts[-2] == "requirements" and leaf.endswith((".txt", ".in"))):
+        if re.match(r"^requirements[\w.-]*\.(txt|in)$", leaf) or (
+            len(parts) > 1 and parts[-2] == "requirements" and leaf.endswith((".txt", ".in"))
+        ):
             for name, line, entry, pinned in _declared_requirements(root, path, set()):
                 names.add(normalise(name))
                 if not pinned and not entry.startswith(("-r", "-c")):
                     unpinned.append((path, name, line, entry))
         elif leaf == "setup.py" and (text := read_text(root, path)):
-            names.update(normalise(m.group(1)) for s in _setup_py(text) if (m := _REQUIREMENT.match(s)))
+            names.update(
+                normalise(m.group(1)) for s in _setup_py(text) if (m := _REQUIREMENT.match(s))
+            )
         elif leaf == "setup.cfg" and (text := read_text(root, path)):
             parser = configparser.ConfigParser(interpolation=None)
             try:
                 parser.read_string(text)
             except configparser.Error:
                 continue
-            for section, key in (("options", "install_requires"), ("options", "tests_require"), ("options", "setup_requires")):
+            for section, key in (
+                ("options", "install_requires"),
+                ("options", "tests_require"),
+                ("options", "setup_requires"),
+            ):
                 for entry in parser.get(section, key, fallback="").split("\n"):
                     if match := _REQUIREMENT.match(entry.strip()):
                         names.add(normalise(match.group(1)))
@@ -320,7 +523,11 @@ def declared(root: Path, files: list[str]) -> tuple[set[str], list[tuple[str, st
                     entries.append(name)
                     if leaf == "Pipfile" and version in ("*", ""):
                         unpinned.append((path, name, 1, f"{name} = {version!r}"))
-            names.update(normalise(m.group(1)) for e in entries if isinstance(e, str) and (m := _REQUIREMENT.match(e)))
+            names.update(
+                normalise(m.group(1))
+                for e in entries
+                if isinstance(e, str) and (m := _REQUIREMENT.match(e))
+            )
         elif leaf in ("environment.yml", "environment.yaml") and (text := read_text(root, path)):
             try:
                 document = yaml.safe_load(text)
@@ -337,12 +544,22 @@ def declared(root: Path, files: list[str]) -> tuple[set[str], list[tuple[str, st
                     name = CONDA_TO_PYPI.get(match.group(1).lower(), match.group(1))
                     names.add(normalise(name))
                     if "git+" in entry:
-                        names.add(normalise(entry.rsplit("#egg=", 1)[-1]) if "#egg=" in entry else normalise(entry.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")))
+                        names.add(
+                            normalise(entry.rsplit("#egg=", 1)[-1])
+                            if "#egg=" in entry
+                            else normalise(
+                                entry.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+                            )
+                        )
                     rest = match.group(3)
                     if match.group(1).lower() in ("python", "pip"):
                         continue
-                    if not re.search(r"[=<>@]", rest) and not ("git+" in entry and "@" in entry.rsplit("/", 1)[-1]):
-                        line = next((n for n, text_line in enumerate(lines, 1) if entry in text_line), 1)
+                    if not re.search(r"[=<>@]", rest) and not (
+                        "git+" in entry and "@" in entry.rsplit("/", 1)[-1]
+                    ):
+                        line = next(
+                            (n for n, text_line in enumerate(lines, 1) if entry in text_line), 1
+                        )
                         unpinned.append((path, match.group(1), line, entry))
     return names, unpinned
 
@@ -361,13 +578,17 @@ def _run_time_modules(root: Path, files: list[str]) -> set[str]:
 def deptry_missing(root: Path, files: list[str]) -> dict[str, object]:
     """deptry's DEP001 (missing) modules, as a cross-check; deptry reads pyproject.toml's
     [project] (or poetry, pdm) or the requirements files it is given, nothing else."""
-    requirements = [p for p in files if re.match(r"^requirements[\w.-]*\.txt$", p.rsplit("/", 1)[-1])]
+    requirements = [
+        p for p in files if re.match(r"^requirements[\w.-]*\.txt$", p.rsplit("/", 1)[-1])
+    ]
     command = [sys.executable, "-m", "deptry", ".", "--no-ansi"]
     if requirements:
         command += ["--requirements-files", ",".join(requirements)]
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "deptry.json"
-        ran = subprocess.run([*command, "--json-output", str(output)], capture_output=True, timeout=600, cwd=root)
+        ran = subprocess.run(
+            [*command, "--json-output", str(output)], capture_output=True, timeout=600, cwd=root
+        )
         try:
             issues = json.loads(output.read_text())
         except (OSError, ValueError):
@@ -383,7 +604,11 @@ def dependency_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         path
         for path in files
         if path in REPO2DOCKER
-        or (path.split("/")[0] in ("binder", ".binder") and path.count("/") == 1 and path.split("/")[1] in REPO2DOCKER)
+        or (
+            path.split("/")[0] in ("binder", ".binder")
+            and path.count("/") == 1
+            and path.split("/")[1] in REPO2DOCKER
+        )
     ]
     if not code:
         return
@@ -398,10 +623,15 @@ def dependency_truth(root: Path, files: list[str]) -> Iterator[Expected]:
             extra={"distributions": distributions},
         )
         return
-    for path, name, line, entry in unpinned:
+    for path, _name, line, entry in unpinned:
         yield Expected("EN003", (Place(path, line),), f"requirement without a version: {entry!r}")
     for module, where in sorted(undeclared.items()):
-        yield Expected("EN002", tuple(where), f"ast: imported in {len(where)} place(s), declared nowhere", key=module)
+        yield Expected(
+            "EN002",
+            tuple(where),
+            f"ast: imported in {len(where)} place(s), declared nowhere",
+            key=module,
+        )
 
 
 def _undeclared(root: Path, files: list[str], names: set[str]) -> dict[str, list[Place]]:
@@ -412,7 +642,12 @@ def _undeclared(root: Path, files: list[str], names: set[str]) -> dict[str, list
     anywhere |= {f.rsplit("/", 1)[-1] for f in folders}
     found = list(imports(root, files))
     firmware = any(item.module in _FIRMWARE_MARKERS for item in found)
-    stdlib = set(sys.stdlib_module_names) | {"__future__"} | PYTHON2 | (MICROPYTHON if firmware else set())
+    stdlib = (
+        set(sys.stdlib_module_names)
+        | {"__future__"}
+        | PYTHON2
+        | (MICROPYTHON if firmware else set())
+    )
     runtime = _run_time_modules(root, files)
     for meta, members in METAPACKAGES.items():
         if meta in names:

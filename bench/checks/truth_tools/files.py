@@ -35,20 +35,64 @@ from .common import Expected, Place
 
 __all__ = ["asset_truth", "duplicate_truth", "findability_truth", "junk_truth"]
 
-MODEL = (".h5", ".hdf5", ".keras", ".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".onnx", ".pb", ".tflite",
-         ".joblib", ".safetensors", ".caffemodel", ".weights", ".npz", ".npy", ".model", ".params")
+MODEL = (
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".pkl",
+    ".pickle",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".onnx",
+    ".pb",
+    ".tflite",
+    ".joblib",
+    ".safetensors",
+    ".caffemodel",
+    ".weights",
+    ".npz",
+    ".npy",
+    ".model",
+    ".params",
+)
 MEDIA = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".mp3", ".wav", ".flac", ".ogg", ".m4a", ".aac")
 ARCHIVE = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst")
-DATA = (".csv", ".tsv", ".json", ".jsonl", ".parquet", ".feather", ".xlsx", ".xls", ".mat", ".dat", ".txt", ".xml", ".arff", ".data")
+DATA = (
+    ".csv",
+    ".tsv",
+    ".json",
+    ".jsonl",
+    ".parquet",
+    ".feather",
+    ".xlsx",
+    ".xls",
+    ".mat",
+    ".dat",
+    ".txt",
+    ".xml",
+    ".arff",
+    ".data",
+)
 BINARY_FLOOR = 100 << 10
 DATA_FLOOR = 1 << 20
-_JUNK_FOLDERS = re.compile(r"^(__pycache__|\.ipynb_checkpoints|__MACOSX|node_modules|\.pytest_cache|\.mypy_cache|cmake-build-[\w.-]+)$")
-_JUNK_FILES = re.compile(r"^(.*\.py[co]|\.DS_Store|\._.+|Thumbs\.db|~\$.+|~WRL\d*\.tmp|\..+\.sw[a-p]|.+~|\.#.+)$")
+_JUNK_FOLDERS = re.compile(
+    r"^(__pycache__|\.ipynb_checkpoints|__MACOSX|node_modules|\.pytest_cache|\.mypy_cache|cmake-build-[\w.-]+)$"
+)
+_JUNK_FILES = re.compile(
+    r"^(.*\.py[co]|\.DS_Store|\._.+|Thumbs\.db|~\$.+|~WRL\d*\.tmp|\..+\.sw[a-p]|.+~|\.#.+)$"
+)
 
 
 def _git(root: Path, *args: str, input: bytes | None = None) -> bytes:
     environment = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    return subprocess.run(["git", "-C", str(root), *args], input=input, capture_output=True, check=True, env=environment).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        input=input,
+        capture_output=True,
+        check=True,
+        env=environment,
+    ).stdout
 
 
 def _sha256(path: Path) -> str:
@@ -67,7 +111,11 @@ def duplicate_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     for digest, members in sorted(groups.items(), key=lambda item: min(item[1])):
         if len(members) > 1:
             members.sort()
-            yield Expected("DU001", tuple(Place(p) for p in members), f"sha256 {digest[:12]}: {len(members)} files")
+            yield Expected(
+                "DU001",
+                tuple(Place(p) for p in members),
+                f"sha256 {digest[:12]}: {len(members)} files",
+            )
     present = set(files)
     for path in files:
         lower = path.lower()
@@ -88,7 +136,11 @@ def duplicate_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         for base in (folder, f"{folder}{stem}/"):
             found = sum(1 for name in names if f"{base}{name.lstrip('./')}" in present)
             if found and found >= len(names) / 2:
-                yield Expected("DU002", (Place(path),), f"{found} of {len(names)} members unpacked in {base or './'}")
+                yield Expected(
+                    "DU002",
+                    (Place(path),),
+                    f"{found} of {len(names)} members unpacked in {base or './'}",
+                )
                 break
 
 
@@ -113,7 +165,14 @@ def asset_truth(root: Path, files: list[str]) -> Iterator[Expected]:
             candidates.append(path)
     if not candidates:
         return
-    output = _git(root, "check-attr", "-z", "--stdin", "filter", input=b"".join(p.encode() + b"\0" for p in candidates))
+    output = _git(
+        root,
+        "check-attr",
+        "-z",
+        "--stdin",
+        "filter",
+        input=b"".join(p.encode() + b"\0" for p in candidates),
+    )
     fields = output.decode().split("\0")
     in_lfs = {fields[i] for i in range(0, len(fields) - 2, 3) if fields[i + 2] == "lfs"}
     groups: dict[str, list[str]] = defaultdict(list)
@@ -124,12 +183,21 @@ def asset_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         match = re.search(r"(\.tar)?\.[^.]+$", name)
         groups[f"*{match.group(0)}" if match else name].append(path)
     for pattern, members in sorted(groups.items()):
-        yield Expected("AS003", tuple(Place(p) for p in sorted(members)), f"git check-attr: {len(members)} file(s) outside LFS", key=pattern)
+        yield Expected(
+            "AS003",
+            tuple(Place(p) for p in sorted(members)),
+            f"git check-attr: {len(members)} file(s) outside LFS",
+            key=pattern,
+        )
 
 
 def junk_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     folders: set[str] = set()
-    environments = {p.rsplit("/", 1)[0] if "/" in p else "." for p in files if p.rsplit("/", 1)[-1] == "pyvenv.cfg"}
+    environments = {
+        p.rsplit("/", 1)[0] if "/" in p else "."
+        for p in files
+        if p.rsplit("/", 1)[-1] == "pyvenv.cfg"
+    }
     for environment in sorted(environments):
         yield Expected("JU001", (Place(environment + "/"),), "pyvenv.cfg: a virtual environment")
     for path in files:
@@ -153,5 +221,7 @@ def findability_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         yield Expected("FI001", (Place(""),), "no README at the top")
     if not any(re.match(r"(?i)^(licen[cs]e|copying)([.-][\w.-]+)?$", name) for name in top):
         yield Expected("FI002", (Place(""),), "no licence file at the top")
-    if not any(name in ("CITATION.cff", "codemeta.json", "CITATION", "CITATION.bib") for name in top):
+    if not any(
+        name in ("CITATION.cff", "codemeta.json", "CITATION", "CITATION.bib") for name in top
+    ):
         yield Expected("FI003", (Place(""),), "no citation file at the top")

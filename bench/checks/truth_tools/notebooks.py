@@ -66,19 +66,27 @@ def _checks(path: str, notebook: Any, size: int) -> Iterator[Expected]:
     for index, cell in cells:
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors and not _intended_error(cell):
-            yield Expected("NB001", (Place(path, None, index),), f"{how}: error output {errors[0].get('ename', '')}")
+            yield Expected(
+                "NB001",
+                (Place(path, None, index),),
+                f"{how}: error output {errors[0].get('ename', '')}",
+            )
     counted = [(index, count) for index, cell in cells if (count := _count(cell))]
     highest = 0
     for index, count in counted:
         if count < highest:
-            yield Expected("NB002", (Place(path, None, index),), f"{how}: [{count}] after [{highest}]")
+            yield Expected(
+                "NB002", (Place(path, None, index),), f"{how}: [{count}] after [{highest}]"
+            )
             break
         highest = max(highest, count)
     if counted:
         first, last = counted[0][0], counted[-1][0]
         for index, cell in cells:
             if first < index < last and _count(cell) is None and _source(cell).strip():
-                yield Expected("NB003", (Place(path, None, index),), f"{how}: no count between counted cells")
+                yield Expected(
+                    "NB003", (Place(path, None, index),), f"{how}: no count between counted cells"
+                )
     distinct = sorted(set(count for _, count in counted))
     numbers = [count for _, count in counted]
     if numbers and numbers == sorted(numbers) and distinct != list(range(1, len(distinct) + 1)):
@@ -100,13 +108,17 @@ def _checks(path: str, notebook: Any, size: int) -> Iterator[Expected]:
         lines = _source(cell).split("\n")
         if position == 0:
             continue
-        if position == 1 and all(_SETUP_LINE.match(line) for line in _source(cells[0][1]).split("\n")):
+        if position == 1 and all(
+            _SETUP_LINE.match(line) for line in _source(cells[0][1]).split("\n")
+        ):
             continue  # the first cell only installs or mounts: this one is the real first
         for number, line in enumerate(lines, 1):
             if _IMPORT.match(line):
                 late.append(Place(path, number, index))
     if late:
-        yield Expected("NB009", tuple(late), f"{how}: {len(late)} import line(s) after the first code cell")
+        yield Expected(
+            "NB009", tuple(late), f"{how}: {len(late)} import line(s) after the first code cell"
+        )
 
 
 def notebook_truth(root: Path, files: list[str]) -> Iterator[Expected]:

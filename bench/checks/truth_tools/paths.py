@@ -26,7 +26,15 @@ import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 
-from .common import Expected, Place, code_cells, is_python_notebook, is_test_path, read_notebook, read_text
+from .common import (
+    Expected,
+    Place,
+    code_cells,
+    is_python_notebook,
+    is_test_path,
+    read_notebook,
+    read_text,
+)
 
 __all__ = ["decoded_paths", "path_truth"]
 
@@ -38,17 +46,65 @@ PATH = re.compile(
     r"|(?<![\w./~-])/content/drive(?:/|\b)"
 )
 _C_SUFFIXES = (
-    ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".cu", ".cuh", ".java", ".js",
-    ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go", ".rs", ".cs", ".swift", ".kt", ".scala",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".hh",
+    ".hpp",
+    ".hxx",
+    ".cu",
+    ".cuh",
+    ".java",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".go",
+    ".rs",
+    ".cs",
+    ".swift",
+    ".kt",
+    ".scala",
 )
 _HASH_SUFFIXES = (
-    ".sh", ".bash", ".zsh", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".conf", ".cmake", ".r", ".rb", ".pl",
+    ".sh",
+    ".bash",
+    ".zsh",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".conf",
+    ".cmake",
+    ".r",
+    ".rb",
+    ".pl",
 )
 _DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".dat", ".xml", ".log")
 _HASH_NAMES = ("Makefile", "makefile", "GNUmakefile", "CMakeLists.txt")
-_CONTAINER = re.compile(r"^(Dockerfile.*|Containerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|devcontainer\.json)$")
+_CONTAINER = re.compile(
+    r"^(Dockerfile.*|Containerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|devcontainer\.json)$"
+)
 _SHELL = re.compile(r"^\s*[!%]")
-_C_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "?": "?"}
+_C_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "?": "?",
+}
 
 
 _SEGMENT = re.compile(r"[\w .$~()+,@#&'-]+(?=[\\/\s\"']|$)")
@@ -151,7 +207,9 @@ def _hash_lines(code: str) -> Iterator[tuple[int, str]]:
             yield number, text[offset:]
 
 
-def _where(path: str, cell: int | None, hits: Iterator[tuple[int, str]], how: str) -> Iterator[Expected]:
+def _where(
+    path: str, cell: int | None, hits: Iterator[tuple[int, str]], how: str
+) -> Iterator[Expected]:
     for number, text in hits:
         yield Expected("PA001", (Place(path, number, cell),), f"{how}: {text.strip()[:80]!r}")
 
@@ -174,7 +232,11 @@ def _data_hits(text: str) -> list[int]:
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
-        return [n for n, line in enumerate(text.split("\n"), 1) if any(True for _ in decoded_paths(line))]
+        return [
+            n
+            for n, line in enumerate(text.split("\n"), 1)
+            if any(True for _ in decoded_paths(line))
+        ]
     lines = text.split("\n")
     hits = []
     for value in _strings(document):
@@ -199,7 +261,7 @@ def path_truth(root: Path, files: list[str]) -> Iterator[Expected]:
                 source = cell.get("source", "")
                 yield from _where(path, index, _python_literals(source), "tokenize (cell)")
             continue
-        hash_file = lower.endswith(_HASH_SUFFIXES + (".mk",)) or name in _HASH_NAMES
+        hash_file = lower.endswith((*_HASH_SUFFIXES, ".mk")) or name in _HASH_NAMES
         if not (hash_file or lower.endswith((".py", ".pyw", *_C_SUFFIXES, *_DATA_SUFFIXES))):
             continue
         text = read_text(root, path)
@@ -214,8 +276,18 @@ def path_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         elif hash_file:
             yield from _where(path, None, _hash_lines(text), "config lines")
         else:
-            hits = _data_hits(text) if lower.endswith(".json") else [
-                number for number, line in enumerate(text.split("\n"), 1) if any(True for _ in decoded_paths(line))
-            ]
+            hits = (
+                _data_hits(text)
+                if lower.endswith(".json")
+                else [
+                    number
+                    for number, line in enumerate(text.split("\n"), 1)
+                    if any(True for _ in decoded_paths(line))
+                ]
+            )
             if hits:
-                yield Expected("PA001", (Place(path, hits[0], None),), f"data file: {len(hits)} line(s) with paths")
+                yield Expected(
+                    "PA001",
+                    (Place(path, hits[0], None),),
+                    f"data file: {len(hits)} line(s) with paths",
+                )

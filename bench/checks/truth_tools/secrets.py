@@ -6,12 +6,12 @@ credential outside test code is SE001; a credential-shaped value in test code or
 fixtures (a test certificate, a fake token) is SE002.
 
 Sources:
-- detect-secrets 1.5 with its default plugins over every tracked text file (notebooks as
-  their JSON text; a candidate there is mapped to the cell that holds the value).
-- Our own scan for keys inside URLs (``/key/<value>``, ``?token=<value>``) and for what detect-secrets' keyword plugin sees only in some languages:
-  URIs with a password (``scheme://user:password@host``) and a literal assigned to a name
-  like password, passwd, secret, token, api_key, with placeholders and environment
-  look-ups left out.
+- detect-secrets 1.5 with its default plugins over every tracked text file; in notebooks
+  over each cell's source and text outputs (never image payloads), placed at the cell.
+- Our own scan for keys inside URLs (``/key/<value>``, ``?token=<value>``), URIs with a
+  password (``scheme://user:password@host``) and literals assigned to names like password,
+  passwd, secret, token, api_key (what detect-secrets' keyword plugin sees only in some
+  languages), with placeholders and environment look-ups left out.
 """
 
 from __future__ import annotations
@@ -32,9 +32,28 @@ _ASSIGNED = re.compile(
     r"""(?i)\b([\w.]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|webhook)[\w]*)"""
     r"""["']?\s*[:=]\s*[rbf]?["']([^"'\s]{6,})["']"""
 )
-_URL_KEY = re.compile(r"(?i)[/?&](?:key|token|api_?key|access_?token|secret|sig)[=/]([A-Za-z0-9_-]{16,})")
-_PLACEHOLDER = re.compile(r"(?i)^(\*+|x+|changeme|password|secret|token|your[_-].*|<.*>|\$\{.*\}|\{.*\}|%.*|example.*|dummy.*|test.*|none|null|\.\.\.)$")
-_SKIP_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".pdf", ".svg", ".ico", ".zip", ".gz", ".pyc", ".so", ".npy", ".h5", ".pkl")
+_URL_KEY = re.compile(
+    r"(?i)[/?&](?:key|token|api_?key|access_?token|secret|sig)[=/]([A-Za-z0-9_-]{16,})"
+)
+_PLACEHOLDER = re.compile(
+    r"(?i)^(\*+|x+|changeme|password|secret|token|your[_-].*|<.*>|\$\{.*\}|\{.*\}|%.*|example.*|dummy.*|test.*|none|null|\.\.\.)$"
+)
+_SKIP_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".pdf",
+    ".svg",
+    ".ico",
+    ".zip",
+    ".gz",
+    ".pyc",
+    ".so",
+    ".npy",
+    ".h5",
+    ".pkl",
+)
 
 
 def _fingerprint(value: str) -> str:
@@ -59,9 +78,15 @@ def _notebook_texts(notebook: Any) -> Iterator[tuple[int, int | None, str]]:
         for number, line in enumerate(cell.get("source", "").split("\n"), 1):
             yield index, number, line
         for output in cell.get("outputs", []):
-            texts = [output.get("text", "")] + [
-                value for mime, value in (output.get("data") or {}).items() if mime.startswith("text/") or mime == "application/json"
-            ] + list(output.get("traceback", []))
+            texts = (
+                [output.get("text", "")]
+                + [
+                    value
+                    for mime, value in (output.get("data") or {}).items()
+                    if mime.startswith("text/") or mime == "application/json"
+                ]
+                + list(output.get("traceback", []))
+            )
             for text in texts:
                 text = text if isinstance(text, str) else str(text)
                 for line in text.split("\n"):
@@ -99,7 +124,9 @@ def _own(text: str) -> Iterator[tuple[int, str, str]]:
 ENTROPY = ("Base64 High Entropy String", "Hex High Entropy String")
 
 
-def secret_candidates(root: Path, files: list[str], entropy: Counter[str]) -> Iterator[dict[str, Any]]:
+def secret_candidates(
+    root: Path, files: list[str], entropy: Counter[str]
+) -> Iterator[dict[str, Any]]:
     """Candidates to review. detect-secrets' two high-entropy plugins are only counted (in
     ``entropy``, per file): in notebooks they fire on tens of thousands of hashes, ids and
     numbers in outputs, more than anyone reviews; the other plugins are reviewed one by one."""
@@ -118,7 +145,9 @@ def secret_candidates(root: Path, files: list[str], entropy: Counter[str]) -> It
             for cell, line, text in _notebook_texts(notebook):
                 found += [(cell, line, kind, value) for _, kind, value in _own(text)]
         else:
-            found += [(None, line, kind, value) for line, kind, value in _detect_secrets(root, path)]
+            found += [
+                (None, line, kind, value) for line, kind, value in _detect_secrets(root, path)
+            ]
             found += [(None, line, kind, value) for line, kind, value in _own(text)]
         seen = set()
         for cell, line, kind, value in found:
