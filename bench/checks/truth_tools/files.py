@@ -12,9 +12,11 @@
   setup (a 1 KiB pickle in LFS is a burden, not a saving).
 - JU001: what GitHub's Python, macOS, Windows, Jupyter, CMake and Office gitignore
   templates ignore: ``__pycache__/``, ``.ipynb_checkpoints/``, ``__MACOSX/``,
-  ``node_modules/``, ``.pytest_cache/``, ``.mypy_cache/``, ``cmake-build-*/`` (one problem
-  per outermost folder), ``*.py[co]``, ``.DS_Store``, ``._*``, ``Thumbs.db``, ``~$*``,
-  ``~WRL*.tmp``, Vim swap files, ``*~`` (one per file), a virtual environment (pyvenv.cfg).
+  ``node_modules/``, ``.pytest_cache/``, ``.mypy_cache/``, ``cmake-build-*/``,
+  ``CMakeFiles/``, ``CMakeScripts/`` (one problem per outermost folder), ``*.py[co]``,
+  ``.DS_Store``, ``._*``, ``Thumbs.db``, ``~$*``, ``~WRL*.tmp``, Vim swap files, ``*~``,
+  ``CMakeCache.txt``, ``cmake_install.cmake``, ``CTestTestfile.cmake``,
+  ``install_manifest.txt`` (one per file), a virtual environment (pyvenv.cfg).
 - FI001-FI003: the top-level names (README, LICENSE/LICENCE/COPYING, CITATION.cff or
   codemeta.json or CITATION).
 """
@@ -77,10 +79,12 @@ DATA = (
 BINARY_FLOOR = 100 << 10
 DATA_FLOOR = 1 << 20
 _JUNK_FOLDERS = re.compile(
-    r"^(__pycache__|\.ipynb_checkpoints|__MACOSX|node_modules|\.pytest_cache|\.mypy_cache|cmake-build-[\w.-]+)$"
+    r"^(__pycache__|\.ipynb_checkpoints|__MACOSX|node_modules|\.pytest_cache|\.mypy_cache"
+    r"|cmake-build-[\w.-]+|CMakeFiles|CMakeScripts)$"
 )
 _JUNK_FILES = re.compile(
-    r"^(.*\.py[co]|\.DS_Store|\._.+|Thumbs\.db|~\$.+|~WRL\d*\.tmp|\..+\.sw[a-p]|.+~|\.#.+)$"
+    r"^(.*\.py[co]|\.DS_Store|\._.+|Thumbs\.db|~\$.+|~WRL\d*\.tmp|\..+\.sw[a-p]|.+~|\.#.+"
+    r"|CMakeCache\.txt|cmake_install\.cmake|CTestTestfile\.cmake|install_manifest\.txt)$"
 )
 
 
