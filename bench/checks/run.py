@@ -66,8 +66,10 @@ def _timed(command: list[str], runs: int = 3) -> float:
     seconds = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=False)
+        done = subprocess.run(command, capture_output=True, check=False)
         seconds.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)}: exit {done.returncode}")
     return statistics.median(seconds)
 
 
