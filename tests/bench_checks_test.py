@@ -402,3 +402,19 @@ def test_an_added_dependency_goes_where_the_fix_says_or_the_fix_is_wrong(tmp_pat
     assert (tmp_path / "requirements.txt").read_text() == "numpy==1.0\nopencv-python\n"
     with pytest.raises(NotApplicable, match="no literal way"):
         _en002(tmp_path, {"fix": "Add regex to setup.py."}, {})
+
+
+def test_a_new_run_replaces_its_section_and_keeps_the_rest_and_its_notes(tmp_path: Path) -> None:
+    from run import HEADING, write_section
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text(f"# Benchmarks\n\n## Speed\n\nfast\n\n{HEADING}\n\nold table\n")
+    write_section(f"{HEADING}\n\nfirst table\n", results)
+    text = results.read_text()
+    assert "old table" not in text and "first table" in text and "## Speed\n\nfast" in text
+    results.write_text(text + "\n<!-- checks notes -->\nwhat the table means\n\n## Later\n\nkept\n")
+    write_section(f"{HEADING}\n\nsecond table\n", results)
+    text = results.read_text()
+    assert "first table" not in text and "second table" in text
+    assert text.index("second table") < text.index("what the table means") < text.index("## Later")
+    assert text.count(HEADING) == 1 and "## Speed\n\nfast" in text

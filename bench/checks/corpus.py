@@ -32,6 +32,7 @@ __all__ = [
     "load_manifest",
     "prepare",
     "slug",
+    "write_text",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -79,6 +80,13 @@ class Tree:
     files: int  # files written
     missing: tuple[str, ...]  # paths whose blobs the clone lacks (left out)
     submodules: tuple[str, ...]  # gitlinks (never fetched)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file of the benchmark whole or not at all (a kill never leaves half of it)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, "utf-8")
+    os.replace(partial, path)
 
 
 def slug(name: str) -> str:

@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from apply_fix import FixVerdict, judge_fix, run_check  # noqa: E402
-from corpus import DATA, Tree, load_manifest, prepare  # noqa: E402
+from corpus import DATA, Tree, load_manifest, prepare, write_text  # noqa: E402
 from scoring import (  # noqa: E402
     LINE_TOLERANCE,
     RepositoryScore,
@@ -200,7 +200,7 @@ def write_section(section: str, path: Path = RESULTS) -> None:
         )
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, "utf-8")
+    write_text(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,9 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     (DATA / "checks" / "details.json").write_text(json.dumps(details, indent=1, ensure_ascii=False))
     if not args.no_write:
         write_section(section)
-        LAST.write_text(
-            json.dumps({**previous, **current}, indent=1, ensure_ascii=False) + "\n", "utf-8"
-        )
+        write_text(LAST, json.dumps({**previous, **current}, indent=1, ensure_ascii=False) + "\n")
     return 0
 
 

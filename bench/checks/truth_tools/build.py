@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from corpus import DATA, Tree, load_manifest, prepare  # noqa: E402
+from corpus import DATA, Tree, load_manifest, prepare, write_text  # noqa: E402
 
 from .common import tracked_files  # noqa: E402
 from .dependencies import dependency_truth, deptry_missing  # noqa: E402
@@ -102,5 +102,5 @@ def main(argv: list[str] | None = None) -> int:
         path = truth_path(repository.name)
         previous = json.loads(path.read_text("utf-8")) if path.exists() else None
         document = build_truth(tree, previous)
-        path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        write_text(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     return 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .build import HAND_KEPT, truth_path
+from .build import HAND_KEPT, truth_path, write_text
 
 __all__ = ["record"]
 
@@ -31,7 +31,7 @@ def record(name: str, section: str, entry: dict) -> None:
     ]
     items.append(entry)
     document[section] = items
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    write_text(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
