@@ -418,3 +418,34 @@ def test_a_new_run_replaces_its_section_and_keeps_the_rest_and_its_notes(tmp_pat
     assert "first table" not in text and "second table" in text
     assert text.index("second table") < text.index("what the table means") < text.index("## Later")
     assert text.count(HEADING) == 1 and "## Speed\n\nfast" in text
+
+
+def test_looking_for_users_of_a_removed_copy_never_reads_a_link_or_a_fifo(tmp_path: Path) -> None:
+    from apply_fix import _referenced
+
+    os.symlink("/dev/zero", tmp_path / "zero.py")
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "use.py").write_text("open('data/copy.csv')\n")
+    assert _referenced(tmp_path, ["other/copy.csv"]) == "use.py names copy.csv"
+    assert _referenced(tmp_path, ["nothing.bin"]) is None
+
+
+def test_odd_file_names_reach_the_scratch_tree_and_the_truth_file(tmp_path: Path) -> None:
+    origin = tmp_path / "clones" / "o+odd"
+    origin.mkdir(parents=True)
+    git(origin, "init", "-q")
+    odd = os.fsdecode(b"new\nline \xff\xe2\x80\xae.py")  # a newline, a 0xFF byte, a bidi override
+    (origin / odd).write_text("p = 'C:/Users/me/x'\n")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "odd")
+    repository = corpus.Repository("o/odd", "unused", git(origin, "rev-parse", "HEAD"), "t", "t")
+    tree = corpus.prepare(repository, tmp_path / "work", tmp_path / "clones")
+    assert (tree.path / odd).is_file() and tree.missing == ()
+    from truth_tools.common import tracked_files
+
+    files = tracked_files(tree.path)
+    assert files == [odd]
+    (entry,) = path_truth(tree.path, files)
+    target = tmp_path / "truth.json"
+    corpus.write_text(target, json.dumps({"expected": [entry.as_dict()]}, indent=1))
+    assert json.loads(target.read_text("utf-8"))["expected"][0]["path"] == odd

@@ -32,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -203,7 +204,8 @@ def _referenced(root: Path, removed: list[str]) -> str | None:
             ):
                 continue
             try:
-                if path.stat().st_size > 4 << 20:
+                info = path.lstat()  # a link to /dev/zero is never read
+                if not stat.S_ISREG(info.st_mode) or info.st_size > 4 << 20:
                     continue
                 text = path.read_text("utf-8", "replace")
             except OSError:

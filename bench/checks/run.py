@@ -277,10 +277,10 @@ def main(argv: list[str] | None = None) -> int:
         {**item, "verdict": v.verdict, "how": v.how, "reason": v.reason} for item, v in verdicts
     ]
     (DATA / "checks").mkdir(parents=True, exist_ok=True)
-    (DATA / "checks" / "details.json").write_text(json.dumps(details, indent=1, ensure_ascii=False))
+    (DATA / "checks" / "details.json").write_text(json.dumps(details, indent=1))
     if not args.no_write:
         write_section(section)
-        write_text(LAST, json.dumps({**previous, **current}, indent=1, ensure_ascii=False) + "\n")
+        write_text(LAST, json.dumps({**previous, **current}, indent=1) + "\n")
     return 0
 
 

@@ -102,5 +102,5 @@ def main(argv: list[str] | None = None) -> int:
         path = truth_path(repository.name)
         previous = json.loads(path.read_text("utf-8")) if path.exists() else None
         document = build_truth(tree, previous)
-        write_text(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+        write_text(path, json.dumps(document, indent=1) + "\n")
     return 0

@@ -20,6 +20,7 @@ __all__ = [
     "Expected",
     "Place",
     "code_cells",
+    "is_python_notebook",
     "is_test_path",
     "read_bytes",
     "read_notebook",

@@ -31,7 +31,7 @@ def record(name: str, section: str, entry: dict) -> None:
     ]
     items.append(entry)
     document[section] = items
-    write_text(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    write_text(path, json.dumps(document, indent=1) + "\n")
 
 
 if __name__ == "__main__":
