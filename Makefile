@@ -16,7 +16,7 @@ TOP_N ?= 10
 K8S_VERSION ?= 1.37.0
 OVERLAYS := $(wildcard k8s/overlays/*)
 
-.PHONY: help setup scan report test lint format bench bench-million deploy-lint container-test k8s-run k8s-portfolio portfolio history wheel-test
+.PHONY: help setup scan report test lint format bench bench-checks bench-truth bench-million deploy-lint container-test k8s-run k8s-portfolio portfolio history wheel-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ format: ## apply ruff's formatting
 
 bench: ## compare repolens with scc, tokei, cloc and pygount; writes bench/RESULTS.md
 	$(PYTHON) bench/run.py
+
+bench-checks: ## repolens check on the real repositories of bench/checks/manifest.toml, scored against their truth files
+	$(PYTHON) bench/checks/run.py $(BENCH_CHECKS_ARGS)
+
+bench-truth: ## rebuild the truth files of bench/checks without repolens (keeps the judgements made by reading)
+	cd bench/checks && $(PYTHON) -m truth_tools
 
 bench-million: ## repolens report on 1,000,000 files in the container under 512 MiB (after container-test)
 	PYTHON=$(PYTHON) bench/million.sh
