@@ -888,6 +888,17 @@ REPORT_ENVIRONMENT = (
 """Every variable ``repolens report`` reads: the Job's ConfigMap may set exactly these."""
 
 
+def _check_settings(root: str) -> None:
+    """The tree's check settings, read before the notebook runs: settings that cannot work
+    are exit 2 here, not a failed cell (exit 3) later."""
+    from .checks import ConfigError, load_settings
+
+    try:
+        load_settings(root)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from .render.reporting import NotebookFailed, find_notebook, run_report
 
@@ -919,13 +930,18 @@ def _run_report(args: argparse.Namespace) -> int:
             raise UsageError(f"--baseline {error}") from None
         baseline = os.path.abspath(baseline)
     root = check_root(path)
+    _check_settings(root)
     try:
         notebook = find_notebook(args.notebook)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
     prepare_output_dir(output_dir)
     if not args.quiet:
-        print(f"repolens: analysing {path} into {output_dir}", file=sys.stderr, flush=True)
+        print(
+            f"repolens: analysing {printable(path)} into {printable(str(output_dir))}",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         files = run_report(
             root,
