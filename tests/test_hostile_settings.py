@@ -6,12 +6,15 @@ fixture is made; timings are bounds a quadratic algorithm misses by far, not ben
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import time
 import tomllib
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,10 +22,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens.baseline import BaselineError, compare, load_baseline
-from repolens.checks import CheckSettings, ConfigError, Finding, Level, check, load_settings
+from repolens.checks import (
+    CheckSettings,
+    ConfigError,
+    Finding,
+    Level,
+    check,
+    exemptions,
+    load_settings,
+)
 from repolens.checks.exemptions import Exemptions
 from repolens.scanning import tomlread
-from repolens.scanning.ignore import IgnoreRules
+from repolens.scanning.ignore import IgnoreRules, Pattern, compile_pattern
 
 from .conftest import PYTHON, make_tree, python_env
 
@@ -362,46 +373,83 @@ def test_the_matcher_says_what_every_glob_on_its_own_says(
     assert Exemptions.from_globs(exclude, per_file).covers(check_id, path) == expected
 
 
-def test_globs_that_are_not_regular_expressions_are_matched_one_by_one(
-    monkeypatch: pytest.MonkeyPatch,
+def matcher_field(pattern: Pattern) -> str:
+    """The field holding a compiled glob's matcher (over bytes, or over text)."""
+    return "match_bytes" if hasattr(pattern, "match_bytes") else "match"
+
+
+def opaque(glob: str) -> Pattern | None:
+    """The same glob behind a matcher that is no regular expression (another engine)."""
+    pattern = compile_pattern(glob)
+    if pattern is None:
+        return None
+    field = matcher_field(pattern)
+    original = getattr(pattern, field)
+    return dataclasses.replace(pattern, **{field: lambda value: original(value)})
+
+
+def over_bytes(glob: str) -> Pattern | None:
+    """The same glob behind a Python expression over the path's bytes."""
+    pattern = compile_pattern(glob)
+    if pattern is None:
+        return None
+    source = exemptions._regex(pattern).pattern  # type: ignore[union-attr]
+    compiled = re.compile(source if isinstance(source, bytes) else source.encode(), re.DOTALL)
+
+    @dataclasses.dataclass(frozen=True)
+    class BytesPattern:
+        text: str
+        negated: bool
+        directory_only: bool
+        basename_only: bool
+        match_bytes: Callable[[bytes], object]
+
+        def match(self, path: str) -> bool:
+            return self.match_bytes(path.encode("utf-8", "surrogateescape")) is not None
+
+    return BytesPattern(  # type: ignore[return-value]
+        pattern.text,
+        pattern.negated,
+        pattern.directory_only,
+        pattern.basename_only,
+        compiled.fullmatch,
+    )
+
+
+EXCLUDE = ("data/*", "!data/keep.csv", "x/**/y")
+PER_FILE = {"*.py": ("PA",), "legacy/": ("NB",), "a/**/b/**": ("SE001",)}
+CASES = [  # (check, path, exempt)
+    ("PA001", "data/x.csv", True),
+    ("PA001", "data/keep.csv", False),
+    ("PA001", "src/a.py", True),
+    ("SE001", "src/a.py", False),
+    ("NB001", "legacy/x.ipynb", True),
+    ("NB001", "src/legacy", False),
+    ("FI001", "x/1/2/y", True),
+    ("SE001", "a/q/b/c.txt", True),
+    ("SE002", "a/q/b/c.txt", False),
+]
+
+
+@pytest.mark.parametrize("compile_as", [opaque, over_bytes], ids=["another engine", "bytes"])
+def test_globs_behind_any_matcher_say_the_same(
+    monkeypatch: pytest.MonkeyPatch, compile_as: Callable[[str], Pattern | None]
 ) -> None:
-    from repolens.checks import exemptions
-
-    fast = Exemptions.from_globs(
-        ("data/*", "!data/keep.csv"), {"*.py": ("PA",), "legacy/": ("NB",)}
-    )
-    assert fast.excludes.runs is not None and fast.per_file.combined is not None
-
-    def opaque(glob: str):  # the same pattern behind a matcher that is not a regex
-        pattern = compile_pattern(glob)
-        if pattern is None:
-            return None
-        match = pattern.match
-        return type(pattern)(
-            pattern.text,
-            pattern.negated,
-            pattern.directory_only,
-            pattern.basename_only,
-            lambda text: match(text),
-        )
-
-    from repolens.scanning.ignore import compile_pattern
-
-    monkeypatch.setattr(exemptions, "compile_pattern", opaque)
-    slow = Exemptions.from_globs(
-        ("data/*", "!data/keep.csv"), {"*.py": ("PA",), "legacy/": ("NB",)}
-    )
-    assert slow.excludes.runs is None and slow.per_file.combined is None
-    cases = [
-        ("PA001", "data/x.csv"),
-        ("PA001", "data/keep.csv"),
-        ("PA001", "src/a.py"),
-        ("SE001", "src/a.py"),
-        ("NB001", "legacy/x.ipynb"),
-        ("NB001", "src/legacy"),
+    fast = Exemptions.from_globs(EXCLUDE, PER_FILE)
+    assert all(group.union is not None for group in fast.per_file.values())
+    assert [fast.covers(check_id, path) for check_id, path, _ in CASES] == [
+        exempt for _, _, exempt in CASES
     ]
-    assert [slow.covers(*case) for case in cases] == [fast.covers(*case) for case in cases]
-    assert [fast.covers(*case) for case in cases] == [True, False, True, False, True, False]
+    monkeypatch.setattr(exemptions, "compile_pattern", compile_as)
+    other = Exemptions.from_globs(EXCLUDE, PER_FILE)
+    unions = [group.union for group in other.per_file.values()]
+    if compile_as is opaque:
+        assert unions == [None] * len(unions)  # each glob on its own
+    else:
+        assert all(isinstance(union.pattern, bytes) for union in unions)  # type: ignore[union-attr]
+    assert [other.covers(check_id, path) for check_id, path, _ in CASES] == [
+        exempt for _, _, exempt in CASES
+    ]
 
 
 def test_40000_per_file_ignores_and_300_findings_take_a_match_per_folder(tmp_path: Path) -> None:

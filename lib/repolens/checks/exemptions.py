@@ -1,11 +1,13 @@
 """Which findings a tree's settings exempt by path: ``exclude`` and ``per-file-ignores``.
 
 A glob covers the path it names and everything below a folder it names (``data/``
-covers ``data/a.csv``). Every glob is compiled once, and the globs of one family (matched
-against the name or the whole path, by folders only or not) are matched as one regular
-expression: a finding is tested once for each folder above it and once for itself per
-family, whatever the number of globs, so 40,000 per-file-ignores and 300 findings cost
-about a thousand matches instead of twelve million.
+covers ``data/a.csv``). Every glob is compiled once (``scanning.ignore``, git's rules),
+and the globs of one family (matched against the name or the whole path, by folders
+only or not) are matched as one regular expression: a finding is tested once per family
+for each folder above it and once for itself, whatever the number of globs, so 40,000
+per-file-ignores and 300 findings cost about a thousand matches instead of twelve
+million. A glob whose matcher is not one of Python's expressions (another engine) is
+still matched, on its own.
 
 ``exclude`` is one list in order, read as ``.gitignore`` lines are: the last glob that
 matches decides, so ``!data/keep.csv`` after ``data/*`` takes that file back. Each
@@ -16,7 +18,7 @@ nothing).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..scanning.ignore import InvalidPattern, Pattern, compile_pattern
@@ -27,7 +29,11 @@ MAX_EXCLUDE_RUNS = 64
 """The most runs of ``exclude`` globs of one sign (``a``, ``!b``, ``c`` are three): each
 run costs one match per path."""
 
-_ANY_CHECK = "[^\x00]*"
+Family = tuple[bool, bool]
+"""Globs matched alike: (against the name only, against folders only)."""
+
+Entry = tuple[Pattern, tuple[str, ...]]
+"""A glob and the checks it exempts (``()`` for every check)."""
 
 
 def matches_check(check: str, ids: Sequence[str]) -> bool:
@@ -49,11 +55,6 @@ def compile_globs(globs: Sequence[str]) -> tuple[Pattern, ...]:
     return tuple(patterns)
 
 
-def _shown(text: str) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
-
-
 def exclude_runs(patterns: Sequence[Pattern]) -> int:
     """How many runs of one sign (all ``!`` or none) the globs make, in order."""
     return sum(
@@ -63,46 +64,32 @@ def exclude_runs(patterns: Sequence[Pattern]) -> int:
     )
 
 
-def _ids_source(ids: Sequence[str]) -> str:
-    """The checks a glob exempts as a regular expression over a check id: an id itself,
-    or a family (two letters) and every check in it."""
-    return "|".join(
-        re.escape(value) + (_ANY_CHECK if len(value) == 2 else "") for value in sorted(set(ids))
-    )
+def _shown(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
-def _source(pattern: Pattern) -> str | None:
-    """The regular expression behind a compiled glob, when it is one (``DOTALL``)."""
-    compiled = getattr(pattern.match, "__self__", None)
-    if isinstance(compiled, re.Pattern) and compiled.flags & ~re.UNICODE == re.DOTALL:
-        return compiled.pattern
+def _regex(pattern: Pattern) -> re.Pattern[str] | re.Pattern[bytes] | None:
+    """The Python expression behind a compiled glob (over text or over bytes, as the
+    ignore module compiles it), or None when another engine matches it."""
+    for attribute in ("match_bytes", "match"):
+        compiled = getattr(getattr(pattern, attribute, None), "__self__", None)
+        if isinstance(compiled, re.Pattern) and compiled.flags & ~re.UNICODE == re.DOTALL:
+            return compiled
     return None
-
-
-Family = tuple[bool, bool]
-"""Globs matched alike: (against the name only, against folders only)."""
 
 
 def _family(pattern: Pattern) -> Family:
     return pattern.basename_only, pattern.directory_only
 
 
-def _families(patterns: Sequence[Pattern]) -> dict[Family, list[int]]:
-    """The positions of the globs of each family, in order."""
-    found: dict[Family, list[int]] = {}
-    for index, pattern in enumerate(patterns):
-        found.setdefault(_family(pattern), []).append(index)
-    return found
-
-
-def _subjects(families: Iterable[Family], path: str, is_dir: bool) -> Iterator[tuple[Family, str]]:
-    """What each family of globs is matched against for one path: its last part or all of
-    it; folder-only globs only for a folder."""
-    name = path.rsplit("/", 1)[-1]
-    for family in families:
-        basename_only, directory_only = family
-        if is_dir or not directory_only:
-            yield family, name if basename_only else path
+def _subject(family: Family, path: str, is_dir: bool) -> str | None:
+    """What a family of globs is matched against for one path: its last part or all of
+    it; None when the family is of folder globs and the path is no folder."""
+    basename_only, directory_only = family
+    if directory_only and not is_dir:
+        return None
+    return path.rsplit("/", 1)[-1] if basename_only else path
 
 
 def _candidates(path: str) -> Iterator[tuple[str, bool]]:
@@ -113,112 +100,118 @@ def _candidates(path: str) -> Iterator[tuple[str, bool]]:
     yield "/".join(parts), path.endswith("/")
 
 
-def _matches_one(pattern: Pattern, path: str, is_dir: bool) -> bool:
-    return any(pattern.match(subject) for _, subject in _subjects([_family(pattern)], path, is_dir))
+def _ids_source(ids: Sequence[str]) -> str:
+    """Checks as an expression over a check id: an id itself, or a family (two letters)
+    and every check in it."""
+    return "|".join(
+        re.escape(value) + ("[^\x00]*" if len(value) == 2 else "") for value in sorted(set(ids))
+    )
 
 
-def _union(sources: Sequence[str]) -> re.Pattern[str]:
-    """One expression matching what any of the sources matches (no capture groups: with
-    them, each failing alternative costs as many steps as there are groups)."""
-    return re.compile("|".join(f"(?:{source})" for source in sources), re.DOTALL)
+@dataclass(frozen=True)
+class _Group:
+    """The globs of one family matched as one: an expression of the alternatives (no
+    capture groups: with them a failing alternative costs a step per group), over
+    ``check NUL subject`` when globs exempt some checks only; the globs on another
+    engine one by one."""
+
+    union: re.Pattern[str] | re.Pattern[bytes] | None
+    by_check: bool
+    rest: tuple[Entry, ...]
+
+    @classmethod
+    def build(cls, entries: Sequence[Entry], by_check: bool) -> _Group:
+        regexes = [_regex(pattern) for pattern, _ids in entries]
+        binary = any(isinstance(regex.pattern, bytes) for regex in regexes if regex is not None)
+        grouped: dict[str, list[str]] = {}  # the alternatives, by the checks they exempt
+        rest = []
+        for entry, regex in zip(entries, regexes, strict=True):
+            if regex is None or isinstance(regex.pattern, bytes) != binary:
+                rest.append(entry)
+                continue
+            source = regex.pattern
+            text = source.decode("latin-1") if isinstance(source, bytes) else source
+            grouped.setdefault(_ids_source(entry[1]) if by_check else "", []).append(text)
+        alternatives = [
+            (f"(?:{ids})\x00" if by_check else "")
+            + "(?:"
+            + "|".join(f"(?:{s})" for s in sources)
+            + ")"
+            for ids, sources in grouped.items()
+        ]
+        union = None
+        if alternatives:
+            text = "|".join(f"(?:{alternative})" for alternative in alternatives)
+            union = re.compile(text.encode("latin-1") if binary else text, re.DOTALL)
+        return cls(union, by_check, tuple(rest))
+
+    def matches(self, subject: str, check: str = "") -> bool:
+        union = self.union
+        if union is not None:
+            text = f"{check}\x00{subject}" if self.by_check else subject
+            if isinstance(union.pattern, bytes):
+                found = union.fullmatch(text.encode("utf-8", "surrogateescape"))  # type: ignore[arg-type]
+            else:
+                found = union.fullmatch(text)  # type: ignore[arg-type]
+            if found is not None:
+                return True
+        return any(
+            (not self.by_check or matches_check(check, ids)) and pattern.match(subject)
+            for pattern, ids in self.rest
+        )
+
+
+def _groups(entries: Sequence[Entry], by_check: bool) -> dict[Family, _Group]:
+    families: dict[Family, list[Entry]] = {}
+    for entry in entries:
+        families.setdefault(_family(entry[0]), []).append(entry)
+    return {family: _Group.build(chosen, by_check) for family, chosen in families.items()}
+
+
+def _any_matches(groups: dict[Family, _Group], path: str, is_dir: bool, check: str = "") -> bool:
+    for family, group in groups.items():
+        subject = _subject(family, path, is_dir)
+        if subject is not None and group.matches(subject, check):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
 class _Run:
-    """Consecutive globs of the same sign (all ``!`` or none), one expression per family."""
+    """Consecutive ``exclude`` globs of the same sign (all ``!`` or none)."""
 
     negated: bool
-    combined: dict[Family, re.Pattern[str]]
-
-    def matches(self, path: str, is_dir: bool) -> bool:
-        return any(
-            self.combined[family].fullmatch(subject)
-            for family, subject in _subjects(self.combined, path, is_dir)
-        )
+    groups: dict[Family, _Group]
 
 
 @dataclass(frozen=True)
 class _Excludes:
     """Globs in order; the last one matching a path decides whether it is left out. The
-    globs are cut into runs of one sign; the last run that matches decides, so a path
+    globs are cut into runs of one sign: the last run that matches decides, so a path
     costs one match per family and run (``MAX_EXCLUDE_RUNS`` bounds the runs)."""
 
-    patterns: tuple[Pattern, ...]
-    runs: tuple[_Run, ...] | None  # None: a glob not backed by a regex
+    runs: tuple[_Run, ...]
 
     @classmethod
-    def build(cls, patterns: tuple[Pattern, ...]) -> _Excludes:
-        sources = [_source(pattern) for pattern in patterns]
-        if any(source is None for source in sources):
-            return cls(patterns, None)
+    def build(cls, patterns: Sequence[Pattern]) -> _Excludes:
         runs = []
         start = 0
         for end in range(1, len(patterns) + 1):
             if end == len(patterns) or patterns[end].negated != patterns[start].negated:
-                chosen = patterns[start:end]
-                combined = {
-                    family: _union([sources[start + index] or "" for index in indexes])
-                    for family, indexes in _families(chosen).items()
-                }
-                runs.append(_Run(patterns[start].negated, combined))
+                chosen = [(pattern, ()) for pattern in patterns[start:end]]
+                runs.append(_Run(patterns[start].negated, _groups(chosen, by_check=False)))
                 start = end
-        return cls(patterns, tuple(runs))
+        return cls(tuple(runs))
 
     def _left_out(self, path: str, is_dir: bool) -> bool:
-        if self.runs is not None:
-            deciding = next((run for run in reversed(self.runs) if run.matches(path, is_dir)), None)
-            return deciding is not None and not deciding.negated
-        for pattern in reversed(self.patterns):
-            if _matches_one(pattern, path, is_dir):
-                return not pattern.negated
+        for run in reversed(self.runs):
+            if _any_matches(run.groups, path, is_dir):
+                return not run.negated
         return False
 
     def covers(self, path: str) -> bool:
-        return bool(self.patterns) and any(
+        return bool(self.runs) and any(
             self._left_out(candidate, is_dir) for candidate, is_dir in _candidates(path)
-        )
-
-
-@dataclass(frozen=True)
-class _PerFile:
-    """Globs each with the checks it exempts; any one matching with the check decides.
-    Each family is one expression over ``check NUL subject``, its globs grouped by the
-    checks they name."""
-
-    entries: tuple[tuple[Pattern, tuple[str, ...]], ...]
-    combined: dict[Family, re.Pattern[str]] | None
-
-    @classmethod
-    def build(cls, entries: tuple[tuple[Pattern, tuple[str, ...]], ...]) -> _PerFile:
-        entries = tuple((pattern, ids) for pattern, ids in entries if not pattern.negated and ids)
-        sources = [_source(pattern) for pattern, _ids in entries]
-        if any(source is None for source in sources):
-            return cls(entries, None)
-        combined = {}
-        for family, indexes in _families([pattern for pattern, _ids in entries]).items():
-            by_checks: dict[str, list[str]] = {}
-            for index in indexes:
-                by_checks.setdefault(_ids_source(entries[index][1]), []).append(
-                    f"(?:{sources[index]})"
-                )
-            groups = (
-                f"(?:{checks})\x00(?:{'|'.join(globs)})" for checks, globs in by_checks.items()
-            )
-            combined[family] = re.compile("|".join(groups), re.DOTALL)
-        return cls(entries, combined)
-
-    def covers(self, check: str, path: str) -> bool:
-        if self.combined is not None:
-            combined = self.combined
-            return any(
-                combined[family].fullmatch(f"{check}\x00{subject}")
-                for candidate, is_dir in _candidates(path)
-                for family, subject in _subjects(combined, candidate, is_dir)
-            )
-        return any(
-            matches_check(check, ids) and _matches_one(pattern, candidate, is_dir)
-            for pattern, ids in self.entries
-            for candidate, is_dir in _candidates(path)
         )
 
 
@@ -227,15 +220,12 @@ class Exemptions:
     """``exclude`` and ``per-file-ignores`` compiled: ``covers(check, path)``."""
 
     excludes: _Excludes
-    per_file: _PerFile
+    per_file: dict[Family, _Group]
 
     @classmethod
-    def build(
-        cls,
-        exclude: Sequence[Pattern],
-        per_file: Sequence[tuple[Pattern, tuple[str, ...]]],
-    ) -> Exemptions:
-        return cls(_Excludes.build(tuple(exclude)), _PerFile.build(tuple(per_file)))
+    def build(cls, exclude: Sequence[Pattern], per_file: Sequence[Entry]) -> Exemptions:
+        kept = [(pattern, ids) for pattern, ids in per_file if not pattern.negated and ids]
+        return cls(_Excludes.build(exclude), _groups(kept, by_check=True))
 
     @classmethod
     def from_globs(cls, exclude: Sequence[str], per_file: dict[str, tuple[str, ...]]) -> Exemptions:
@@ -247,4 +237,11 @@ class Exemptions:
 
     def covers(self, check: str, path: str) -> bool:
         """Whether a finding of ``check`` at ``path`` (relative, ``/``-separated) is exempt."""
-        return bool(path) and (self.excludes.covers(path) or self.per_file.covers(check, path))
+        if not path:
+            return False
+        if self.excludes.covers(path):
+            return True
+        return bool(self.per_file) and any(
+            _any_matches(self.per_file, candidate, is_dir, check)
+            for candidate, is_dir in _candidates(path)
+        )
