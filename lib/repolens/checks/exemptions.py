@@ -32,6 +32,9 @@ run costs one match per path."""
 Family = tuple[bool, bool]
 """Globs matched alike: (against the name only, against folders only)."""
 
+CHUNK = 2000
+"""Globs compiled into one expression at most."""
+
 Entry = tuple[Pattern, tuple[str, ...]]
 """A glob and the checks it exempts (``()`` for every check)."""
 
@@ -110,12 +113,14 @@ def _ids_source(ids: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class _Group:
-    """The globs of one family matched as one: an expression of the alternatives (no
-    capture groups: with them a failing alternative costs a step per group), over
-    ``check NUL subject`` when globs exempt some checks only; the globs on another
-    engine one by one."""
+    """The globs of one family matched as one: expressions of up to ``CHUNK`` alternatives
+    each (no capture groups: with them a failing alternative costs a step per group; and
+    chunks, so that compiling never holds the parse of every glob at once), over
+    ``check NUL subject`` when globs exempt some checks only; the globs on another engine
+    one by one."""
 
-    union: re.Pattern[str] | re.Pattern[bytes] | None
+    unions: tuple[re.Pattern[str] | re.Pattern[bytes], ...]
+    binary: bool  # the expressions read the subject's bytes
     by_check: bool
     rest: tuple[Entry, ...]
 
@@ -123,7 +128,7 @@ class _Group:
     def build(cls, entries: Sequence[Entry], by_check: bool) -> _Group:
         regexes = [_regex(pattern) for pattern, _ids in entries]
         binary = any(isinstance(regex.pattern, bytes) for regex in regexes if regex is not None)
-        grouped: dict[str, list[str]] = {}  # the alternatives, by the checks they exempt
+        alternatives: list[tuple[str, str]] = []  # (the checks, the glob's expression)
         rest = []
         for entry, regex in zip(entries, regexes, strict=True):
             if regex is None or isinstance(regex.pattern, bytes) != binary:
@@ -131,34 +136,37 @@ class _Group:
                 continue
             source = regex.pattern
             text = source.decode("latin-1") if isinstance(source, bytes) else source
-            grouped.setdefault(_ids_source(entry[1]) if by_check else "", []).append(text)
-        alternatives = [
-            (f"(?:{ids})\x00" if by_check else "")
-            + "(?:"
-            + "|".join(f"(?:{s})" for s in sources)
-            + ")"
-            for ids, sources in grouped.items()
-        ]
-        union = None
-        if alternatives:
-            text = "|".join(f"(?:{alternative})" for alternative in alternatives)
-            union = re.compile(text.encode("latin-1") if binary else text, re.DOTALL)
-        return cls(union, by_check, tuple(rest))
+            alternatives.append((_ids_source(entry[1]) if by_check else "", text))
+        unions = tuple(
+            _union(alternatives[start : start + CHUNK], by_check, binary)
+            for start in range(0, len(alternatives), CHUNK)
+        )
+        return cls(unions, binary, by_check, tuple(rest))
 
     def matches(self, subject: str, check: str = "") -> bool:
-        union = self.union
-        if union is not None:
+        if self.unions:
             text = f"{check}\x00{subject}" if self.by_check else subject
-            if isinstance(union.pattern, bytes):
-                found = union.fullmatch(text.encode("utf-8", "surrogateescape"))  # type: ignore[arg-type]
-            else:
-                found = union.fullmatch(text)  # type: ignore[arg-type]
-            if found is not None:
+            value: str | bytes = text.encode("utf-8", "surrogateescape") if self.binary else text
+            if any(union.fullmatch(value) for union in self.unions):  # type: ignore[arg-type]
                 return True
         return any(
             (not self.by_check or matches_check(check, ids)) and pattern.match(subject)
             for pattern, ids in self.rest
         )
+
+
+def _union(
+    alternatives: Sequence[tuple[str, str]], by_check: bool, binary: bool
+) -> re.Pattern[str] | re.Pattern[bytes]:
+    """One expression of the alternatives, those of the same checks under one prefix."""
+    grouped: dict[str, list[str]] = {}
+    for ids, source in alternatives:
+        grouped.setdefault(ids, []).append(f"(?:{source})")
+    text = "|".join(
+        (f"(?:{ids})\x00" if by_check else "") + f"(?:{'|'.join(sources)})"
+        for ids, sources in grouped.items()
+    )
+    return re.compile(text.encode("latin-1") if binary else text, re.DOTALL)
 
 
 def _groups(entries: Sequence[Entry], by_check: bool) -> dict[Family, _Group]:
