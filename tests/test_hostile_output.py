@@ -19,6 +19,7 @@ from repolens.render.units import printable, printable_json
 from repolens.scanning.records import display_path, path_bytes
 
 from .conftest import PYTHON, python_env
+from .test_hostile import git, git_init
 
 HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
@@ -145,16 +146,8 @@ def test_a_hostile_root_name_is_escaped_in_notes_and_errors(tmp_path: Path) -> N
     )
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-
 def test_history_prints_arrivals_and_notes_escaped(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "lab@example.org")
-    git(root, "config", "user.name", "Lab")
+    root = git_init(tmp_path / "repo")
     (root / "\u202egpj.bin").write_bytes(b"\0" * (2 << 20))  # over 1 MiB: an arrival
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "\u202eadd\x1b[31m $\\href{https://e.vil}{x}$")

@@ -7,7 +7,6 @@ viewers that load it (Jupyter, ``jupyter nbconvert``)."""
 from __future__ import annotations
 
 import json
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from repolens.render.reporting import bundled_notebook, notebook_page, run_repor
 from repolens.scanning.records import display_path
 
 from .conftest import REPO, make_tree
+from .test_hostile import git, git_init
 
 pytestmark = pytest.mark.slow
 
@@ -74,16 +74,8 @@ def assert_outputs_out_of_maths(executed: Path) -> None:
     assert shown
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-
 def test_the_history_page_from_hostile_commits(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "lab@example.org")
-    git(root, "config", "user.name", "Lab")
+    root = git_init(tmp_path / "repo")
     (root / "a.py").write_text("x = 1\n")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "start")
