@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from ..scanning import safeio, tomlread
-from ..scanning.ignore import InvalidPattern, Pattern
+from ..scanning.ignore import Pattern
 from .exemptions import (
     MAX_EXCLUDE_RUNS,
     Exemptions,
+    GlobError,
     compile_globs,
     exclude_runs,
     matches_check,
@@ -185,8 +186,8 @@ def _globs(values: object, where: str) -> tuple[str, ...]:
 def _compiled(globs: tuple[str, ...], where: str) -> tuple[Pattern, ...]:
     try:
         return compile_globs(globs)
-    except InvalidPattern as error:
-        raise ConfigError(f"{where}: {error}") from None
+    except GlobError as error:
+        raise ConfigError(f"{where}: {_shown(error.glob)}: {error}") from None
 
 
 def _settings(table: dict[str, Any], name: str, where: str) -> CheckSettings:

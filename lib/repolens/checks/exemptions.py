@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 from ..scanning.ignore import InvalidPattern, Pattern, compile_pattern
 
-__all__ = ["MAX_EXCLUDE_RUNS", "Exemptions", "compile_globs", "exclude_runs", "matches_check"]
+__all__ = [
+    "MAX_EXCLUDE_RUNS",
+    "Exemptions",
+    "GlobError",
+    "compile_globs",
+    "exclude_runs",
+    "matches_check",
+]
 
 MAX_EXCLUDE_RUNS = 64
 """The most runs of ``exclude`` globs of one sign (``a``, ``!b``, ``c`` are three): each
@@ -44,16 +51,24 @@ def matches_check(check: str, ids: Sequence[str]) -> bool:
     return any(check == value or (len(value) == 2 and check.startswith(value)) for value in ids)
 
 
+class GlobError(InvalidPattern):
+    """A glob that matches nothing: ``glob`` is the glob, the message why."""
+
+    def __init__(self, glob: str, reason: str) -> None:
+        super().__init__(reason)
+        self.glob = glob
+
+
 def compile_globs(globs: Sequence[str]) -> tuple[Pattern, ...]:
-    """Each glob as a pattern; ``InvalidPattern`` (naming it) for one that matches nothing."""
+    """Each glob as a pattern; ``GlobError`` for one that matches nothing."""
     patterns = []
     for glob in globs:
         try:
             pattern = compile_pattern(glob)
         except InvalidPattern as error:
-            raise InvalidPattern(f"{_shown(glob)}: {error}") from None
+            raise GlobError(glob, str(error)) from None
         if pattern is None:
-            raise InvalidPattern(f"{_shown(glob)}: empty or a comment, so it matches nothing")
+            raise GlobError(glob, "empty or a comment, so it matches nothing")
         patterns.append(pattern)
     return tuple(patterns)
 
@@ -65,11 +80,6 @@ def exclude_runs(patterns: Sequence[Pattern]) -> int:
         for index, pattern in enumerate(patterns)
         if index == 0 or pattern.negated != patterns[index - 1].negated
     )
-
-
-def _shown(text: str) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _regex(pattern: Pattern) -> re.Pattern[str] | re.Pattern[bytes] | None:
@@ -237,7 +247,7 @@ class Exemptions:
 
     @classmethod
     def from_globs(cls, exclude: Sequence[str], per_file: dict[str, tuple[str, ...]]) -> Exemptions:
-        """Compiled from the text of the settings (``InvalidPattern`` names a bad glob)."""
+        """Compiled from the text of the settings (``GlobError`` for a bad glob)."""
         patterns = compile_globs(list(per_file))
         return cls.build(
             compile_globs(exclude), list(zip(patterns, per_file.values(), strict=True))
