@@ -1,30 +1,91 @@
 """Since last time: what changed against an earlier metrics.json of the same tree.
 
 Files, bytes and lines of code by category, and findings new and fixed (a finding is the
-same when its check, path, cell and evidence are: ``Finding.identity``)."""
+same when its check, path, cell and evidence are: ``Finding.identity``).
+
+The earlier report is the user's file, but it may come from anywhere: it is read through
+the safe reader (a regular file of at most ``MAX_BYTES``) and decoded with msgspec into
+just the fields the comparison uses (``summary.by_category``, ``findings``,
+``timestamp``), checked for type and range as they are decoded, so a document of any size
+or shape costs about its own size in memory and ends in one ``BaselineError`` line, never
+in a failure inside the report notebook."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from .checks.model import Finding
 from .render.summary import Summary
 from .scanning import safeio
 
-__all__ = ["BaselineError", "Change", "Comparison", "compare", "load_baseline"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_CATEGORIES",
+    "Baseline",
+    "BaselineError",
+    "Change",
+    "Comparison",
+    "compare",
+    "load_baseline",
+]
 
-MAX_BYTES = 1 << 30
+MAX_BYTES = 512 << 20  # a metrics.json of about 700,000 files
+MAX_CATEGORIES = 100
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+"""A number of files, bytes or lines: whole, not negative, within 64 bits."""
 
 
 class BaselineError(ValueError):
     """The earlier report cannot be used: one line says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A category's numbers in the earlier report."""
+
+    files: Count = 0
+    size_bytes: Count = 0
+    code_lines: Count = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierSummary:
+    by_category: Annotated[dict[str, Group], msgspec.Meta(max_length=MAX_CATEGORIES)]
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierFinding:
+    check: str = ""
+    path: str = ""
+    cell: Count | None = None  # 1-based, as findings.json writes it
+    evidence: str = ""
+    message: str = ""
+
+    @property
+    def identity(self) -> str:
+        """As ``Finding.identity`` reads for the same finding."""
+        cell = "" if self.cell is None else self.cell
+        return f"{self.check}:{self.path}:{cell}:{self.evidence}"
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What the comparison reads of an earlier metrics.json."""
+
+    summary: EarlierSummary
+    timestamp: str | None = None
+    findings: list[EarlierFinding] | None = field(default=None)
+
+
+_DECODER = msgspec.json.Decoder(Baseline)
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     name: str  # a category, or "total"
     files: tuple[int, int]  # before, now
@@ -32,7 +93,7 @@ class Change:
     code_lines: tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
     then: str  # the earlier report's timestamp
     changes: tuple[Change, ...]  # categories that changed, then the total
@@ -41,74 +102,55 @@ class Comparison:
     had_findings: bool  # whether the earlier report carried findings at all
 
 
-def load_baseline(path: str | Path) -> dict[str, Any]:
-    """An earlier metrics.json; ``BaselineError`` when it is missing or not one."""
+def load_baseline(path: str | Path) -> Baseline:
+    """An earlier metrics.json; ``BaselineError`` (one line) when it is missing, too large,
+    not JSON or not one, or holds a number out of range."""
+    where = str(path)
     try:
-        document = json.loads(safeio.read_small_file(str(path), MAX_BYTES))
+        data = safeio.read_small_file(where, MAX_BYTES, follow=True)  # the user's own file
     except FileNotFoundError:
-        raise BaselineError(f"{path}: no such file") from None
+        raise BaselineError(f"{where}: no such file") from None
     except OSError as error:
-        raise BaselineError(f"{path}: cannot be read: {error.strerror or error}") from None
-    except (ValueError, RecursionError):
-        raise BaselineError(f"{path}: not JSON") from None
-    summary = document.get("summary") if isinstance(document, dict) else None
-    if not isinstance(summary, dict) or not isinstance(summary.get("by_category"), dict):
-        raise BaselineError(f"{path}: not a repolens metrics.json (no summary.by_category)")
-    return document
+        raise BaselineError(f"{where}: cannot be read: {error.strerror or error}") from None
+    try:
+        baseline = _DECODER.decode(data)
+    except msgspec.ValidationError as error:
+        raise BaselineError(f"{where}: not a repolens metrics.json: {_one_line(error)}") from None
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise BaselineError(f"{where}: not JSON: {_one_line(error)}") from None
+    return baseline
 
 
-def _count(group: object, key: str) -> int:
-    value = group.get(key, 0) if isinstance(group, dict) else 0
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
-def compare(summary: Summary, findings: Sequence[Finding], baseline: dict[str, Any]) -> Comparison:
-    before = baseline["summary"]["by_category"]
-    names = [name for name in summary.by_category] + [
-        name for name in before if name not in summary.by_category
-    ]
+def compare(summary: Summary, findings: Sequence[Finding], baseline: Baseline) -> Comparison:
+    before = baseline.summary.by_category
+    names = [*summary.by_category, *(name for name in before if name not in summary.by_category)]
     changes = []
     totals = [0, 0, 0, 0, 0, 0]
     for name in names:
         now = summary.by_category.get(name)
-        old = before.get(name, {})
+        old = before.get(name, Group())
         change = Change(
             name,
-            (_count(old, "files"), 0 if now is None else now.files),
-            (_count(old, "size_bytes"), 0 if now is None else now.size_bytes),
-            (_count(old, "code_lines"), 0 if now is None else now.counts.code),
+            (old.files, 0 if now is None else now.files),
+            (old.size_bytes, 0 if now is None else now.size_bytes),
+            (old.code_lines, 0 if now is None else now.counts.code),
         )
         for index, pair in enumerate((change.files, change.size_bytes, change.code_lines)):
             totals[2 * index] += pair[0]
             totals[2 * index + 1] += pair[1]
-        if (
-            change.files[0] != change.files[1]
-            or change.size_bytes[0] != change.size_bytes[1]
-            or (change.code_lines[0] != change.code_lines[1])
-        ):
+        if any(pair[0] != pair[1] for pair in (change.files, change.size_bytes, change.code_lines)):
             changes.append(change)
     changes.append(
-        Change(
-            "total",
-            (totals[0], totals[1]),
-            (totals[2], totals[3]),
-            (totals[4], totals[5]),
-        )
+        Change("total", (totals[0], totals[1]), (totals[2], totals[3]), (totals[4], totals[5]))
     )
-    earlier = baseline.get("findings")
-    had = isinstance(earlier, list)
-    old_keys = {}
-    for item in earlier if had else []:
-        if isinstance(item, dict):
-            cell = item.get("cell")
-            key = (
-                f"{item.get('check', '')}:{item.get('path', '')}:"
-                f"{'' if cell is None else cell}:{item.get('evidence', '')}"
-            )
-            old_keys[key] = item
+    had = baseline.findings is not None
+    old_keys = {item.identity: item for item in baseline.findings or ()}
     now_keys = {item.identity: item for item in findings}
     new = tuple(item for key, item in now_keys.items() if key not in old_keys) if had else ()
-    fixed = tuple(item for key, item in old_keys.items() if key not in now_keys)
-    return Comparison(
-        str(baseline.get("timestamp", "an earlier run")), tuple(changes), new, fixed, had
-    )
+    fixed = tuple(asdict(item) for key, item in old_keys.items() if key not in now_keys)
+    return Comparison(baseline.timestamp or "an earlier run", tuple(changes), new, fixed, had)

@@ -367,7 +367,7 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
     """The short human summary printed after a scan."""
     total = summary.files
     print(
-        f"{result.root}: {total.files:,} files, {human_bytes(total.size_bytes)}, "
+        f"{printable(result.root)}: {total.files:,} files, {human_bytes(total.size_bytes)}, "
         f"{total.counts.code:,} lines of code ({total.counts.comment:,} comment, "
         f"{total.counts.blank:,} blank) in {result.elapsed:.2f} s",
         file=out,
@@ -403,7 +403,7 @@ def print_summary(result: ScanResult, summary: Summary, written: list[Path], out
         if note:
             print(f"  note: {printable(note)}", file=out)
     for path in written:
-        print(f"  wrote {path}", file=out)
+        print(f"  wrote {printable(str(path))}", file=out)
 
 
 def _setting(value: str | None, variable: str, what: str) -> str | None:
@@ -683,12 +683,14 @@ def _findings_document(outcome) -> dict:  # type: ignore[no-untyped-def]
 def _notebook_lines(root: str, findings) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """The lines of the notebooks that findings point into (for SARIF regions)."""
     from .scanning import safeio
+    from .scanning.records import path_bytes
 
     lines: dict[str, list[str]] = {}
     for item in findings:
         if item.cell is not None and item.path not in lines:
             try:
-                data = safeio.read_content(os.path.join(root, *item.path.split("/")), 64 << 20)
+                real = os.fsdecode(path_bytes(item.path))  # the name, not its shown form
+                data = safeio.read_content(os.path.join(root, real), 64 << 20)
             except OSError:
                 continue
             lines[item.path] = data.decode("utf-8", "replace").split("\n")
@@ -736,7 +738,7 @@ def print_history(result, out: TextIO) -> None:  # type: ignore[no-untyped-def]
     """The short human summary printed after ``repolens history``."""
     first, last = result.first or {}, result.last or {}
     print(
-        f"{result.repository}: {result.commits:,} commits from "
+        f"{printable(result.repository)}: {result.commits:,} commits from "
         f"{(first.get('time') or '?')[:10]} to {(last.get('time') or '?')[:10]}; "
         f"{result.blobs:,} distinct blobs, "
         f"{result.analysed:,} analysed in this run, in {result.elapsed:.2f} s",
@@ -762,7 +764,7 @@ def print_history(result, out: TextIO) -> None:  # type: ignore[no-untyped-def]
     for note in result.notes:
         print(f"  note: {printable(note)}", file=out)
     for path in result.written:
-        print(f"  wrote {path}", file=out)
+        print(f"  wrote {printable(str(path))}", file=out)
 
 
 PORTFOLIO_ENVIRONMENT = (
@@ -900,7 +902,8 @@ def _portfolio(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(
                 f"repolens: analysing {len(mine)} of {len(repositories)} repositories{where} "
-                f"into {output_dir}, {min(jobs, max(len(mine), 1))} at a time, run {run_id}",
+                f"into {printable(str(output_dir))}, {min(jobs, max(len(mine), 1))} at a time, "
+                f"run {printable(run_id)}",
                 file=out,
                 flush=True,
             )
@@ -922,9 +925,11 @@ def _portfolio(args: argparse.Namespace) -> int:
     counts = document["counts"]
     if not args.quiet:
         print(
-            f"repolens: portfolio of {document['repositories']} repositories (run {run_id}): "
+            f"repolens: portfolio of {document['repositories']} repositories "
+            f"(run {printable(run_id)}): "
             + ", ".join(f"{counts[status]} {status}" for status in STATUSES)
-            + f"; wrote {output_dir / 'portfolio.json'} and {output_dir / 'portfolio.csv'}",
+            + f"; wrote {printable(str(output_dir / 'portfolio.json'))} and "
+            + f"{printable(str(output_dir / 'portfolio.csv'))}",
             file=out,
         )
         for row in document["rows"]:
@@ -950,6 +955,17 @@ REPORT_ENVIRONMENT = (
     "REPOLENS_BASELINE",
 )
 """Every variable ``repolens report`` reads: the Job's ConfigMap may set exactly these."""
+
+
+def _check_settings(root: str) -> None:
+    """The tree's check settings, read before the notebook runs: settings that cannot work
+    are exit 2 here, not a failed cell (exit 3) later."""
+    from .checks import ConfigError, load_settings
+
+    try:
+        load_settings(root)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -983,13 +999,18 @@ def _run_report(args: argparse.Namespace) -> int:
             raise UsageError(f"--baseline {error}") from None
         baseline = os.path.abspath(baseline)
     root = check_root(path)
+    _check_settings(root)
     try:
         notebook = find_notebook(args.notebook)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
     prepare_output_dir(output_dir)
     if not args.quiet:
-        print(f"repolens: analysing {path} into {output_dir}", file=sys.stderr, flush=True)
+        print(
+            f"repolens: analysing {printable(path)} into {printable(str(output_dir))}",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         files = run_report(
             root,
@@ -1001,10 +1022,13 @@ def _run_report(args: argparse.Namespace) -> int:
             baseline=baseline,
         )
     except NotebookFailed as error:
-        print(f"repolens: the report notebook failed: {error}", file=sys.stderr)
+        print(f"repolens: the report notebook failed: {printable(str(error))}", file=sys.stderr)
         return EXIT_NOTEBOOK
     if not args.quiet:
-        print(f"repolens: wrote {files.html} and {files.notebook}", file=sys.stderr)
+        print(
+            f"repolens: wrote {printable(str(files.html))} and {printable(str(files.notebook))}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -1016,7 +1040,7 @@ def _one_line(error: BaseException) -> str:
 def _save_traceback() -> str:
     """Write the current traceback to a file for a bug report; say where, or print it
     when ``REPOLENS_DEBUG`` is set or no file can be written."""
-    details = traceback.format_exc()
+    details = "".join(f"{printable(line)}\n" for line in traceback.format_exc().splitlines())
     if os.environ.get("REPOLENS_DEBUG"):
         print(details, file=sys.stderr, end="")
         return ""
@@ -1050,10 +1074,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_portfolio(args)
         return _run_scan(args)
     except (UsageError, ScanError) as error:
-        print(f"repolens: error: {error}", file=sys.stderr)
+        print(f"repolens: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except WriteFailed as error:
-        print(f"repolens: error: {error}", file=sys.stderr)
+        print(f"repolens: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("repolens: interrupted", file=sys.stderr)
@@ -1062,6 +1086,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as error:  # an unexpected failure: one line, the traceback in a file
         print(
-            f"repolens: unexpected failure: {_one_line(error)}{_save_traceback()}", file=sys.stderr
+            f"repolens: unexpected failure: {printable(_one_line(error))}{_save_traceback()}",
+            file=sys.stderr,
         )
         return EXIT_FAILURE

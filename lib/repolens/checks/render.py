@@ -8,11 +8,13 @@ import os
 from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from .._version import __version__
 from ..render.report import guard_cell
-from ..render.units import printable
+from ..render.units import printable, printable_json
 from ..render.writers import atomic_write
+from ..scanning.records import path_bytes
 from .model import Finding, Level, checks_table
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "checks_markdown",
     "finding_dict",
     "sarif_document",
+    "sarif_uri",
     "write_findings_csv",
     "write_text",
 ]
@@ -154,7 +157,6 @@ def sarif_document(
         text = f"{message} Fix: {item.fix}"
         if item.evidence:
             text += f" Seen: {item.evidence}"
-        location_path = (prefix + item.path).rstrip("/") or "."
         result: dict[str, Any] = {
             "ruleId": item.check,
             "ruleIndex": index[item.check],
@@ -163,7 +165,10 @@ def sarif_document(
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(location_path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {
+                            "uri": sarif_uri(prefix, item.path),
+                            "uriBaseId": "%SRCROOT%",
+                        },
                         "region": _region(item, notebook_lines or {}),
                     }
                 }
@@ -193,11 +198,16 @@ def sarif_document(
     }
 
 
-def _uri(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
+def sarif_uri(prefix: str, path: str) -> str:
+    """A relative URI (RFC 3986) of the file a finding names: the real bytes of its name
+    (``path`` as records show it, ``prefix`` a path on this system), every byte but
+    letters, digits, ``-._~`` and ``/`` percent-encoded, so ``\\``, ``%``, ``#``, ``?``,
+    ``:``, a space, a line break or a byte that is not UTF-8 each lead to the file itself."""
+    real = (os.fsencode(prefix) + path_bytes(path)).rstrip(b"/") or b"."
+    return quote(real, safe="/")
 
 
 def dumps(document: Any) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """JSON as findings.json and SARIF are written and printed: readable names, with the
+    characters a terminal would hide or act on escaped (``printable_json``)."""
+    return printable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -12,15 +12,39 @@ in a checkout is a link to it), so an installed repolens runs from any folder.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .writers import atomic_write
 
-__all__ = ["NotebookFailed", "ReportFiles", "find_notebook", "run_report"]
+__all__ = [
+    "PAGES",
+    "NotebookFailed",
+    "ReportFiles",
+    "bundled_notebook",
+    "find_notebook",
+    "notebook_page",
+    "run_notebook",
+    "run_report",
+    "write_page",
+]
 
 NOTEBOOK_NAME = "analyze.ipynb"
+PAGES = {
+    "analyze.ipynb": "report.html",
+    "history.ipynb": "history.html",
+    "portfolio.ipynb": "portfolio.html",
+}
+"""Each bundled notebook and the page it becomes."""
+
+
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""The characters that reorder text around them. The page's own markup holds none, so
+each one came from a name or a message, and the page shows it as ``\\u202e``: a name
+cannot read backwards (``yp.jpg`` for ``gpj.py``) or reorder the text after it."""
 
 
 class NotebookFailed(Exception):
@@ -33,11 +57,12 @@ class ReportFiles:
     html: Path
 
 
-def bundled_notebook() -> Path:
-    """The analysis notebook installed with the package."""
+def bundled_notebook(name: str = NOTEBOOK_NAME) -> Path:
+    """A notebook installed with the package (``analyze.ipynb``, ``history.ipynb``,
+    ``portfolio.ipynb``)."""
     from importlib import resources
 
-    return Path(str(resources.files("repolens").joinpath("bundled", NOTEBOOK_NAME)))
+    return Path(str(resources.files("repolens").joinpath("bundled", name)))
 
 
 def find_notebook(explicit: str | None = None) -> Path:
@@ -54,37 +79,13 @@ def find_notebook(explicit: str | None = None) -> Path:
     return path
 
 
-def run_report(
-    path: str,
-    output_dir: Path,
-    *,
-    notebook: Path,
-    top_n: int = 10,
-    exclude: Sequence[str] = (),
-    title: str = "",
-    baseline: str = "",
-    log_output: bool = False,
-) -> ReportFiles:
-    """Execute ``notebook`` on ``path`` into ``output_dir``.
-
-    Raises ``NotebookFailed`` when a cell fails."""
-    from importlib import resources
-
-    import nbformat
+def run_notebook(
+    notebook: Path, executed: Path, parameters: dict[str, Any], log_output: bool = False
+) -> None:
+    """Execute ``notebook`` with papermill into ``executed``; ``NotebookFailed`` when a
+    cell fails."""
     import papermill
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
-    output_dir.mkdir(parents=True, exist_ok=True)
-    executed = output_dir / NOTEBOOK_NAME
-    parameters = {
-        "path": str(path),
-        "output_dir": str(output_dir.resolve()),
-        "top_n": top_n,
-        "exclude": list(exclude),
-        "title": title,
-        "baseline": baseline,
-    }
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -100,10 +101,26 @@ def run_report(
         )
     except papermill.PapermillExecutionError as error:
         raise NotebookFailed(f"{error.ename}: {error.evalue}") from None
+
+
+def write_page(executed: Path, html: Path, title: str) -> Path:
+    """An executed notebook as a page that carries no script: no code cells or prompts,
+    no MathJax, Mermaid, require.js or widgets, no JavaScript output, and a
+    Content-Security-Policy that lets the browser run none and load nothing from
+    elsewhere. So ``$…$`` in a name or a commit subject is text, never maths; a bidi
+    control from one is shown as its escape (``_BIDI``).
+
+    The title reaches ``<title>`` through nbconvert's escaping; the page's own heading is
+    written (escaped) by the notebook."""
+    from importlib import resources
+
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     document = nbformat.read(executed, as_version=4)
-    # nbconvert escapes the metadata title into <title>; the page's own heading is
-    # written (escaped) by the notebook.
-    document.metadata["title"] = title or f"What is in {Path(path).name}"
+    document.metadata["title"] = title
+    document.metadata.pop("widgets", None)
     template = Path(str(resources.files("repolens").joinpath("bundled")))
     exporter = HTMLExporter(
         template_name="report",
@@ -117,7 +134,54 @@ def run_report(
         TagRemovePreprocessor(remove_cell_tags=("report-hide",)), enabled=True
     )
     body, _resources = exporter.from_notebook_node(document)
-    html = output_dir / "report.html"
     with atomic_write(html, "w") as handle:
-        handle.write(body)
-    return ReportFiles(executed, html)
+        handle.write(_BIDI.sub(lambda found: f"\\u{ord(found.group()):04x}", body))
+    return html
+
+
+def notebook_page(
+    name: str,
+    output_dir: Path,
+    parameters: dict[str, Any],
+    title: str,
+    notebook: Path | None = None,
+    log_output: bool = False,
+) -> ReportFiles:
+    """Run a bundled notebook (``PAGES``) into ``output_dir`` and write its page there:
+    ``history.ipynb`` and ``history.html``, say. ``NotebookFailed`` when a cell fails."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    executed = output_dir / name
+    run_notebook(notebook or bundled_notebook(name), executed, parameters, log_output)
+    return ReportFiles(executed, write_page(executed, output_dir / PAGES[name], title))
+
+
+def run_report(
+    path: str,
+    output_dir: Path,
+    *,
+    notebook: Path,
+    top_n: int = 10,
+    exclude: Sequence[str] = (),
+    title: str = "",
+    baseline: str = "",
+    log_output: bool = False,
+) -> ReportFiles:
+    """Execute ``notebook`` on ``path`` into ``output_dir``.
+
+    Raises ``NotebookFailed`` when a cell fails."""
+    parameters = {
+        "path": str(path),
+        "output_dir": str(output_dir.resolve()),
+        "top_n": top_n,
+        "exclude": list(exclude),
+        "title": title,
+        "baseline": baseline,
+    }
+    return notebook_page(
+        NOTEBOOK_NAME,
+        output_dir,
+        parameters,
+        title or f"What is in {Path(path).name}",
+        notebook,
+        log_output,
+    )

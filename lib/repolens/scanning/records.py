@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -13,6 +14,7 @@ __all__ = [
     "NotebookStats",
     "State",
     "display_path",
+    "path_bytes",
     "time_in_range",
 ]
 
@@ -44,6 +46,22 @@ def display_path(rel: str) -> tuple[str, bool]:
         return raw.decode("utf-8"), True
     except UnicodeDecodeError:
         return raw.decode("utf-8", "backslashreplace"), False
+
+
+_ESCAPE = re.compile(r"\\\\|\\x([0-9a-f]{2})")
+
+
+def path_bytes(shown: str) -> bytes:
+    """The real bytes of a path that ``display_path`` wrote as ``shown`` (its inverse):
+    ``\\\\`` is one backslash, ``\\xNN`` the byte NN, anything else its UTF-8."""
+    parts = []
+    position = 0
+    for found in _ESCAPE.finditer(shown):
+        parts.append(shown[position : found.start()].encode("utf-8", "surrogateescape"))
+        parts.append(b"\\" if found.group(1) is None else bytes([int(found.group(1), 16)]))
+        position = found.end()
+    parts.append(shown[position:].encode("utf-8", "surrogateescape"))
+    return b"".join(parts)
 
 
 class State(StrEnum):

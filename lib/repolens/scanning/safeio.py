@@ -24,6 +24,7 @@ __all__ = [
     "open_file",
     "open_regular",
     "read_content",
+    "read_descriptor",
     "read_small_file",
     "readlink",
     "scandir",
@@ -158,12 +159,17 @@ def scandir(path: str) -> Iterator[Iterator[os.DirEntry[str]]]:
         os.close(descriptor)
 
 
-def read_descriptor(descriptor: int, limit: int) -> bytes:
-    """Up to ``limit + 1`` bytes from an open descriptor (one more tells the caller it is over)."""
+def read_descriptor(descriptor: int, limit: int, expected: int = 0) -> bytes:
+    """Up to ``limit + 1`` bytes from an open descriptor (one more tells the caller it is over).
+
+    ``expected`` (the size ``fstat`` gave) is read in one call, so a large file costs one
+    buffer of its size rather than blocks and then their copy."""
     parts = []
     wanted = limit + 1
+    first = min(wanted, expected + 1) if expected > 0 else 0
     while wanted > 0:
-        block = os.read(descriptor, min(wanted, 1 << 20))
+        block = os.read(descriptor, first or min(wanted, 1 << 20))
+        first = 0
         if not block:
             break
         parts.append(block)
@@ -201,16 +207,18 @@ def read_content(path: str, limit: int, follow: bool = False) -> bytes:
         os.close(descriptor)
 
 
-def read_small_file(path: str, limit: int) -> bytes:
-    """The whole of a small regular file that is not a symbolic link (ignore files, caches).
+def read_small_file(path: str, limit: int, follow: bool = False) -> bytes:
+    """The whole of a regular file of at most ``limit`` bytes that is not a symbolic link
+    (ignore files, caches, settings), or that may be one when ``follow`` (a file the user
+    named, such as a baseline).
 
-    Raises ``FileNotFoundError`` when it is missing, ``NotRegularFile`` for a link,
-    FIFO or device, ``TooLarge`` over ``limit`` bytes."""
-    descriptor, st = open_regular(path)
+    Raises ``FileNotFoundError`` when it is missing, ``NotRegularFile`` for a link (unless
+    ``follow``), FIFO or device, ``TooLarge`` over ``limit`` bytes."""
+    descriptor, st = open_regular(path, follow)
     try:
         if st.st_size > limit:
             raise TooLarge(st.st_size, limit)
-        data = read_descriptor(descriptor, limit)
+        data = read_descriptor(descriptor, limit, st.st_size)
     finally:
         os.close(descriptor)
     if len(data) > limit:
