@@ -1,15 +1,15 @@
 """Environment checks (EN): a specification exists, declares what the code imports, pins it.
 
 Specifications are looked for where repo2docker looks, in its order. Imports are read
-with ``ast`` from Python files and notebook code cells (IPython magics and shell lines
-blanked out). The standard library comes from ``sys.stdlib_module_names``, modules and
-packages of the repository itself are left out, and import names map to distributions
-through ``imports.toml`` (cv2 -> opencv-python, sklearn -> scikit-learn, ...).
+from the statements of Python files and notebook code cells (``python_imports.py``: one
+pass, no AST; IPython magics and shell lines blanked out). The standard library comes from
+``sys.stdlib_module_names``, modules and packages of the repository itself are left out,
+and import names map to distributions through ``imports.toml`` (cv2 -> opencv-python,
+sklearn -> scikit-learn, ...).
 """
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import tomllib
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from ..scanning.notebooks import CELL_LIMIT
 from .model import Finding
-from .source import Source, finding
+from .python_imports import MAX_IMPORTS, imports_in
+from .source import Source, evidence_at, finding
 
 __all__ = [
     "Declared",
@@ -50,7 +52,6 @@ SPEC_NAMES = (
     "renv.lock",
 )
 _REQUIREMENTS = re.compile(r"^(?:.*/)?requirements[\w.-]*\.(?:txt|in)$")
-_MAGIC = re.compile(r"^\s*[%!?]")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -117,116 +118,51 @@ def is_specification(path: str) -> bool:
     return len(parts) == 2 and is_requirements_file(path)
 
 
-def _parse(code: str) -> ast.AST | None:
-    lines = ["" if _MAGIC.match(line) else line for line in code.split("\n")]
-    if lines and lines[0].lstrip().startswith("%%"):
-        return None  # a cell magic: not Python
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-_OPTIONAL_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-
-
-_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
-_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
-
-
-class _Imports(ast.NodeVisitor):
-    """Top-level names of the absolute imports that must succeed: not those guarded by
-    ``try: ... except ImportError``, nor those under ``if TYPE_CHECKING:``."""
-
-    def __init__(self) -> None:
-        self.found: list[tuple[str, int]] = []
-        self.optional: set[str] = set()  # imported somewhere under an ImportError guard
-
-    def generic_visit(self, node: ast.AST) -> None:
-        """Only statement bodies can hold an import: expressions are never entered."""
-        for field in _BODIES:
-            children = getattr(node, field, None)
-            if type(children) is list:
-                for child in children:
-                    if isinstance(child, _HOLDERS):
-                        self.visit(child)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        self.found.extend((alias.name, node.lineno) for alias in node.names)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level == 0 and node.module:
-            self.found.append((node.module, node.lineno))
-
-    def visit_Try(self, node: ast.Try) -> None:
-        optional = any(_catches_import_error(handler) for handler in node.handlers)
-        if optional:
-            guarded = _Imports()
-            for child in node.body:
-                guarded.visit(child)
-            self.optional.update(name.split(".")[0] for name, _ in guarded.found)
-            self.optional.update(guarded.optional)
-        else:
-            for child in node.body:
-                self.visit(child)
-        for part in (*node.handlers, *node.orelse, *node.finalbody):
-            self.visit(part)
-
-    visit_TryStar = visit_Try
-
-    def visit_If(self, node: ast.If) -> None:
-        test = node.test
-        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
-        if name != "TYPE_CHECKING":
-            for child in node.body:
-                self.visit(child)
-        for child in node.orelse:
-            self.visit(child)
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(
-        (item.id if isinstance(item, ast.Name) else getattr(item, "attr", "")) in _OPTIONAL_ERRORS
-        for item in types
-    )
-
-
-def imports_of(source: Source) -> Iterator[Imported]:
+def imports_of(source: Source, notes: list[str] | None = None) -> Iterator[Imported]:
     """The imports a Python file or a notebook's code cells need to run (documentation
-    builds under ``docs/`` are left out: their tools are not the project's dependencies)."""
+    builds under ``docs/`` are left out: their tools are not the project's dependencies).
+
+    A cell over ``CELL_LIMIT`` is not read for imports, and a source with more than
+    ``MAX_IMPORTS`` import statements is read up to there; ``notes`` says so."""
     is_python = source.path.endswith((".py", ".pyw")) or source.notebook is not None
     if not is_python or source.path.split("/", 1)[0] in ("docs", "doc"):
         return
     if source.notebook is not None:
-        metadata = source.notebook.get("metadata")
-        spec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
-        language = spec.get("language") if isinstance(spec, dict) else None
+        language = source.kernel_language
         if isinstance(language, str) and language.lower() not in ("python", "python3", ""):
             return
     is_setup = source.path.rsplit("/", 1)[-1] == "setup.py"
     for cell, code in source.code_chunks():
         if "import" not in code:
             continue
-        tree = _parse(code)
-        if tree is None:
+        if cell is not None and len(code) > CELL_LIMIT:
+            if notes is not None:
+                notes.append(
+                    f"{source.path}, cell {cell + 1}: not read for imports: "
+                    f"{len(code):,} characters, over the {CELL_LIMIT:,}-character cell limit"
+                )
             continue
-        visitor = _Imports()
-        try:
-            visitor.visit(tree)
-        except RecursionError:
-            continue
-        lines = code.split("\n")
-        for module in visitor.optional:
+        found = imports_in(code)
+        if found.stopped is not None and notes is not None:
+            where = source.path if cell is None else f"{source.path}, cell {cell + 1}"
+            notes.append(
+                f"{where}: imports read up to line {found.stopped:,} "
+                f"(the first {MAX_IMPORTS:,}); the rest were not read"
+            )
+        for module in sorted(found.optional):
             yield Imported(module, source.path, 0, cell, "", optional=True)
-        for name, number in visitor.found:
+        seen: set[str] = set()
+        last: tuple[int, str] = (0, "")
+        for name, number, offset in found.found:
             module = name.split(".")[0]
-            if is_setup and module in ("setuptools", "pkg_resources", "distutils"):
+            if module in seen or (
+                is_setup and module in ("setuptools", "pkg_resources", "distutils")
+            ):
                 continue
-            text = lines[number - 1].strip() if number <= len(lines) else ""
-            yield Imported(module, source.path, number, cell, text[:160])
+            seen.add(module)  # only the first import of a module can be reported
+            if last[0] != number:
+                last = (number, evidence_at(code, offset))
+            yield Imported(module, source.path, number, cell, last[1])
 
 
 def _requirement(line: str) -> tuple[str, bool] | None:

@@ -36,7 +36,7 @@ from .notebook import check_notebook
 from .paths import check_paths
 from .prefilter import may_hold_findings
 from .secrets import check_secrets
-from .source import Source, suppressed
+from .source import Source
 
 __all__ = ["FILE_CHECKS", "CheckResult", "Inspector", "check"]
 
@@ -134,11 +134,11 @@ class Inspector:
         if not (python or declares or record.category == "notebook" or may_hold_findings(content)):
             return  # nothing any content check could find: not even decoded
         source = Source.from_bytes(record.path, record.category, content, record.encoding)
-        for run in FILE_CHECKS:
-            for item in run(record, source):
-                if not suppressed(item, source.line_text(item)):
-                    self.findings.append(item)
-        for imported in imports_of(source):
+        kept = [item for run in FILE_CHECKS for item in run(record, source)]
+        kept = [item for item in kept if not source.suppresses(item)]
+        self.findings += kept
+        self.problems += source.suppression_notes(kept)
+        for imported in imports_of(source, self.problems):
             self.imported.append(imported)
         if declares:
             self.declared.extend(declarations(source))
