@@ -20,7 +20,19 @@ from .lexers import Syntax, Token, syntax_for, syntax_named, tokens
 from .model import Finding
 from .source import Source, evidence_at, finding, is_test_path
 
-__all__ = ["check_paths", "count_paths", "data_finding", "find_paths", "path_hits"]
+__all__ = [
+    "MAX_PER_FILE",
+    "check_paths",
+    "code_finding",
+    "code_hits",
+    "count_paths",
+    "data_finding",
+    "find_paths",
+    "is_checked",
+    "may_hold_paths",
+    "open_at_end",
+    "path_hits",
+]
 
 # What may not come before a path is part of each expression (lookbehinds), so finding
 # and counting paths is the engine's loop, not one of Python's per match.
@@ -83,7 +95,7 @@ _LITERALS = ("\\\\", "/home/", "/Users/", "/mnt/", "/media/", "/content/drive")
 _DRIVE_HINT = re.compile(r"(?<![^\W_])[^\W\d_]:(?:\\|/(?!/))")
 
 
-def _may_hold_paths(text: str) -> bool:
+def may_hold_paths(text: str) -> bool:
     """A fast no for nearly every file: substring searches and one expression, before
     any work per match."""
     return any(literal in text for literal in _LITERALS) or _DRIVE_HINT.search(text) is not None
@@ -125,11 +137,12 @@ def path_hits(text: str, escaped: bool = False) -> Iterator[tuple[int, int, str]
         yield line, start, _cut(text, start, ends)
 
 
-def _without_comments(code: str, syntax: Syntax) -> str:
-    """Source with its comments blanked (line breaks kept, so lines and offsets still count)."""
+def _without_comments(code: str, syntax: Syntax, inside: str | None = None) -> str:
+    """Source with its comments blanked (line breaks kept, so lines and offsets still count).
+    ``inside``: the text starts inside a comment (see ``lexers.tokens``)."""
     pieces: list[str] = []
     position = 0
-    for token in tokens(code, syntax):
+    for token in tokens(code, syntax, inside):
         if token.kind == "comment":
             pieces.append(code[position : token.start])
             comment = code[token.start : token.end]
@@ -154,14 +167,20 @@ def _is_raw(code: str, quote: int) -> bool:
     return "r" in code[start:quote].lower()
 
 
-def _python_hits(code: str) -> Iterator[tuple[int, int, str]]:
+def _python_blanked(code: str) -> str:
+    """Python code with its shell and magic lines blanked: commands, read whole, not lexed."""
+    if _SHELL.search(code):
+        return _SHELL.sub(lambda match: " " * len(match.group()), code)
+    return code
+
+
+def _python_hits(code: str, inside: str | None = None) -> Iterator[tuple[int, int, str]]:
     """``(line number, offset, path)`` in what can hold a path that runs: string literals
     (with the line they start on) and shell or magic lines; comments are not read."""
-    blanked = code
-    if _SHELL.search(code):  # a "!" or "%" line is a command: read whole, not lexed
-        blanked = _SHELL.sub(lambda match: " " * len(match.group()), code)
     python = syntax_named("python")
-    strings = (token for token in tokens(blanked, python) if token.kind == "string")
+    strings = (
+        token for token in tokens(_python_blanked(code), python, inside) if token.kind == "string"
+    )
     yield from _numbered(code, heapq.merge(_shell_items(code), _string_items(code, strings)))
 
 
@@ -187,24 +206,52 @@ def _numbered(code: str, items: Iterable[tuple[int, str]]) -> Iterator[tuple[int
         yield line, offset, path
 
 
-def _hits(path: str, category: str, text: str, python: bool) -> Iterator[tuple[int, int, str]]:
+def _syntax(path: str, python: bool) -> Syntax | None:
+    return syntax_named("python") if python else syntax_for(path)
+
+
+def code_hits(
+    path: str, category: str, text: str, python: bool, inside: str | None = None
+) -> Iterator[tuple[int, int, str]]:
+    """``(line number, offset, path)`` of the paths in code or configuration: in Python,
+    strings and shell lines; elsewhere, all but comments. ``inside``: the text starts inside
+    a comment or string (a piece of a longer text; see ``lexers.tokens``)."""
     if python:
-        return _python_hits(text)
+        return _python_hits(text, inside)
     syntax = syntax_for(path)
     # In code, "\\" inside a string is one backslash: a share is written "\\\\srv\\x"
     # (Python raw strings apart: r"\\srv\x").
     escaped = category == "code"
     if syntax is not None and syntax.name == "c":
-        return path_hits(_without_comments(text, syntax), escaped=True)
+        return path_hits(_without_comments(text, syntax, inside), escaped=True)
     if syntax is not None and (syntax.line or syntax.block):
-        return path_hits(_without_comments(text, syntax), escaped=escaped)
+        return path_hits(_without_comments(text, syntax, inside), escaped=escaped)
     return path_hits(text, escaped=escaped)
 
 
+def open_at_end(path: str, text: str, python: bool, inside: str | None = None) -> str | None:
+    """What closes the comment or string still open at the end of ``text`` (its lexer's
+    state, for the piece that follows), or None."""
+    syntax = _syntax(path, python)
+    if syntax is None:
+        return None
+    last = None
+    for last in tokens(_python_blanked(text) if python else text, syntax, inside):  # noqa: B007
+        pass
+    return None if last is None else last.open
+
+
+def is_checked(record: FileRecord) -> bool:
+    """Whether PA001 reads this file at all (its kind, not test code, not a container's)."""
+    return (
+        record.category in _CATEGORIES
+        and not is_test_path(record.path)
+        and not _CONTAINER_FILES.match(record.name)
+    )
+
+
 def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
-    if record.category not in _CATEGORIES or is_test_path(record.path):
-        return
-    if _CONTAINER_FILES.match(record.name) or not _may_hold_paths(source.text):
+    if not is_checked(record) or not may_hold_paths(source.text):
         return  # the common case: a few substring searches find nothing
     path = record.path
     if record.category == "data" and source.notebook is None:
@@ -213,21 +260,26 @@ def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
     python = path.endswith((".py", ".pyw")) or source.notebook is not None
     count = 0
     for cell, text in source.code_chunks():
-        if not _may_hold_paths(text):
+        if not may_hold_paths(text):
             continue
-        for number, offset, found in _hits(path, record.category, text, python):
+        for number, offset, found in code_hits(path, record.category, text, python):
             count += 1
             if count > MAX_PER_FILE:
                 return
-            yield finding(
-                "PA001",
-                path,
-                f"hard-coded absolute path '{found}'"
-                + (f" in cell {cell + 1}." if cell is not None else "."),
-                evidence=evidence_at(text, offset),
-                line=number,
-                cell=cell,
-            )
+            yield code_finding(path, found, evidence_at(text, offset), number, cell)
+
+
+def code_finding(path: str, found: str, evidence: str, line: int, cell: int | None) -> Finding:
+    """A PA001 of code or configuration."""
+    return finding(
+        "PA001",
+        path,
+        f"hard-coded absolute path '{found}'"
+        + (f" in cell {cell + 1}." if cell is not None else "."),
+        evidence=evidence,
+        line=line,
+        cell=cell,
+    )
 
 
 def _data_finding(path: str, text: str) -> Iterator[Finding]:
