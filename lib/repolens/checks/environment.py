@@ -10,6 +10,7 @@ sklearn -> scikit-learn, ...).
 
 from __future__ import annotations
 
+import heapq
 import re
 import sys
 import tomllib
@@ -19,6 +20,7 @@ from functools import cache
 from importlib import resources
 
 from ..scanning.notebooks import CELL_LIMIT
+from .lexers import syntax_named, tokens
 from .model import Finding
 from .python_imports import MAX_IMPORTS, imports_in
 from .source import Source, evidence_at, finding
@@ -232,14 +234,12 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                 entries.extend(item for item in group if isinstance(item, str))
             poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
             entries.extend(f"{package}==" for package in poetry if package != "python")
-        lines = source.lines
+        where = _lines_of_values(source.text)
         for entry in entries:
             if isinstance(entry, str):
                 found = _requirement(entry)
                 if found:
-                    number = next(
-                        (n for n, line in enumerate(lines, 1) if entry.split(";")[0] in line), 1
-                    )
+                    number = where.get(entry) or where.get(entry.rstrip("=")) or 1
                     yield Declared(
                         normalise(found[0]),
                         source.path,
@@ -250,13 +250,11 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                     )
         return
     # setup.py / setup.cfg: quoted requirement strings and install_requires lines
+    quoted_count = "install_requires" in source.text or name == "setup.cfg"
     for number, line in enumerate(source.lines, 1):
-        for quoted in re.findall(
-            r"""["']([A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:[=<>~!]=?[^"']*)?)["']""",
-            line,
-        ):
+        for quoted in _QUOTED_REQUIREMENT.findall(line) if quoted_count else ():
             found = _requirement(quoted)
-            if found and ("install_requires" in source.text or name == "setup.cfg"):
+            if found:
                 yield Declared(
                     normalise(found[0]), source.path, number, found[1], line.strip(), False
                 )
@@ -266,6 +264,31 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                 yield Declared(
                     normalise(found[0]), source.path, number, found[1], line.strip(), False
                 )
+
+
+_QUOTED_REQUIREMENT = re.compile(
+    r"""["']([A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]"']*\])?\s*(?:[=<>~!]=?[^"']*)?)["']"""
+)
+_TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_.-]+)[ \t]*=", re.MULTILINE)
+
+
+def _lines_of_values(text: str) -> dict[str, int]:
+    """The line each string value and each key of a TOML text is first written on: one
+    lexer pass and one of the keys, so finding the line of every dependency costs the
+    text's length once."""
+    strings = (
+        (token.start, text[token.start + 1 : token.end - 1])
+        for token in tokens(text, syntax_named("hash"))
+        if token.kind == "string"
+    )
+    keys = ((match.start(1), match.group(1)) for match in _TOML_KEY.finditer(text))
+    lines: dict[str, int] = {}
+    line, position = 1, 0
+    for offset, value in heapq.merge(strings, keys):
+        line += text.count("\n", position, offset)
+        position = offset
+        lines.setdefault(value, line)
+    return lines
 
 
 def add_local_names(path: str, names: set[str]) -> None:
