@@ -11,6 +11,7 @@ sklearn -> scikit-learn, ...).
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 import sys
 import tomllib
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from ..scanning.notebooks import CELL_LIMIT
 from .lexers import syntax_named, tokens
@@ -26,6 +28,8 @@ from .python_imports import MAX_IMPORTS, imports_in
 from .source import Source, evidence_at, finding
 
 __all__ = [
+    "MAX_DECLARED",
+    "MAX_TOML_CHARS",
     "Declared",
     "Imported",
     "add_local_names",
@@ -53,6 +57,8 @@ SPEC_NAMES = (
     "Project.toml",
     "renv.lock",
 )
+MAX_DECLARED = 10_000  # dependencies read from one file; past them, a note
+MAX_TOML_CHARS = 1 << 20  # a pyproject.toml or Pipfile longer than this is not parsed
 _REQUIREMENTS = re.compile(r"^(?:.*/)?requirements[\w.-]*\.(?:txt|in)$")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -180,9 +186,23 @@ def _requirement(line: str) -> tuple[str, bool] | None:
     return match.group(1), bool(re.match(r"^(==|~=|>=|<=|>|<|===|!=|@|=)", rest))
 
 
-def declarations(source: Source) -> Iterator[Declared]:
+def declarations(source: Source, notes: list[str] | None = None) -> Iterator[Declared]:
     """What an environment file declares (requirements, environment.yml, Pipfile,
-    pyproject.toml, setup.py, setup.cfg), with whether each entry names a version."""
+    pyproject.toml, setup.py, setup.cfg), with whether each entry names a version: at
+    most ``MAX_DECLARED`` entries, and a TOML file only up to ``MAX_TOML_CHARS`` (TOML is
+    parsed whole, at about a second per MiB); ``notes`` says when either stops it."""
+    for count, item in enumerate(_declarations(source, notes), 1):
+        if count > MAX_DECLARED:
+            if notes is not None:
+                notes.append(
+                    f"{source.path}: dependencies read up to line {item.line:,} "
+                    f"(the first {MAX_DECLARED:,}); the rest were not read"
+                )
+            return
+        yield item
+
+
+def _declarations(source: Source, notes: list[str] | None) -> Iterator[Declared]:
     name = source.path.rsplit("/", 1)[-1]
     lines = source.lines
     if is_requirements_file(source.path):
@@ -208,8 +228,33 @@ def declarations(source: Source) -> Iterator[Declared]:
             if match and match.group(1) not in ("pip", "python"):
                 pinned = bool(re.search(r"[=<>]", entry[match.end() :]))
                 yield Declared(normalise(match.group(1)), source.path, number, pinned, stripped)
+    elif name in ("Pipfile", "pyproject.toml") and len(source.text) > MAX_TOML_CHARS:
+        if notes is not None:
+            notes.append(
+                f"{source.path}: not read for dependencies: {len(source.text):,} characters, "
+                f"over the {MAX_TOML_CHARS:,} a TOML specification is read up to"
+            )
     elif name in ("Pipfile", "pyproject.toml", "setup.cfg", "setup.py"):
         yield from _declared_in_text(source, name)
+
+
+def _toml_entries(table: dict[str, Any], name: str) -> Iterator[str]:
+    """The requirement strings a Pipfile or a pyproject.toml declares."""
+    if name == "Pipfile":
+        for section in ("packages", "dev-packages"):
+            for package, version in (table.get(section) or {}).items():
+                pinned = isinstance(version, str) and version.strip() not in ("*", "")
+                yield f"{package}{'==' if pinned else ''}"
+        return
+    project = table.get("project") or {}
+    yield from project.get("dependencies") or []
+    for extra in (project.get("optional-dependencies") or {}).values():
+        yield from extra
+    yield from (table.get("build-system") or {}).get("requires") or []
+    for group in (table.get("dependency-groups") or {}).values():
+        yield from (item for item in group if isinstance(item, str))
+    poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
+    yield from (f"{package}==" for package in poetry if package != "python")
 
 
 def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
@@ -218,36 +263,26 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
             table = tomllib.loads(source.text)
         except (tomllib.TOMLDecodeError, ValueError):
             table = {}
-        entries: list[str] = []
-        if name == "Pipfile":
-            for section in ("packages", "dev-packages"):
-                for package, version in (table.get(section) or {}).items():
-                    pinned = isinstance(version, str) and version.strip() not in ("*", "")
-                    entries.append(f"{package}{'==' if pinned else ''}")
-        else:
-            project = table.get("project") or {}
-            entries.extend(project.get("dependencies") or [])
-            for extra in (project.get("optional-dependencies") or {}).values():
-                entries.extend(extra)
-            entries.extend((table.get("build-system") or {}).get("requires") or [])
-            for group in (table.get("dependency-groups") or {}).values():
-                entries.extend(item for item in group if isinstance(item, str))
-            poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
-            entries.extend(f"{package}==" for package in poetry if package != "python")
-        where = _lines_of_values(source.text)
+        entries = [
+            entry
+            for entry in itertools.islice(_toml_entries(table, name), MAX_DECLARED + 1)
+            if isinstance(entry, str)
+        ]
+        del table
+        wanted = {item for entry in entries for item in (entry, entry.rstrip("="))}
+        where = _lines_of_values(source.text, wanted)
         for entry in entries:
-            if isinstance(entry, str):
-                found = _requirement(entry)
-                if found:
-                    number = where.get(entry) or where.get(entry.rstrip("=")) or 1
-                    yield Declared(
-                        normalise(found[0]),
-                        source.path,
-                        number,
-                        found[1],
-                        entry,
-                        application=name == "Pipfile",
-                    )
+            found = _requirement(entry)
+            if found:
+                number = where.get(entry) or where.get(entry.rstrip("=")) or 1
+                yield Declared(
+                    normalise(found[0]),
+                    source.path,
+                    number,
+                    found[1],
+                    entry,
+                    application=name == "Pipfile",
+                )
         return
     # setup.py / setup.cfg: quoted requirement strings and install_requires lines
     quoted_count = "install_requires" in source.text or name == "setup.cfg"
@@ -272,10 +307,10 @@ _QUOTED_REQUIREMENT = re.compile(
 _TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_.-]+)[ \t]*=", re.MULTILINE)
 
 
-def _lines_of_values(text: str) -> dict[str, int]:
-    """The line each string value and each key of a TOML text is first written on: one
-    lexer pass and one of the keys, so finding the line of every dependency costs the
-    text's length once."""
+def _lines_of_values(text: str, wanted: set[str]) -> dict[str, int]:
+    """The line each ``wanted`` string value or key of a TOML text is first written on:
+    one lexer pass and one of the keys, so finding the line of every dependency costs
+    the text's length once."""
     strings = (
         (token.start, text[token.start + 1 : token.end - 1])
         for token in tokens(text, syntax_named("hash"))
@@ -287,7 +322,8 @@ def _lines_of_values(text: str) -> dict[str, int]:
     for offset, value in heapq.merge(strings, keys):
         line += text.count("\n", position, offset)
         position = offset
-        lines.setdefault(value, line)
+        if value in wanted:
+            lines.setdefault(value, line)
     return lines
 
 

@@ -188,10 +188,15 @@ def tokens(text: str, syntax: Syntax, inside: str | None = None) -> Iterator[Tok
     stop = length
     while position < length:
         if position >= stop:  # past where a dead quote failed: it may open strings again
-            live = tuple(quote for quote in quotes if dead.get(quote, -1) <= position)
+            stop, live = length, quotes
+            if dead:
+                for quote, until in list(dead.items()):
+                    if until <= position:
+                        del dead[quote]
+                    elif until < stop:
+                        stop = until
+                live = tuple(quote for quote in quotes if quote not in dead)
             master, groups, starts = variants[live]
-            stop = min((end for end in dead.values() if end > position), default=length)
-            dead = {quote: end for quote, end in dead.items() if end > position}
         if stop >= length:
             found = master.search(text, position)
             if found is None:

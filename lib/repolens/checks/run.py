@@ -159,7 +159,7 @@ class Inspector:
         for imported in imports_of(source, self.problems):
             self.imported.append(imported)
         if declares:
-            self.declared.extend(declarations(source))
+            self.declared.extend(declarations(source, self.problems))
 
     def _inspect_stream(self, record: FileRecord, content: ContentStream) -> None:
         """A text file past the content cap: secrets and paths read in windows, and a note
