@@ -31,7 +31,7 @@ from repolens.scanning.ignore import IgnoreRules
 from repolens.scanning.records import FileRecord, Kind, State
 from repolens.scanning.scanner import ContentStream
 
-__all__ = ["CASES"]
+__all__ = ["CASES", "directory_only_zip", "inspected", "record"]
 
 KEY = "AKIA" + "Z7Q4XK3MPLW2R9TB"  # made up, split so that no scanner flags this file
 HEADER = "-----BEGIN " + "RSA PRIVATE KEY-----"
@@ -134,10 +134,15 @@ def streamed_case(name: str, exercises: str, path: str, make: Callable[[int], st
 
 
 def _central_directory_zip(size: int, scratch: Path) -> str:
-    """A zip of nothing but a central directory of about ``size`` bytes and its end
-    records (zip64): a listing reads every entry, an extraction nothing."""
-    entries = max(1, size // 54)
+    """A zip of a central directory of about ``size`` bytes (see ``directory_only_zip``)."""
     path = scratch / "many.zip"
+    directory_only_zip(path, max(1, size // 54))
+    return str(path)
+
+
+def directory_only_zip(path: Path, entries: int) -> None:
+    """A zip of nothing but a central directory of ``entries`` names (f0000000.png, ...)
+    and its end records (zip64): a listing reads every entry, an extraction nothing."""
     with open(path, "wb") as handle:
         for index in range(entries):
             name = b"f%07d.png" % index
@@ -151,7 +156,6 @@ def _central_directory_zip(size: int, scratch: Path) -> str:
         handle.write(
             struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 2**32 - 1, 2**32 - 1, 0)
         )
-    return str(path)
 
 
 def zeros_tar(compress: Callable[[bytes], bytes], suffix: str, block: int = 1 << 20):  # type: ignore[no-untyped-def]
