@@ -136,7 +136,9 @@ def imports_of(source: Source, notes: list[str] | None = None) -> Iterator[Impor
     if not is_python or source.path.split("/", 1)[0] in ("docs", "doc"):
         return
     if source.notebook is not None:
-        language = source.kernel_language
+        metadata = source.notebook.get("metadata")
+        spec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+        language = spec.get("language") if isinstance(spec, dict) else None
         if isinstance(language, str) and language.lower() not in ("python", "python3", ""):
             return
     is_setup = source.path.rsplit("/", 1)[-1] == "setup.py"

@@ -47,6 +47,7 @@ _UNC = re.compile(
 )
 _POSIX = re.compile(r"(?<![\w/.~-])/(?:(?:home|Users|mnt|media)/[\w.-]+/|content/drive(?:/|\b))")
 _SHEBANG = re.compile(r"^#![^\n]*", re.MULTILINE)
+_KINDS = (_DRIVE, _UNC, _POSIX)
 
 
 def _kind_starts(text: str, pattern: re.Pattern[str], escaped: bool) -> Iterator[int]:
@@ -81,7 +82,6 @@ def count_paths(text: str) -> int:
     return count
 
 
-_KINDS = (_DRIVE, _UNC, _POSIX)
 _CATEGORIES = ("code", "notebook", "config", "data")
 _SHELL = re.compile(r"^[^\S\n]*[!%][^\n]*", re.MULTILINE)  # a shell or magic line
 # Paths inside a container image are fixed by design: not a machine of the lab.

@@ -132,7 +132,7 @@ class Source:
             if table is not None and item.line in table.outside:
                 why = (
                     "'repolens: ignore' is not in a comment"
-                    if self.syntax(self._cell(item.cell)) is not None
+                    if self.syntax(self._cells_by_index.get(item.cell)) is not None  # type: ignore[arg-type]
                     else "'repolens: ignore' cannot suppress here: this kind of file has no "
                     "comments (per-file-ignores in the settings can)"
                 )
@@ -151,10 +151,9 @@ class Source:
             notes.append(f"{self.path}: {more} more comments that are not suppressions")
         return notes
 
-    def _cell(self, index: int | None) -> Cell | None:
-        if index is None:
-            return None
-        return next((cell for cell in self.cells if cell.index == index), None)
+    @cached_property
+    def _cells_by_index(self) -> dict[int, Cell]:
+        return {cell.index: cell for cell in self.cells}
 
 
 def _codec(encoding: str | None) -> str:
