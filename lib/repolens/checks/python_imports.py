@@ -46,9 +46,11 @@ _TYPE_CHECKING = re.compile(r"(?:[A-Za-z_]\w* ?\. ?)*TYPE_CHECKING")
 _SPACES = re.compile(r"\s+|\\\r?\n")
 _COMMENT = re.compile(r"#[^\n]*")  # no strings in import statements or handler types
 _AS_NAME = re.compile(r"\bas\s+\w+\s*\Z")
-_FROM = re.compile(r"from ([A-Za-z_][\w. ]*?) import\b")
+_SPACE = r"(?:\s|\\\r?\n)"  # white space, and a backslash that continues the line
+_NAME = rf"[A-Za-z_]\w*(?:{_SPACE}*\.{_SPACE}*[A-Za-z_]\w*)*"  # a dotted name, spaced or not
+_FROM = re.compile(rf"from{_SPACE}+({_NAME}){_SPACE}+import\b")
 _PARTS = re.compile(r"[^,()]+")
-_IMPORT_PART = re.compile(r" ?([A-Za-z_][\w. ]*?)(?: as \w+)? ?")
+_IMPORT_PART = re.compile(rf"{_SPACE}*({_NAME})(?:{_SPACE}+as{_SPACE}+\w+)?{_SPACE}*")
 MAX_IMPORTS = 10_000  # import statements read in one source; past them, a note
 
 
@@ -146,11 +148,13 @@ def _statements(code: str) -> Iterator[_Statement]:
 def _catches_import_error(code: str, header: _Statement) -> bool:
     """Whether an ``except`` header catches what a failed import raises: bare, or a name
     (or a tuple of names) ending in one of ``_OPTIONAL_ERRORS``."""
-    text = _COMMENT.sub("", code[header.start + len(header.keyword) : header.colon]).strip()
-    if len(text) > 4096:  # no handler is written so: any such name in it counts
+    start, stop = header.start + len(header.keyword), header.colon
+    if stop - start > 4096:  # no handler is written so: any such name in it counts
         return any(
-            match.group().rsplit(".", 1)[-1] in _OPTIONAL_ERRORS for match in _DOTTED.finditer(text)
+            match.group().rsplit(".", 1)[-1] in _OPTIONAL_ERRORS
+            for match in _DOTTED.finditer(code, start, stop)
         )
+    text = _COMMENT.sub("", code[start:stop]).strip()
     named = _AS_NAME.search(text)
     text = (text[: named.start()] if named else text).strip().lstrip("*").strip()
     if not text:
@@ -175,19 +179,19 @@ def _is_type_checking(code: str, header: _Statement) -> bool:
 
 
 def _imported(code: str, statement: _Statement) -> Iterator[str]:
-    """The absolute modules an ``import`` or ``from`` statement names."""
-    text = _SPACES.sub(" ", _COMMENT.sub("", code[statement.start : statement.end]))
+    """The absolute modules an ``import`` or ``from`` statement names, read in place (a
+    statement may be megabytes long: nothing of it is copied whole)."""
+    start, end = statement.start, statement.end
     if statement.keyword == "from":
-        found = _FROM.match(text)
-        module = found.group(1).replace(" ", "") if found else ""
-        if _DOTTED.fullmatch(module):
-            yield module
+        found = _FROM.match(code, start, end)
+        if found is not None:
+            yield _SPACES.sub("", found.group(1))
         return
-    for part in _PARTS.finditer(text, len("import")):
+    comment = code.find("#", start, end)  # no string stands in an import: "#" is a comment
+    for part in _PARTS.finditer(code, start + len("import"), end if comment < 0 else comment):
         found = _IMPORT_PART.fullmatch(part.group())
-        module = found.group(1).replace(" ", "") if found else ""
-        if _DOTTED.fullmatch(module):
-            yield module
+        if found is not None:
+            yield _SPACES.sub("", found.group(1))
 
 
 @dataclass

@@ -103,6 +103,7 @@ Inspect = Callable[[FileRecord, "bytes | ContentStream | None"], None]
 ``CONTENT_CATEGORIES`` up to ``CONTENT_LIMIT`` bytes), a ``ContentStream`` for a text file
 of those categories past that cap (not a notebook), else None: how checks see content
 without reading any file a second time (or, past the cap, without holding it)."""
+
 _CHUNK_CONTENT_BYTES = 32 << 20  # content held by a window; two are in flight at once
 
 CHUNK = 4096
