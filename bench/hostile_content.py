@@ -239,6 +239,9 @@ CASES = [
         units("x = 1\n", tail=f'KEY = "{KEY}"\nP = "/home/u/x"\n'),
     ),
     streamed_case("one 8 MiB line", "SE001 streamed (pieces)", "one.txt", units("y", tail=KEY)),
+    streamed_case(
+        "key ids on every line past the cap", "SE001 streamed", "keys.cfg", units(f"k = {KEY}\n")
+    ),
     # The worst inputs of the other expressions and lexers.
     file_case(
         "strings that never close ('\"\\')", "PA001 lexer (C)", "s.c", units('"\\', "/home/u/\n")

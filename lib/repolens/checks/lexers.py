@@ -1,12 +1,13 @@
 """Where a source's comments and strings are: one pass over the text, never a rescan.
 
-A lexer looks for the next place a comment or a string can start, reads to where it ends
-with ``str.find`` or a possessive body expression, and goes on from there. A string that
-does not close on its line is no string (its quote is an ordinary character, as it was for
-the expressions this replaces), and its quote cannot open a string again before that
-line's end: the scan that failed read that far, and a later quote there would read the
-same characters the same way. So every character is read a bounded number of times, and
-an unclosed ``/*`` or a line of ``"\\"\\"...`` costs what its length costs.
+One expression matches a whole token where one can start (a comment, a string, a string
+that does not close); its parts are possessive, so they never give back what they read.
+A string that does not close on its line is no string (its quote is an ordinary
+character, as it was for the expressions this replaces), and its quote cannot open a
+string again before the place where that read stopped: a later quote there would read the
+same characters the same way, so the lexer looks past it with that quote left out. Every
+character is thus read a bounded number of times, and an unclosed ``/*`` or a line of
+``"\\"\\"...`` costs what its length costs.
 
 A comment or a triple-quoted string that runs to the end of the text is one token open at
 its end (``Token.open`` names what would close it): a text read in pieces (a file past the
@@ -125,11 +126,7 @@ def _master(syntax: Syntax, quotes: tuple[str, ...]) -> tuple[re.Pattern[str], d
     kinds.sort(key=lambda kind: -len(kind[0]))  # "//" before "/", '"""' before '"'
     if not kinds:
         return re.compile(r"(?!)"), {}
-    groups: dict[str, str] = {}
-    for number, quote in enumerate(quotes):
-        groups[f"d{number}"] = quote
-    for marker, group, _expression in kinds:
-        groups[group] = marker
+    groups = {group: marker for marker, group, _expression in kinds}
     expression = "|".join(f"(?P<{group}>{pattern})" for _marker, group, pattern in kinds)
     return re.compile(expression), groups
 

@@ -92,9 +92,11 @@ def stream_findings(
     for window in windows(blocks, record.encoding):
         text, kept = window.text, []
         if secrets:
+            line, position = window.line, 0
             for offset, what, secret in secret_hits(text):
+                line += text.count("\n", position, offset)
+                position = offset
                 if window.start <= offset < window.end:
-                    line = window.line + text.count("\n", 0, offset)
                     kept.append(secret_finding(check_id, path, what, secret, line))
         if paths and may_hold_paths(text):
             counted = (hit for hit in path_hits(text) if window.start <= hit[1] < window.end)
