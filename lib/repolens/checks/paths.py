@@ -193,6 +193,8 @@ def _shell_items(code: str) -> Iterator[tuple[int, str]]:
 def _string_items(code: str, strings: Iterator[Token]) -> Iterator[tuple[int, str]]:
     for token in strings:
         piece = code[token.start : token.end]
+        if "/" not in piece and "\\" not in piece:  # every path holds one or the other
+            continue
         for path in find_paths(piece, escaped=not _is_raw(code, token.start)):
             yield token.start, path
 
