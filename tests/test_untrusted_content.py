@@ -34,7 +34,7 @@ from repolens.checks.python_imports import imports_in
 from repolens.scanning import safeio
 from repolens.scanning.scanner import CONTENT_LIMIT, ContentStream, ScanOptions
 
-from .conftest import REPO, make_tree, notebook_json
+from .conftest import PYTHON, REPO, make_tree, notebook_json, python_env
 
 AWS_KEY = "AKIA" + "Z7Q4XK3MPLW2R9TB"  # made up: split so no scanner flags this file
 SECRETS = CheckSettings(select=("SE",))
@@ -755,3 +755,30 @@ def test_sixty_globstars_on_folders_sixty_deep_take_milliseconds(tmp_path: Path)
     assert not any(matched)
     assert rules.ignored("/".join(["a"] * 61 + ["b"]), False)
     assert time.process_time() - started < 2  # backtracking took minutes at depth 60
+
+
+def test_a_pattern_past_the_length_cap_is_skipped_with_a_note_and_nothing_on_stderr() -> None:
+    # In a process of its own: RE2 writes its errors to the process's stderr.
+    code = (
+        "from repolens.scanning.ignore import IgnoreRules\n"
+        "notes = []\n"
+        "rules = IgnoreRules.from_patterns(\n"
+        "    ['**/a/' * 200_000 + 'b', '**/a/' * 13_000 + 'b', '*.log'], '', notes, '.gitignore'\n"
+        ")\n"
+        "print(len(notes), notes[0][:40], rules.ignored('x.log', False))\n"
+        "print(rules.ignored('a/' * 13_000 + 'b', False), rules.ignored('a/' * 20 + 'b', False))\n"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", code],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == [
+        "1 .gitignore line 1: '**/a/**/a/**/a/**/a/ True",
+        "True False",
+    ]

@@ -5,7 +5,10 @@ here so they match exactly the path they name: a directory pattern (``keep/``) m
 that directory, not the files below it; files below an ignored directory are left out
 because the walk does not enter it, so nothing can re-include them, as in git.
 A line git cannot use (``!`` alone, a trailing backslash, a reversed range ``[z-a]``,
-an unclosed ``[``) matches nothing in git; here it is skipped and reported.
+an unclosed ``[``) matches nothing in git; here it is skipped and reported, and so is a
+line longer than ``MAX_PATTERN_BYTES``. Patterns match a path's bytes, as git's wildmatch
+does; one with two ``**`` or more runs on RE2, in time linear in the path (with Python's
+backtracking engine, ``**/a/**/a/.../b`` took time exponential in its ``**``).
 
 Rules apply only inside a git work tree (a ``.git`` directory, or a ``.git`` file
 naming one that exists, in the root or above it). Outside one, a stray
@@ -32,15 +35,18 @@ except ImportError:  # pragma: no cover - the wheel is a dependency
 
 __all__ = [
     "MAX_IGNORE_BYTES",
+    "MAX_PATTERN_BYTES",
     "IgnoreRules",
     "InvalidPattern",
     "Pattern",
+    "PatternTooLong",
     "compile_pattern",
     "find_work_tree",
     "read_patterns",
 ]
 
 MAX_IGNORE_BYTES = 8 << 20
+MAX_PATTERN_BYTES = 64 << 10  # a longer line is skipped and noted (git has no such cap)
 
 # Character classes as git's wildmatch knows them: ASCII only, matched byte by byte.
 _CLASSES = {
@@ -68,6 +74,11 @@ _GLOBSTARS_FOR_RE2 = 2
 
 class InvalidPattern(ValueError):
     """A pattern line git would never match; the message says why."""
+
+
+class PatternTooLong(InvalidPattern):
+    """A pattern line past ``MAX_PATTERN_BYTES``: git would match it, repolens does not
+    compile it (a bound on what one line may cost)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +284,7 @@ def _compile(glob: bytes, anchored: bool) -> Callable[[bytes], object]:
         options = _re2.Options()
         options.encoding = _re2.Options.Encoding.LATIN1
         options.dot_nl = True
+        options.log_errors = False  # a hostile pattern must not write to the terminal
         try:
             return _re2.compile(
                 _translate(glob, anchored, atomic=False).encode(), options
@@ -316,7 +328,10 @@ def compile_pattern(line: str) -> Pattern | None:
     basename_only = "/" not in body
     if body.startswith("/"):
         body = body[1:]
-    match = _compile(body.encode("utf-8", "surrogateescape"), anchored=not basename_only)
+    glob = body.encode("utf-8", "surrogateescape")
+    if len(glob) > MAX_PATTERN_BYTES:
+        raise PatternTooLong(f"longer than {MAX_PATTERN_BYTES:,} bytes")
+    match = _compile(glob, anchored=not basename_only)
     return Pattern(line, negated, directory_only, basename_only, match)
 
 
@@ -330,7 +345,11 @@ def compile_patterns(
             pattern = compile_pattern(line)
         except InvalidPattern as error:
             if problems is not None:
-                problems.append(f"{where} line {number}: {line!r} skipped ({error}), as git does")
+                shown = repr(line) if len(line) <= 80 else repr(line[:80]) + "…"
+                how = (
+                    "; git would match it" if isinstance(error, PatternTooLong) else ", as git does"
+                )
+                problems.append(f"{where} line {number}: {shown} skipped ({error}){how}")
             continue
         if pattern is not None:
             patterns.append(pattern)
