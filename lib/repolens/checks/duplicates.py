@@ -9,14 +9,13 @@ import hashlib
 import os
 import sqlite3
 import stat as stat_module
-import tarfile
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from ..render.units import human_bytes
 from ..scanning import safeio
 from ..scanning.records import FileRecord, Kind, State
+from .archives import list_members
 from .model import Finding
 from .source import finding
 
@@ -30,7 +29,6 @@ __all__ = [
 
 MIN_BYTES = 1024
 HEAD_BYTES = 4096
-MAX_ARCHIVE_MEMBERS = 100_000
 
 
 def _head(path: str) -> bytes | None:
@@ -161,34 +159,21 @@ def indexed_duplicate_findings(index: SizeIndex, root: str) -> Iterator[Finding]
         )
 
 
-def _members(path: str) -> list[str] | None:
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()[:MAX_ARCHIVE_MEMBERS]
-        elif tarfile.is_tarfile(path):
-            with tarfile.open(path) as archive:
-                names = []
-                for member in archive:
-                    if member.isfile():
-                        names.append(member.name)
-                    if len(names) >= MAX_ARCHIVE_MEMBERS:
-                        break
-        else:
-            return None
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError):
-        return None
-    return [name for name in names if not name.endswith("/")]
-
-
-def archive_findings(records: Iterable[FileRecord], root: str) -> Iterator[Finding]:
-    """An archive whose members (most of them) also lie unpacked beside it (on disk)."""
+def archive_findings(
+    records: Iterable[FileRecord], root: str, notes: list[str] | None = None
+) -> Iterator[Finding]:
+    """An archive whose members (most of them) also lie unpacked beside it (on disk).
+    An archive listed only in part (``archives.py``) is judged on that part, and ``notes``
+    says so."""
     for record in records:
         if record.category != "archive" or record.kind is not Kind.FILE:
             continue
-        members = _members(os.path.join(root, *record.path.split("/")))
-        if not members:
+        listing = list_members(os.path.join(root, *record.path.split("/")))
+        if listing is None or not listing.names:
             continue
+        if listing.stopped and notes is not None:
+            notes.append(f"{record.path}: compared by {listing.stopped} only")
+        members = list(listing.names)
         folder = record.path.rsplit("/", 1)[0] + "/" if "/" in record.path else ""
         stem = record.name[: -len(record.extension)] if record.extension else record.name
         bases = (folder, f"{folder}{stem}/")

@@ -1,15 +1,17 @@
 """Environment checks (EN): a specification exists, declares what the code imports, pins it.
 
 Specifications are looked for where repo2docker looks, in its order. Imports are read
-with ``ast`` from Python files and notebook code cells (IPython magics and shell lines
-blanked out). The standard library comes from ``sys.stdlib_module_names``, modules and
-packages of the repository itself are left out, and import names map to distributions
-through ``imports.toml`` (cv2 -> opencv-python, sklearn -> scikit-learn, ...).
+from the statements of Python files and notebook code cells (``python_imports.py``: one
+pass, no AST; IPython magics and shell lines blanked out). The standard library comes from
+``sys.stdlib_module_names``, modules and packages of the repository itself are left out,
+and import names map to distributions through ``imports.toml`` (cv2 -> opencv-python,
+sklearn -> scikit-learn, ...).
 """
 
 from __future__ import annotations
 
-import ast
+import heapq
+import itertools
 import re
 import sys
 import tomllib
@@ -17,11 +19,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
+from ..scanning.notebooks import CELL_LIMIT
+from .lexers import syntax_named, tokens
 from .model import Finding
-from .source import Source, finding
+from .python_imports import MAX_IMPORTS, imports_in
+from .source import Source, evidence_at, finding
 
 __all__ = [
+    "MAX_DECLARED",
+    "MAX_TOML_CHARS",
     "Declared",
     "Imported",
     "add_local_names",
@@ -49,8 +57,9 @@ SPEC_NAMES = (
     "Project.toml",
     "renv.lock",
 )
+MAX_DECLARED = 10_000  # dependencies read from one file; past them, a note
+MAX_TOML_CHARS = 1 << 20  # a pyproject.toml or Pipfile longer than this is not parsed
 _REQUIREMENTS = re.compile(r"^(?:.*/)?requirements[\w.-]*\.(?:txt|in)$")
-_MAGIC = re.compile(r"^\s*[%!?]")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -117,86 +126,12 @@ def is_specification(path: str) -> bool:
     return len(parts) == 2 and is_requirements_file(path)
 
 
-def _parse(code: str) -> ast.AST | None:
-    lines = ["" if _MAGIC.match(line) else line for line in code.split("\n")]
-    if lines and lines[0].lstrip().startswith("%%"):
-        return None  # a cell magic: not Python
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-_OPTIONAL_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-
-
-_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
-_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
-
-
-class _Imports(ast.NodeVisitor):
-    """Top-level names of the absolute imports that must succeed: not those guarded by
-    ``try: ... except ImportError``, nor those under ``if TYPE_CHECKING:``."""
-
-    def __init__(self) -> None:
-        self.found: list[tuple[str, int]] = []
-        self.optional: set[str] = set()  # imported somewhere under an ImportError guard
-
-    def generic_visit(self, node: ast.AST) -> None:
-        """Only statement bodies can hold an import: expressions are never entered."""
-        for field in _BODIES:
-            children = getattr(node, field, None)
-            if type(children) is list:
-                for child in children:
-                    if isinstance(child, _HOLDERS):
-                        self.visit(child)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        self.found.extend((alias.name, node.lineno) for alias in node.names)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level == 0 and node.module:
-            self.found.append((node.module, node.lineno))
-
-    def visit_Try(self, node: ast.Try) -> None:
-        optional = any(_catches_import_error(handler) for handler in node.handlers)
-        if optional:
-            guarded = _Imports()
-            for child in node.body:
-                guarded.visit(child)
-            self.optional.update(name.split(".")[0] for name, _ in guarded.found)
-            self.optional.update(guarded.optional)
-        else:
-            for child in node.body:
-                self.visit(child)
-        for part in (*node.handlers, *node.orelse, *node.finalbody):
-            self.visit(part)
-
-    visit_TryStar = visit_Try
-
-    def visit_If(self, node: ast.If) -> None:
-        test = node.test
-        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
-        if name != "TYPE_CHECKING":
-            for child in node.body:
-                self.visit(child)
-        for child in node.orelse:
-            self.visit(child)
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(
-        (item.id if isinstance(item, ast.Name) else getattr(item, "attr", "")) in _OPTIONAL_ERRORS
-        for item in types
-    )
-
-
-def imports_of(source: Source) -> Iterator[Imported]:
+def imports_of(source: Source, notes: list[str] | None = None) -> Iterator[Imported]:
     """The imports a Python file or a notebook's code cells need to run (documentation
-    builds under ``docs/`` are left out: their tools are not the project's dependencies)."""
+    builds under ``docs/`` are left out: their tools are not the project's dependencies).
+
+    A cell over ``CELL_LIMIT`` is not read for imports, and a source with more than
+    ``MAX_IMPORTS`` import statements is read up to there; ``notes`` says so."""
     is_python = source.path.endswith((".py", ".pyw")) or source.notebook is not None
     if not is_python or source.path.split("/", 1)[0] in ("docs", "doc"):
         return
@@ -210,23 +145,34 @@ def imports_of(source: Source) -> Iterator[Imported]:
     for cell, code in source.code_chunks():
         if "import" not in code:
             continue
-        tree = _parse(code)
-        if tree is None:
+        if cell is not None and len(code) > CELL_LIMIT:
+            if notes is not None:
+                notes.append(
+                    f"{source.path}, cell {cell + 1}: not read for imports: "
+                    f"{len(code):,} characters, over the {CELL_LIMIT:,}-character cell limit"
+                )
             continue
-        visitor = _Imports()
-        try:
-            visitor.visit(tree)
-        except RecursionError:
-            continue
-        lines = code.split("\n")
-        for module in visitor.optional:
+        found = imports_in(code)
+        if found.stopped is not None and notes is not None:
+            where = source.path if cell is None else f"{source.path}, cell {cell + 1}"
+            notes.append(
+                f"{where}: imports read up to line {found.stopped:,} "
+                f"(the first {MAX_IMPORTS:,}); the rest were not read"
+            )
+        for module in sorted(found.optional):
             yield Imported(module, source.path, 0, cell, "", optional=True)
-        for name, number in visitor.found:
+        seen: set[str] = set()
+        last: tuple[int, str] = (0, "")
+        for name, number, offset in found.found:
             module = name.split(".")[0]
-            if is_setup and module in ("setuptools", "pkg_resources", "distutils"):
+            if module in seen or (
+                is_setup and module in ("setuptools", "pkg_resources", "distutils")
+            ):
                 continue
-            text = lines[number - 1].strip() if number <= len(lines) else ""
-            yield Imported(module, source.path, number, cell, text[:160])
+            seen.add(module)  # only the first import of a module can be reported
+            if last[0] != number:
+                last = (number, evidence_at(code, offset))
+            yield Imported(module, source.path, number, cell, last[1])
 
 
 def _requirement(line: str) -> tuple[str, bool] | None:
@@ -242,9 +188,23 @@ def _requirement(line: str) -> tuple[str, bool] | None:
     return match.group(1), bool(re.match(r"^(==|~=|>=|<=|>|<|===|!=|@|=)", rest))
 
 
-def declarations(source: Source) -> Iterator[Declared]:
+def declarations(source: Source, notes: list[str] | None = None) -> Iterator[Declared]:
     """What an environment file declares (requirements, environment.yml, Pipfile,
-    pyproject.toml, setup.py, setup.cfg), with whether each entry names a version."""
+    pyproject.toml, setup.py, setup.cfg), with whether each entry names a version: at
+    most ``MAX_DECLARED`` entries, and a TOML file only up to ``MAX_TOML_CHARS`` (TOML is
+    parsed whole, at about a second per MiB); ``notes`` says when either stops it."""
+    for count, item in enumerate(_declarations(source, notes), 1):
+        if count > MAX_DECLARED:
+            if notes is not None:
+                notes.append(
+                    f"{source.path}: dependencies read up to line {item.line:,} "
+                    f"(the first {MAX_DECLARED:,}); the rest were not read"
+                )
+            return
+        yield item
+
+
+def _declarations(source: Source, notes: list[str] | None) -> Iterator[Declared]:
     name = source.path.rsplit("/", 1)[-1]
     lines = source.lines
     if is_requirements_file(source.path):
@@ -270,8 +230,33 @@ def declarations(source: Source) -> Iterator[Declared]:
             if match and match.group(1) not in ("pip", "python"):
                 pinned = bool(re.search(r"[=<>]", entry[match.end() :]))
                 yield Declared(normalise(match.group(1)), source.path, number, pinned, stripped)
+    elif name in ("Pipfile", "pyproject.toml") and len(source.text) > MAX_TOML_CHARS:
+        if notes is not None:
+            notes.append(
+                f"{source.path}: not read for dependencies: {len(source.text):,} characters, "
+                f"over the {MAX_TOML_CHARS:,} a TOML specification is read up to"
+            )
     elif name in ("Pipfile", "pyproject.toml", "setup.cfg", "setup.py"):
         yield from _declared_in_text(source, name)
+
+
+def _toml_entries(table: dict[str, Any], name: str) -> Iterator[str]:
+    """The requirement strings a Pipfile or a pyproject.toml declares."""
+    if name == "Pipfile":
+        for section in ("packages", "dev-packages"):
+            for package, version in (table.get(section) or {}).items():
+                pinned = isinstance(version, str) and version.strip() not in ("*", "")
+                yield f"{package}{'==' if pinned else ''}"
+        return
+    project = table.get("project") or {}
+    yield from project.get("dependencies") or []
+    for extra in (project.get("optional-dependencies") or {}).values():
+        yield from extra
+    yield from (table.get("build-system") or {}).get("requires") or []
+    for group in (table.get("dependency-groups") or {}).values():
+        yield from (item for item in group if isinstance(item, str))
+    poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
+    yield from (f"{package}==" for package in poetry if package != "python")
 
 
 def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
@@ -280,47 +265,33 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
             table = tomllib.loads(source.text)
         except (tomllib.TOMLDecodeError, ValueError):
             table = {}
-        entries: list[str] = []
-        if name == "Pipfile":
-            for section in ("packages", "dev-packages"):
-                for package, version in (table.get(section) or {}).items():
-                    pinned = isinstance(version, str) and version.strip() not in ("*", "")
-                    entries.append(f"{package}{'==' if pinned else ''}")
-        else:
-            project = table.get("project") or {}
-            entries.extend(project.get("dependencies") or [])
-            for extra in (project.get("optional-dependencies") or {}).values():
-                entries.extend(extra)
-            entries.extend((table.get("build-system") or {}).get("requires") or [])
-            for group in (table.get("dependency-groups") or {}).values():
-                entries.extend(item for item in group if isinstance(item, str))
-            poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
-            entries.extend(f"{package}==" for package in poetry if package != "python")
-        lines = source.lines
+        entries = [
+            entry
+            for entry in itertools.islice(_toml_entries(table, name), MAX_DECLARED + 1)
+            if isinstance(entry, str)
+        ]
+        del table
+        wanted = {item for entry in entries for item in (entry, entry.rstrip("="))}
+        where = _lines_of_values(source.text, wanted)
         for entry in entries:
-            if isinstance(entry, str):
-                found = _requirement(entry)
-                if found:
-                    number = next(
-                        (n for n, line in enumerate(lines, 1) if entry.split(";")[0] in line), 1
-                    )
-                    yield Declared(
-                        normalise(found[0]),
-                        source.path,
-                        number,
-                        found[1],
-                        entry,
-                        application=name == "Pipfile",
-                    )
+            found = _requirement(entry)
+            if found:
+                number = where.get(entry) or where.get(entry.rstrip("=")) or 1
+                yield Declared(
+                    normalise(found[0]),
+                    source.path,
+                    number,
+                    found[1],
+                    entry,
+                    application=name == "Pipfile",
+                )
         return
     # setup.py / setup.cfg: quoted requirement strings and install_requires lines
+    quoted_count = "install_requires" in source.text or name == "setup.cfg"
     for number, line in enumerate(source.lines, 1):
-        for quoted in re.findall(
-            r"""["']([A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*(?:[=<>~!]=?[^"']*)?)["']""",
-            line,
-        ):
+        for quoted in _QUOTED_REQUIREMENT.findall(line) if quoted_count else ():
             found = _requirement(quoted)
-            if found and ("install_requires" in source.text or name == "setup.cfg"):
+            if found:
                 yield Declared(
                     normalise(found[0]), source.path, number, found[1], line.strip(), False
                 )
@@ -330,6 +301,32 @@ def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
                 yield Declared(
                     normalise(found[0]), source.path, number, found[1], line.strip(), False
                 )
+
+
+_QUOTED_REQUIREMENT = re.compile(
+    r"""["']([A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]"']*\])?\s*(?:[=<>~!]=?[^"']*)?)["']"""
+)
+_TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_.-]+)[ \t]*=", re.MULTILINE)
+
+
+def _lines_of_values(text: str, wanted: set[str]) -> dict[str, int]:
+    """The line each ``wanted`` string value or key of a TOML text is first written on:
+    one lexer pass and one of the keys, so finding the line of every dependency costs
+    the text's length once."""
+    strings = (
+        (token.start, text[token.start + 1 : token.end - 1])
+        for token in tokens(text, syntax_named("hash"))
+        if token.kind == "string"
+    )
+    keys = ((match.start(1), match.group(1)) for match in _TOML_KEY.finditer(text))
+    lines: dict[str, int] = {}
+    line, position = 1, 0
+    for offset, value in heapq.merge(strings, keys):
+        line += text.count("\n", position, offset)
+        position = offset
+        if value in wanted:
+            lines.setdefault(value, line)
+    return lines
 
 
 def add_local_names(path: str, names: set[str]) -> None:

@@ -11,255 +11,295 @@ are test inputs.
 
 from __future__ import annotations
 
-import io
+import heapq
 import re
-import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..scanning.records import FileRecord
+from .lexers import Syntax, Token, syntax_for, syntax_named, tokens
 from .model import Finding
-from .source import Source, finding, is_test_path
+from .source import Source, evidence_at, finding, is_test_path
 
-__all__ = ["check_paths", "find_paths"]
+__all__ = [
+    "MAX_PER_FILE",
+    "check_paths",
+    "code_finding",
+    "code_hits",
+    "count_paths",
+    "data_finding",
+    "find_paths",
+    "is_checked",
+    "may_hold_paths",
+    "open_at_end",
+    "path_hits",
+]
 
-# Each expression starts with a literal, which the regular-expression engine finds fast;
-# what must not come before a path is checked by hand (``_starts``).
-_DRIVE = re.compile(r":(?:\\\\|\\|/)(?=[\w.$ ~-])")  # C:\, C:\\, C:/ (at the colon)
-_UNC = re.compile(
-    r"(\\\\(?:\\\\)?)[A-Za-z0-9][\w.$-]*(?:\\\\|\\)(?=[\w.$-]*[A-Za-z])[A-Za-z0-9][\w.$-]*"
+# What may not come before a path is part of each expression (lookbehinds), so finding
+# and counting paths is the engine's loop, not one of Python's per match.
+# A drive letter starts a value: at the start, after a quote, a space or "=" and the like
+# (not after "SCB'" or a letter); never inside a format such as "%s:\n" or "http:".
+_DRIVE = re.compile(
+    r"""(?:(?<=[ \t\n"'`=(\[{,;<>|])(?<![^\W_]['`])|(?<![\s\S]))"""
+    r"[A-Za-z]:(?:\\\\|\\|/)(?=[\w.$ ~-])"  # C:\, C:\\, C:/
 )
-_POSIX = re.compile(r"/(?:(?:home|Users|mnt|media)/[\w.-]+/|content/drive(?:/|\b))")
-_NOT_BEFORE = {"unc": frozenset("/\\:"), "posix": frozenset("/.~-")}
-# A drive letter starts a value: at the start, after a quote, a space or "=" and the like;
-# never inside a format such as "%s:\n" or a word such as "http:".
-_BEFORE_DRIVE = frozenset(" \t\n\"'`=([{,;<>|")
+_UNC = re.compile(
+    r"(?<![\w/\\:])(\\\\(?:\\\\)?)[A-Za-z0-9][\w.$-]*(?:\\\\|\\)(?=[\w.$-]*[A-Za-z])[A-Za-z0-9][\w.$-]*"
+)
+_POSIX = re.compile(r"(?<![\w/.~-])/(?:(?:home|Users|mnt|media)/[\w.-]+/|content/drive(?:/|\b))")
+_SHEBANG = re.compile(r"^#![^\n]*", re.MULTILINE)
+_KINDS = (_DRIVE, _UNC, _POSIX)
+
+
+def _kind_starts(text: str, pattern: re.Pattern[str], escaped: bool) -> Iterator[int]:
+    for match in pattern.finditer(text):
+        # In escaped source a share is written with four backslashes ("\\\\srv\\x").
+        if pattern is _UNC and escaped and len(match.group(1)) != 4:
+            continue
+        yield match.start()
 
 
 def _starts(text: str, escaped: bool = False) -> Iterator[int]:
-    """Where the absolute paths in ``text`` start, in order. ``escaped``: the text is
-    source whose strings escape backslashes (C), so a share is written with four."""
-    found = []
-    for match in _DRIVE.finditer(text):
-        letter = match.start() - 1
-        if letter >= 0 and text[letter].isascii() and text[letter].isalpha():
-            before = text[letter - 1] if letter else " "
-            if before in _BEFORE_DRIVE and not (
-                before in "'`" and letter > 1 and text[letter - 2].isalnum()  # "SCB's:\n"
-            ):
-                found.append(letter)
-    for pattern, kind in ((_UNC, "unc"), (_POSIX, "posix")):
-        for match in pattern.finditer(text):
-            if kind == "unc" and escaped and len(match.group(1)) != 4:
-                continue
-            before = text[match.start() - 1] if match.start() else ""
-            if not (before.isalnum() or before == "_" or before in _NOT_BEFORE[kind]):
-                found.append(match.start())
-    return iter(sorted(set(found)))
+    """Where the absolute paths in ``text`` start, in order, each once: the three kinds
+    merged as they are found, never held in a list. ``escaped``: the text is source whose
+    strings escape backslashes (C), so a share is written with four."""
+    previous = -1
+    for start in heapq.merge(*(_kind_starts(text, kind, escaped) for kind in _KINDS)):
+        if start != previous:
+            yield start
+            previous = start
+
+
+def count_paths(text: str) -> int:
+    """How many absolute paths a text holds (shebang lines left out), counted by the
+    expression engine: what PA001 says of a data file, at the engine's speed."""
+    count = sum(sum(1 for _match in kind.finditer(text)) for kind in _KINDS)
+    if text.startswith("#!") or "\n#!" in text:
+        for line in _SHEBANG.finditer(text):
+            count -= sum(
+                sum(1 for _match in kind.finditer(text, line.start(), line.end()))
+                for kind in _KINDS
+            )
+    return count
 
 
 _CATEGORIES = ("code", "notebook", "config", "data")
-_SHELL = re.compile(r"^\s*[!%]")
+_SHELL = re.compile(r"^[^\S\n]*[!%][^\n]*", re.MULTILINE)  # a shell or magic line
 # Paths inside a container image are fixed by design: not a machine of the lab.
 _CONTAINER_FILES = re.compile(
     r"^(Dockerfile.*|Containerfile.*|.*\.dockerfile|(docker-)?compose.*\.ya?ml|devcontainer\.json)$"
 )
 _END = re.compile(r"""["'`\s,;)\]}>]""")
 MAX_PER_FILE = 20
-_LITERALS = (":\\", "\\\\", "/home/", "/Users/", "/mnt/", "/media/", "/content/drive")
+_LITERALS = ("\\\\", "/home/", "/Users/", "/mnt/", "/media/", "/content/drive")
+# A drive: a letter that no letter or digit comes before, then ":\" or ":/" (not "://").
+_DRIVE_HINT = re.compile(r"(?<![^\W_])[^\W\d_]:(?:\\|/(?!/))")
 
 
-def _may_hold_paths(text: str) -> bool:
-    """A fast no for nearly every file: substring searches, and a look at each ``:/``
-    (``C:/``, not ``https://``), before any regular expression runs."""
-    if any(literal in text for literal in _LITERALS):
-        return True
-    position = text.find(":/")
-    while position != -1:
-        if (
-            position > 0
-            and text[position - 1].isalpha()
-            and (position < 2 or not text[position - 2].isalnum())
-            and text[position + 2 : position + 3] != "/"
-        ):
-            return True
-        position = text.find(":/", position + 2)
-    return False
+def may_hold_paths(text: str) -> bool:
+    """A fast no for nearly every file: substring searches and one expression, before
+    any work per match."""
+    return any(literal in text for literal in _LITERALS) or _DRIVE_HINT.search(text) is not None
+
+
+def _cut(text: str, start: int, ends: list[int]) -> str:
+    """The path that starts at ``start``, cut at its end (at most 120 characters).
+
+    ``ends`` holds the last end found (a one-item cache): starts come in order, so each
+    stretch of text is searched for an end once, whatever the number of starts in it."""
+    if ends[0] < start + 2:
+        found = _END.search(text, start + 2)
+        ends[0] = found.start() if found else len(text)
+    return text[start : min(ends[0], start + 120)]
 
 
 def find_paths(line: str, escaped: bool = False) -> Iterator[str]:
     """The absolute paths a line of text names (each as written, cut at its end)."""
     if line.startswith("#!"):
         return
+    ends = [-1]
     for start in _starts(line, escaped):
-        end = _END.search(line, start + 2)
-        yield line[start : end.start() if end else len(line)][:120]
+        yield _cut(line, start, ends)
 
 
-def _found_lines(text: str, escaped: bool = False) -> Iterator[tuple[int, str]]:
-    """``(line number, path)`` for every path in a text: one pass of the expression over
-    the whole text, line numbers counted only where something was found."""
-    line, position = 1, 0
+def path_hits(text: str, escaped: bool = False) -> Iterator[tuple[int, int, str]]:
+    """``(line number, offset, path)`` for every path in a text, shebang lines left out:
+    one pass of the expressions over the whole text, and line numbers, line starts and
+    path ends kept as the starts go by, so no stretch of the text is read twice."""
+    line, position, line_start, ends = 1, 0, 0, [-1]
     for start in _starts(text, escaped):
-        line += text.count("\n", position, start)
+        newline = text.rfind("\n", position, start)
+        if newline >= 0:
+            line += text.count("\n", position, start)
+            line_start = newline + 1
         position = start
-        line_start = text.rfind("\n", 0, start) + 1
         if text.startswith("#!", line_start):
             continue
-        end = _END.search(text, start + 2)
-        yield line, text[start : end.start() if end else len(text)][:120]
+        yield line, start, _cut(text, start, ends)
 
 
-_C_FAMILY = (
-    ".c",
-    ".h",
-    ".cc",
-    ".cpp",
-    ".cxx",
-    ".hh",
-    ".hpp",
-    ".hxx",
-    ".cu",
-    ".cuh",
-    ".java",
-    ".js",
-    ".mjs",
-    ".cjs",
-    ".jsx",
-    ".ts",
-    ".tsx",
-    ".go",
-    ".rs",
-    ".cs",
-    ".swift",
-    ".kt",
-    ".scala",
-    ".dart",
-    ".php",
-    ".css",
-    ".scss",
-    ".less",
-)
-_C_TOKENS = re.compile(r"""//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'""", re.DOTALL)
+def _without_comments(code: str, syntax: Syntax, inside: str | None = None) -> str:
+    """Source with its comments blanked (line breaks kept, so lines and offsets still count).
+    ``inside``: the text starts inside a comment (see ``lexers.tokens``)."""
+    pieces: list[str] = []
+    position = 0
+    for token in tokens(code, syntax, inside):
+        if token.kind == "comment":
+            pieces.append(code[position : token.start])
+            comment = code[token.start : token.end]
+            pieces.append(" " * len(comment) if "\n" not in comment else _blank(comment))
+            position = token.end
+    pieces.append(code[position:])
+    return "".join(pieces)
 
 
-_HASH_COMMENTS = (
-    ".sh",
-    ".bash",
-    ".zsh",
-    ".fish",
-    ".pl",
-    ".pm",
-    ".r",
-    ".rb",
-    ".yaml",
-    ".yml",
-    ".toml",
-    ".cfg",
-    ".ini",
-    ".conf",
-    ".mk",
-    ".cmake",
-    ".ps1",
-    ".jl",
-    ".tcl",
-    ".awk",
-    ".sed",
-)
-_HASH_TOKENS = re.compile(r"""#[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'""")
+def _blank(text: str) -> str:
+    return "\n".join(" " * len(part) for part in text.split("\n"))
 
 
-def _without_comments(code: str, tokens: re.Pattern[str] = _C_TOKENS) -> str:
-    """Source with its comments blanked (line breaks kept, so lines still count)."""
-
-    def blank(match: re.Match[str]) -> str:
-        text = match.group(0)
-        if text[0] in "/#":
-            return re.sub(r"[^\n]", " ", text)
-        return text
-
-    return tokens.sub(blank, code)
-
-
-def _is_raw(piece: str) -> bool:
-    """Whether a Python string token is a raw string (``r"..."``, ``Rb'...'``)."""
-    prefix = piece[: len(piece) - len(piece.lstrip("rRbBuUfF"))]
-    return "r" in prefix.lower()
+def _is_raw(code: str, quote: int) -> bool:
+    """Whether the Python string whose quote is at ``quote`` is a raw string (``r"..."``,
+    ``Rb'...'``): its prefix letters, with no name character before them."""
+    start = quote
+    while start > 0 and quote - start < 3 and code[start - 1] in "rRbBuUfF":
+        start -= 1
+    if start > 0 and (code[start - 1].isalnum() or code[start - 1] == "_"):
+        return False
+    return "r" in code[start:quote].lower()
 
 
-def _python_lines(code: str) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of what can hold a path that runs: string literals (with
-    the line they start on) and shell or magic lines; comments are not read."""
-    lines = code.split("\n")
-    blanked = []
-    for number, line in enumerate(lines, 1):
-        if _SHELL.match(line):
-            yield number, line
-            blanked.append("")
-        else:
-            blanked.append(line)
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(blanked)).readline))
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        for number, line in enumerate(blanked, 1):  # not Python after all: whole lines
-            yield number, line
-        return
-    for token in tokens:
-        if token.type == tokenize.STRING:
-            yield token.start[0], token.string
+def _python_blanked(code: str) -> str:
+    """Python code with its shell and magic lines blanked: commands, read whole, not lexed."""
+    if _SHELL.search(code):
+        return _SHELL.sub(lambda match: " " * len(match.group()), code)
+    return code
+
+
+def _python_hits(code: str, inside: str | None = None) -> Iterator[tuple[int, int, str]]:
+    """``(line number, offset, path)`` in what can hold a path that runs: string literals
+    (with the line they start on) and shell or magic lines; comments are not read."""
+    python = syntax_named("python")
+    strings = (
+        token for token in tokens(_python_blanked(code), python, inside) if token.kind == "string"
+    )
+    yield from _numbered(code, heapq.merge(_shell_items(code), _string_items(code, strings)))
+
+
+def _shell_items(code: str) -> Iterator[tuple[int, str]]:
+    for match in _SHELL.finditer(code):
+        for path in find_paths(match.group(), escaped=True):
+            yield match.start(), path
+
+
+def _string_items(code: str, strings: Iterator[Token]) -> Iterator[tuple[int, str]]:
+    for token in strings:
+        piece = code[token.start : token.end]
+        if "/" not in piece and "\\" not in piece:  # every path holds one or the other
+            continue
+        for path in find_paths(piece, escaped=not _is_raw(code, token.start)):
+            yield token.start, path
+
+
+def _numbered(code: str, items: Iterable[tuple[int, str]]) -> Iterator[tuple[int, int, str]]:
+    """Line numbers for ``(offset, path)`` items in offset order, counted as they go."""
+    line, position = 1, 0
+    for offset, path in items:
+        line += code.count("\n", position, offset)
+        position = offset
+        yield line, offset, path
+
+
+def _syntax(path: str, python: bool) -> Syntax | None:
+    return syntax_named("python") if python else syntax_for(path)
+
+
+def code_hits(
+    path: str, category: str, text: str, python: bool, inside: str | None = None
+) -> Iterator[tuple[int, int, str]]:
+    """``(line number, offset, path)`` of the paths in code or configuration: in Python,
+    strings and shell lines; elsewhere, all but comments. ``inside``: the text starts inside
+    a comment or string (a piece of a longer text; see ``lexers.tokens``)."""
+    if python:
+        return _python_hits(text, inside)
+    syntax = syntax_for(path)
+    # In code, "\\" inside a string is one backslash: a share is written "\\\\srv\\x"
+    # (Python raw strings apart: r"\\srv\x").
+    escaped = category == "code"
+    if syntax is not None and syntax.name == "c":
+        return path_hits(_without_comments(text, syntax, inside), escaped=True)
+    if syntax is not None and (syntax.line or syntax.block):
+        return path_hits(_without_comments(text, syntax, inside), escaped=escaped)
+    return path_hits(text, escaped=escaped)
+
+
+def open_at_end(path: str, text: str, python: bool, inside: str | None = None) -> str | None:
+    """What closes the comment or string still open at the end of ``text`` (its lexer's
+    state, for the piece that follows), or None."""
+    syntax = _syntax(path, python)
+    if syntax is None:
+        return None
+    last = None
+    for last in tokens(_python_blanked(text) if python else text, syntax, inside):  # noqa: B007
+        pass
+    return None if last is None else last.open
+
+
+def is_checked(record: FileRecord) -> bool:
+    """Whether PA001 reads this file at all (its kind, not test code, not a container's)."""
+    return (
+        record.category in _CATEGORIES
+        and not is_test_path(record.path)
+        and not _CONTAINER_FILES.match(record.name)
+    )
 
 
 def check_paths(record: FileRecord, source: Source) -> Iterator[Finding]:
-    if record.category not in _CATEGORIES or is_test_path(record.path):
-        return
-    if _CONTAINER_FILES.match(record.name) or not _may_hold_paths(source.text):
+    if not is_checked(record) or not may_hold_paths(source.text):
         return  # the common case: a few substring searches find nothing
     path = record.path
     if record.category == "data" and source.notebook is None:
-        hits = list(_found_lines(source.text))
-        if hits:
-            number, first = hits[0]
-            yield finding(
-                "PA001",
-                path,
-                f"{len(hits):,} absolute path{'s' if len(hits) != 1 else ''} in this data "
-                f"file, the first on line {number}.",
-                evidence=first,
-                line=number,
-                fix="Store paths relative to the data file (e.g. IMG/center_1.png) and join "
-                "them to the data folder when reading.",
-            )
+        yield from _data_finding(path, source.text)
         return
     python = path.endswith((".py", ".pyw")) or source.notebook is not None
     count = 0
     for cell, text in source.code_chunks():
-        if not _may_hold_paths(text):
+        if not may_hold_paths(text):
             continue
-        lines = text.split("\n")
-        # In code, "\\" inside a string is one backslash: a share is written "\\\\srv\\x"
-        # (Python raw strings apart: r"\\srv\x").
-        escaped = record.category == "code"
-        if python:
-            hits = (
-                (n, found)
-                for n, piece in _python_lines(text)
-                for found in find_paths(piece, escaped=not _is_raw(piece))
-            )
-        elif path.endswith(_C_FAMILY):
-            hits = _found_lines(_without_comments(text), escaped=True)
-        elif path.lower().endswith(_HASH_COMMENTS):
-            hits = _found_lines(_without_comments(text, _HASH_TOKENS), escaped=escaped)
-        else:
-            hits = _found_lines(text, escaped=escaped)
-        for number, found in hits:
+        for number, offset, found in code_hits(path, record.category, text, python):
             count += 1
             if count > MAX_PER_FILE:
                 return
-            yield finding(
-                "PA001",
-                path,
-                f"hard-coded absolute path '{found}'"
-                + (f" in cell {cell + 1}." if cell is not None else "."),
-                evidence=lines[number - 1].strip()[:160] if number <= len(lines) else "",
-                line=number,
-                cell=cell,
-            )
+            yield code_finding(path, found, evidence_at(text, offset), number, cell)
+
+
+def code_finding(path: str, found: str, evidence: str, line: int, cell: int | None) -> Finding:
+    """A PA001 of code or configuration."""
+    return finding(
+        "PA001",
+        path,
+        f"hard-coded absolute path '{found}'"
+        + (f" in cell {cell + 1}." if cell is not None else "."),
+        evidence=evidence,
+        line=line,
+        cell=cell,
+    )
+
+
+def _data_finding(path: str, text: str) -> Iterator[Finding]:
+    """PA001 once for a data file: how many paths, and the first."""
+    for number, _offset, found in path_hits(text):
+        yield data_finding(path, count_paths(text), number, found)
+        return
+
+
+def data_finding(path: str, count: int, line: int, first: str) -> Finding:
+    """The one PA001 of a data file that holds ``count`` absolute paths."""
+    return finding(
+        "PA001",
+        path,
+        f"{count:,} absolute path{'s' if count != 1 else ''} in this data "
+        f"file, the first on line {line}.",
+        evidence=first,
+        line=line,
+        fix="Store paths relative to the data file (e.g. IMG/center_1.png) and join "
+        "them to the data folder when reading.",
+    )

@@ -1,4 +1,4 @@
-"""One fast look at a file's bytes: may the content checks find anything in it?
+"""One fast look at a file's bytes: may the content checks find (or say) anything of it?
 
 Every secret pattern and every absolute-path form holds one of a few literals (``AKIA``,
 ``PRIVATE KEY``, ``ghp_``, ``:\\``, ``/home/``, ...). One pass of a DFA over the bytes (RE2,
@@ -33,6 +33,9 @@ _LITERALS = (
     b"/mnt/",
     b"/media/",
     b"/content/drive",
+    # a suppression comment, read even where nothing else is: one that is not well
+    # formed gets a note
+    b"repolens:",
 )
 # Drive letters and shares by their shape, not by a lone ":\" or "\\" (C formats such as
 # "%s:\n" and escaped backslashes are everywhere in C): a letter that starts a value, then

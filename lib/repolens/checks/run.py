@@ -10,7 +10,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..scanning.records import FileRecord, Kind, State
-from ..scanning.scanner import Progress, ScanOptions, ScanResult, ScanStream
+from ..scanning.scanner import (
+    CONTENT_LIMIT,
+    ContentStream,
+    Progress,
+    ScanOptions,
+    ScanResult,
+    ScanStream,
+)
 from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
 from .duplicates import (
@@ -36,7 +43,8 @@ from .notebook import check_notebook
 from .paths import check_paths
 from .prefilter import may_hold_findings
 from .secrets import check_secrets
-from .source import Source, suppressed
+from .source import Source
+from .streaming import stream_findings
 
 __all__ = ["FILE_CHECKS", "CheckResult", "Inspector", "check"]
 
@@ -88,13 +96,13 @@ class Inspector:
         self.top_level: list[str] = []
         self.sizes = SizeIndex()  # files that could have a twin, with their CRC-32
 
-    def __call__(self, record: FileRecord, content: bytes | None) -> None:
+    def __call__(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         try:
             self._inspect(record, content)
         except Exception as error:  # one file's surprise never ends a check
             self.problems.append(f"{record.path}: not checked ({type(error).__name__}: {error})")
 
-    def _gather(self, record: FileRecord, content: bytes | None) -> None:
+    def _gather(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         path = record.path
         self.entries_per_folder[folder_of(path)] += 1
         add_local_names(path, self.local_names)
@@ -110,14 +118,14 @@ class Inspector:
         if is_duplicate_candidate(record):
             checksum = None
             if (
-                content is not None
+                isinstance(content, bytes)
                 and record.state is not State.BINARY
                 and len(content) == record.size_bytes
             ):
                 checksum = zlib.crc32(content)
             self.sizes.add(record.size_bytes, path, checksum)
 
-    def _inspect(self, record: FileRecord, content: bytes | None) -> None:
+    def _inspect(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         self._gather(record, content)
         if record.kind is Kind.FILE and is_specification(record.path):
             self.specifications.append(record.path)
@@ -125,7 +133,17 @@ class Inspector:
             record.category == "code" and record.path.endswith((".py", ".pyw", ".r", ".R", ".jl"))
         ):
             self.code_files += 1
-        if content is None or record.state in (State.BINARY, State.UNREADABLE):
+        if record.state in (State.BINARY, State.UNREADABLE):
+            return
+        if isinstance(content, ContentStream):
+            self._inspect_stream(record, content)
+            return
+        if content is None:
+            if record.category == "notebook" and record.state is State.TOO_LARGE:
+                self.problems.append(
+                    f"{record.path}: not checked: a notebook of {record.size_bytes:,} bytes, "
+                    "over the counting limit"
+                )
             return
         python = record.path.endswith((".py", ".pyw"))
         # Requirement files anywhere (docs/requirements.txt) declare dependencies, even
@@ -134,14 +152,37 @@ class Inspector:
         if not (python or declares or record.category == "notebook" or may_hold_findings(content)):
             return  # nothing any content check could find: not even decoded
         source = Source.from_bytes(record.path, record.category, content, record.encoding)
-        for run in FILE_CHECKS:
-            for item in run(record, source):
-                if not suppressed(item, source.line_text(item)):
-                    self.findings.append(item)
-        for imported in imports_of(source):
+        kept = [item for run in FILE_CHECKS for item in run(record, source)]
+        kept = [item for item in kept if not source.suppresses(item)]
+        self.findings += kept
+        self.problems += source.suppression_notes(kept)
+        for imported in imports_of(source, self.problems):
             self.imported.append(imported)
         if declares:
-            self.declared.extend(declarations(source))
+            self.declared.extend(declarations(source, self.problems))
+
+    def _inspect_stream(self, record: FileRecord, content: ContentStream) -> None:
+        """A text file past the content cap: secrets and paths read in windows, and a note
+        for what needs the whole text."""
+        try:
+            self.findings += stream_findings(record, content.blocks(), self.problems)
+        except OSError as error:
+            self.problems.append(
+                f"{record.path}: not checked past the {CONTENT_LIMIT >> 20} MiB content limit: "
+                f"{error.strerror or error}"
+            )
+            return
+        unread = []
+        if record.path.endswith((".py", ".pyw")):
+            unread.append("imports")
+        if is_specification(record.path) or is_requirements_file(record.path):
+            unread.append("declared dependencies")
+        if unread:
+            self.problems.append(
+                f"{record.path}: {record.size_bytes:,} bytes, over the {CONTENT_LIMIT >> 20} MiB "
+                f"content limit: checked for secrets and paths in pieces; "
+                f"{' and '.join(unread)} not read"
+            )
 
     def finish(self, result: ScanResult) -> list[Finding]:
         """Run the checks over the whole tree and return every finding kept, sorted."""
@@ -163,7 +204,7 @@ class Inspector:
             ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree, self.problems)),
             ("junk", lambda: junk_findings(kept)),
             ("duplicate", lambda: indexed_duplicate_findings(self.sizes, result.root)),
-            ("archive", lambda: archive_findings(kept, result.root)),
+            ("archive", lambda: archive_findings(kept, result.root, self.problems)),
             ("findability", lambda: findability_findings(self.top_level)),
         )
         try:

@@ -13,7 +13,15 @@ from ..scanning.records import FileRecord
 from .model import Finding
 from .source import Source, finding, is_test_path, text_of
 
-__all__ = ["PATTERNS", "check_secrets", "redact"]
+__all__ = [
+    "CATEGORIES",
+    "PATTERNS",
+    "check_secrets",
+    "redact",
+    "secret_check",
+    "secret_finding",
+    "secret_hits",
+]
 
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -32,7 +40,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("a Google API key", re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])")),
 )
-_CATEGORIES = ("code", "notebook", "config", "docs", "other")
+CATEGORIES = ("code", "notebook", "config", "docs", "other")
 # Every pattern holds one of these literals: a text without any of them (nearly every
 # file) is passed over with a few substring searches instead of a regular expression.
 _ANCHORS = (
@@ -82,26 +90,44 @@ def _texts(source: Source) -> Iterator[tuple[int | None, str, str]]:
                     yield cell.index, "output", text_of(output[key])
 
 
-def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:
-    if record.category not in _CATEGORIES:
+def secret_hits(text: str) -> Iterator[tuple[int, str, str]]:
+    """``(offset, what, secret)`` of every credential in a text: one pass of one expression,
+    and none at all when no pattern's literal is there."""
+    if not any(anchor in text for anchor in _ANCHORS):
         return
-    check_id = "SE002" if is_test_path(record.path) else "SE001"
+    for match in _ANY.finditer(text):
+        yield match.start(), PATTERNS[int(match.lastgroup[1:])][0], match.group(0)  # type: ignore[index]
+
+
+def secret_check(path: str) -> str:
+    """SE002 in test code and fixtures, SE001 elsewhere."""
+    return "SE002" if is_test_path(path) else "SE001"
+
+
+def secret_finding(
+    check_id: str,
+    path: str,
+    what: str,
+    secret: str,
+    line: int | None,
+    cell: int | None = None,
+    where: str = "",
+) -> Finding:
+    place = ""
+    if cell is not None:
+        place = f" in the output of cell {cell + 1}" if where else f" in cell {cell + 1}"
+    return finding(check_id, path, f"{what}{place}.", evidence=redact(secret), line=line, cell=cell)
+
+
+def check_secrets(record: FileRecord, source: Source) -> Iterator[Finding]:
+    if record.category not in CATEGORIES:
+        return
+    check_id = secret_check(record.path)
     for cell, where, text in _texts(source):
-        if not any(anchor in text for anchor in _ANCHORS):
-            continue
         line, position = 1, 0
-        for match in _ANY.finditer(text):
-            line += text.count("\n", position, match.start())
-            position = match.start()
-            what = PATTERNS[int(match.lastgroup[1:])][0]  # type: ignore[index]
-            place = ""
-            if cell is not None:
-                place = f" in the output of cell {cell + 1}" if where else f" in cell {cell + 1}"
-            yield finding(
-                check_id,
-                record.path,
-                f"{what}{place}.",
-                evidence=redact(match.group(0)),
-                line=None if where else line,
-                cell=cell,
+        for offset, what, secret in secret_hits(text):
+            line += text.count("\n", position, offset)
+            position = offset
+            yield secret_finding(
+                check_id, record.path, what, secret, None if where else line, cell, where
             )

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..scanning.notebooks import source_extension
+from .lexers import Syntax, syntax_for, syntax_named
 from .model import Check, Finding, checks_table
+from .suppression import MAX_NOTES, Suppressions, read_suppressions
 
-__all__ = ["Cell", "Source", "finding", "is_test_path", "suppressed", "text_of"]
+__all__ = ["Cell", "Source", "evidence_at", "finding", "is_test_path", "text_of"]
 
-_SUPPRESS = re.compile(r"repolens:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
+_TEXT_START = re.compile(r"[^\s]")
 _TEST_FOLDERS = frozenset({"test", "tests", "testing", "fixtures", "__tests__", "testdata"})
 _TEST_FILE = re.compile(r"^(test[_-].*|.*[_-]test|conftest)\.\w+$", re.IGNORECASE)
 
@@ -75,17 +78,82 @@ class Source:
             if cell.kind == "code":
                 yield cell.index, cell.source
 
-    def line_text(self, finding: Finding) -> str:
-        if finding.line is None:
-            return ""
-        if finding.cell is not None:
-            for cell in self.cells:
-                if cell.index == finding.cell:
-                    lines = cell.lines()
-                    return lines[finding.line - 1] if finding.line <= len(lines) else ""
-            return ""
-        lines = self.lines
-        return lines[finding.line - 1] if finding.line <= len(lines) else ""
+    @cached_property
+    def kernel_language(self) -> str | None:
+        """A notebook's kernel language, as its metadata names it."""
+        metadata = self.notebook.get("metadata") if self.notebook is not None else None
+        if not isinstance(metadata, dict):
+            return None
+        spec, info = metadata.get("kernelspec"), metadata.get("language_info")
+        for value in (
+            spec.get("language") if isinstance(spec, dict) else None,
+            info.get("name") if isinstance(info, dict) else None,
+            metadata.get("language"),
+        ):
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def syntax(self, cell: Cell | None = None) -> Syntax | None:
+        """How comments are written in the file, or in a notebook's cell."""
+        if cell is None:
+            return syntax_for(self.path)
+        if cell.kind == "markdown":
+            return syntax_named("markup")
+        if cell.kind != "code":
+            return None
+        extension = source_extension(self.kernel_language or "python")
+        return syntax_for(f"cell{extension}") if extension else None
+
+    @cached_property
+    def suppressions(self) -> dict[int | None, Suppressions]:
+        """What each text suppresses: the file (key None), or each notebook cell (by index).
+        Texts that do not hold ``repolens:`` cost one substring search."""
+        if self.notebook is None:
+            return {None: read_suppressions(self.text, self.syntax())}
+        return {
+            cell.index: read_suppressions(cell.source, self.syntax(cell)) for cell in self.cells
+        }
+
+    def suppresses(self, finding: Finding) -> bool:
+        """Whether a suppression comment on the finding's line covers its check."""
+        table = self.suppressions.get(finding.cell if self.notebook is not None else None)
+        return table is not None and table.covers(finding.check, finding.line)
+
+    def suppression_notes(self, kept: list[Finding]) -> list[str]:
+        """Why comments that look like suppressions are not, and lines whose finding stays
+        although ``repolens: ignore`` stands there outside a comment: a few, then a count."""
+        found: list[tuple[int, int, str]] = []
+        for cell, table in self.suppressions.items():
+            place = -1 if cell is None else cell
+            found += [(place, line, why) for line, why in table.problems]
+        for item in kept:
+            table = self.suppressions.get(item.cell if self.notebook is not None else None)
+            if table is not None and item.line in table.outside:
+                why = (
+                    "'repolens: ignore' is not in a comment"
+                    if self.syntax(self._cells_by_index.get(item.cell)) is not None  # type: ignore[arg-type]
+                    else "'repolens: ignore' cannot suppress here: this kind of file has no "
+                    "comments (per-file-ignores in the settings can)"
+                )
+                found.append((-1 if item.cell is None else item.cell, item.line, why))  # type: ignore[arg-type]
+        notes = []
+        distinct = sorted(set(found))
+        for place, line, why in distinct[:MAX_NOTES]:
+            where = (
+                f"{self.path}:{line}"
+                if place < 0
+                else f"{self.path}, cell {place + 1}, line {line}"
+            )
+            notes.append(f"{where}: not a suppression: {why}")
+        if len(distinct) > MAX_NOTES:
+            more = len(distinct) - MAX_NOTES
+            notes.append(f"{self.path}: {more} more comments that are not suppressions")
+        return notes
+
+    @cached_property
+    def _cells_by_index(self) -> dict[int, Cell]:
+        return {cell.index: cell for cell in self.cells}
 
 
 def _codec(encoding: str | None) -> str:
@@ -155,14 +223,13 @@ def finding(
     )
 
 
-def suppressed(finding_: Finding, line_text: str) -> bool:
-    """Whether the line carries ``repolens: ignore`` or ``repolens: ignore[ID, ...]`` for it."""
-    if "repolens" not in line_text:
-        return False
-    for match in _SUPPRESS.finditer(line_text):
-        ids = match.group(1)
-        if ids is None:
-            return True
-        if finding_.check in {part.strip().upper() for part in ids.split(",")}:
-            return True
-    return False
+def evidence_at(text: str, offset: int, limit: int = 160) -> str:
+    """The line that holds ``offset``, stripped and cut to ``limit`` characters: what a
+    finding shows as seen. Reads only that line, and of a long line only its first part."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    found = _TEXT_START.search(text, start, end)
+    if found is None:
+        return ""
+    return text[found.start() : min(end, found.start() + limit + 64)].strip()[:limit]

@@ -5,7 +5,10 @@ here so they match exactly the path they name: a directory pattern (``keep/``) m
 that directory, not the files below it; files below an ignored directory are left out
 because the walk does not enter it, so nothing can re-include them, as in git.
 A line git cannot use (``!`` alone, a trailing backslash, a reversed range ``[z-a]``,
-an unclosed ``[``) matches nothing in git; here it is skipped and reported.
+an unclosed ``[``) matches nothing in git; here it is skipped and reported, and so is a
+line longer than ``MAX_PATTERN_BYTES``. Patterns match a path's bytes, as git's wildmatch
+does; one with two ``**`` or more runs on RE2, in time linear in the path (with Python's
+backtracking engine, ``**/a/**/a/.../b`` took time exponential in its ``**``).
 
 Rules apply only inside a git work tree (a ``.git`` directory, or a ``.git`` file
 naming one that exists, in the root or above it). Outside one, a stray
@@ -25,36 +28,57 @@ from dataclasses import dataclass
 
 from . import safeio
 
+try:  # pragma: no branch
+    import re2 as _re2
+except ImportError:  # pragma: no cover - the wheel is a dependency
+    _re2 = None
+
 __all__ = [
     "MAX_IGNORE_BYTES",
+    "MAX_PATTERN_BYTES",
     "IgnoreRules",
     "InvalidPattern",
     "Pattern",
+    "PatternTooLong",
     "compile_pattern",
     "find_work_tree",
     "read_patterns",
 ]
 
 MAX_IGNORE_BYTES = 8 << 20
+MAX_PATTERN_BYTES = 64 << 10  # a longer line is skipped and noted (git has no such cap)
 
+# Character classes as git's wildmatch knows them: ASCII only, matched byte by byte.
 _CLASSES = {
-    "alnum": "a-zA-Z0-9",
-    "alpha": "a-zA-Z",
-    "blank": " \\t",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": " \\t\\n\\r\\f\\v",
-    "upper": "A-Z",
-    "xdigit": "0-9a-fA-F",
+    "alnum": b"0-9A-Za-z",
+    "alpha": b"A-Za-z",
+    "blank": b" \t",
+    "cntrl": b"\x00-\x1f\x7f",
+    "digit": b"0-9",
+    "graph": b"!-~",
+    "lower": b"a-z",
+    "print": b" -~",
+    "punct": b"!-/:-@[-`{-~",
+    "space": b" \t\n\r\f\v",
+    "upper": b"A-Z",
+    "xdigit": b"0-9A-Fa-f",
 }
+_SLASH = ord("/")
+_NEVER = r"[^\x00-\xff]"  # a class no byte is in: what "[/]" matches under WM_PATHNAME
+# Patterns with more than one "**" run on RE2: with Python's backtracking engine, "**/a/**/a/
+# ... /b" against deep "a/a/a/..." paths takes time exponential in the number of "**". RE2
+# matches in time linear in the path; Python's engine is kept for the rest, where it is
+# linear too and several times faster per call.
+_GLOBSTARS_FOR_RE2 = 2
 
 
 class InvalidPattern(ValueError):
     """A pattern line git would never match; the message says why."""
+
+
+class PatternTooLong(InvalidPattern):
+    """A pattern line past ``MAX_PATTERN_BYTES``: git would match it, repolens does not
+    compile it (a bound on what one line may cost)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,118 +87,171 @@ class Pattern:
     negated: bool
     directory_only: bool
     basename_only: bool  # no "/" inside: matched against the last component at any depth
-    match: Callable[[str], re.Match[str] | None]
+    match_bytes: Callable[[bytes], object]  # fullmatch against a path's bytes
+
+    def match(self, path: str) -> bool:
+        """Whether the pattern matches ``path`` (a str that may hold surrogate escapes)."""
+        return self.match_bytes(path.encode("utf-8", "surrogateescape")) is not None
 
 
-def _bracket(pattern: str, start: int) -> tuple[str, int]:
-    """Translate ``[...]`` starting at ``start``; return the regex and the index after it."""
+def _class_items(spec: bytes) -> set[int]:
+    """The bytes of a class written as ranges (``b"0-9A-Z"``)."""
+    members: set[int] = set()
+    index = 0
+    while index < len(spec):
+        if index + 2 < len(spec) and spec[index + 1] == ord("-"):
+            members.update(range(spec[index], spec[index + 2] + 1))
+            index += 3
+        else:
+            members.add(spec[index])
+            index += 1
+    return members
+
+
+def _byte_class(members: set[int]) -> str:
+    """A regular-expression class of exactly ``members`` (never "/"), as ASCII text."""
+    members = members - {_SLASH}
+    if not members:
+        return _NEVER
+    ranges: list[str] = []
+    ordered = sorted(members)
+    low = previous = ordered[0]
+    for value in [*ordered[1:], None]:
+        if value is not None and value == previous + 1:
+            previous = value
+            continue
+        ranges.append(f"\\x{low:02x}" if low == previous else f"\\x{low:02x}-\\x{previous:02x}")
+        if value is not None:
+            low = previous = value
+    return f"[{''.join(ranges)}]"
+
+
+def _bracket(pattern: bytes, start: int) -> tuple[str, int]:
+    """Translate ``[...]`` starting at ``start``; return the regex and the index after it.
+
+    Git compares bytes: ``[é]`` is a set of the two bytes of ``é``, and a class never
+    matches "/" (``WM_PATHNAME``)."""
     index = start + 1
-    negate = index < len(pattern) and pattern[index] in "!^"
+    negate = index < len(pattern) and pattern[index] in b"!^"
     if negate:
         index += 1
-    items: list[str] = []
+    members: set[int] = set()
     first = True
     while True:
         if index >= len(pattern):
             raise InvalidPattern("an unclosed '['")
         char = pattern[index]
-        if char == "]" and not first:
+        if char == ord("]") and not first:
             index += 1
             break
         first = False
-        if char == "[" and pattern.startswith("[:", index):
-            end = pattern.find(":]", index + 2)
+        if char == ord("[") and pattern.startswith(b"[:", index):
+            end = pattern.find(b":]", index + 2)
             if end < 0:
                 raise InvalidPattern("an unclosed '[:'")
-            name = pattern[index + 2 : end]
+            name = pattern[index + 2 : end].decode("latin-1")
             if name not in _CLASSES:
                 raise InvalidPattern(f"an unknown class [:{name}:]")
-            items.append(_CLASSES[name])
+            members |= _class_items(_CLASSES[name])
             index = end + 2
             continue
-        if char == "\\":
+        if char == ord("\\"):
             index += 1
             if index >= len(pattern):
                 raise InvalidPattern("ends with a backslash")
             char = pattern[index]
         low = char
         index += 1
-        if index + 1 < len(pattern) and pattern[index] == "-" and pattern[index + 1] != "]":
+        if (
+            index + 1 < len(pattern)
+            and pattern[index] == ord("-")
+            and pattern[index + 1] != ord("]")
+        ):
             high = pattern[index + 1]
             index += 2
-            if high == "\\":
+            if high == ord("\\"):
                 if index >= len(pattern):
                     raise InvalidPattern("ends with a backslash")
                 high = pattern[index]
                 index += 1
             if high < low:
-                raise InvalidPattern(f"a reversed range [{low}-{high}]")
-            items.append(f"{re.escape(low)}-{re.escape(high)}")
+                raise InvalidPattern(f"a reversed range [{chr(low)}-{chr(high)}]")
+            members.update(range(low, high + 1))
         else:
-            items.append(re.escape(low))
-    body = "".join(items)
-    return (f"[^/{body}]" if negate else f"(?!/)[{body}]"), index
+            members.add(low)
+    return _byte_class(set(range(256)) - members if negate else members), index
 
 
-_STAR = object()  # "*": any run of characters but "/"
+_STAR = object()  # "*": any run of bytes but "/"
+_ANY_FOLDERS = "(?:.*/)?"  # "**/": zero or more folders
+_ANY_BELOW = ".*"  # a final "**": everything below
 
 
-def _tokens(glob: str, anchored: bool = False) -> list[object]:
+def _literal(byte: int) -> str:
+    """One byte as a regular expression matching it (ASCII text, for both engines)."""
+    if byte == _SLASH or (byte < 128 and chr(byte).isalnum()):
+        return chr(byte)
+    return f"\\x{byte:02x}"
+
+
+def _tokens(glob: bytes, anchored: bool = False) -> list[object]:
     """A glob as regex pieces (str) and ``_STAR`` markers; globstars are regex pieces.
 
     ``anchored``: a pattern matched against the whole path. Git compares such a pattern's
     literal head (up to its first ``*?[\\``) by itself and hands only the rest to wildmatch,
     so a ``**`` right after that head counts as starting the pattern (``b**/`` is ``b`` then
     ``**/``)."""
-    head = next((i for i, char in enumerate(glob) if char in "*?[\\"), len(glob))
+    head = next((i for i, char in enumerate(glob) if char in b"*?[\\"), len(glob))
     out: list[object] = []
     index = 0
     length = len(glob)
     while index < length:
         char = glob[index]
-        if char == "*":
+        if char == ord("*"):
             stars = 1
-            while index + stars < length and glob[index + stars] == "*":
+            while index + stars < length and glob[index + stars] == ord("*"):
                 stars += 1
-            at_start = index == 0 or glob[index - 1] == "/" or (anchored and index == head)
+            at_start = index == 0 or glob[index - 1] == _SLASH or (anchored and index == head)
             after = index + stars
-            at_end = after == length or glob[after] == "/"
+            at_end = after == length or glob[after] == _SLASH
             if stars >= 2 and at_start and at_end:
                 if after == length:  # "**" or ".../**": everything below
-                    out.append(".*")
+                    out.append(_ANY_BELOW)
                     index = after
                 else:  # "**/": zero or more folders; "**/**/" is the same as one
-                    if not out or out[-1] != "(?:.*/)?":
-                        out.append("(?:.*/)?")
+                    if not out or out[-1] != _ANY_FOLDERS:
+                        out.append(_ANY_FOLDERS)
                     index = after + 1
                 continue
             if not out or out[-1] is not _STAR:
                 out.append(_STAR)
             index = after
-        elif char == "?":
+        elif char == ord("?"):
             out.append("[^/]")
             index += 1
-        elif char == "[":
+        elif char == ord("["):
             regex, index = _bracket(glob, index)
             out.append(regex)
-        elif char == "\\":
+        elif char == ord("\\"):
             if index + 1 >= length:
                 raise InvalidPattern("ends with a backslash")
-            out.append(re.escape(glob[index + 1]))
+            out.append(_literal(glob[index + 1]))
             index += 2
         else:
-            out.append(re.escape(char))
+            out.append(_literal(char))
             index += 1
     return out
 
 
-def _translate(glob: str, anchored: bool = False) -> str:
-    """A git wildmatch glob (matched with WM_PATHNAME) as a regular expression.
+def _translate(glob: bytes, anchored: bool = False, atomic: bool = True) -> str:
+    """A git wildmatch glob (matched with WM_PATHNAME, byte by byte) as a regular
+    expression over bytes, in ASCII text.
 
-    A star followed by more pattern and another star matches its piece at the first
-    place it can, inside an atomic group (as ``fnmatch`` does since Python 3.11): the
-    first place is always a right one, and ``*a*a*a*a*a*b`` against a long name of
-    ``a`` takes linear time instead of the exponential backtracking it would otherwise."""
+    ``atomic`` (for Python's engine): a star followed by more pattern and another star
+    matches its piece at the first place it can, inside an atomic group (as ``fnmatch``
+    does since Python 3.11): the first place is always a right one, and ``*a*a*a*a*a*b``
+    against a long name of ``a`` takes linear time instead of the exponential backtracking
+    it would otherwise. RE2 has no atomic groups and needs none."""
     pieces = _tokens(glob, anchored)
     stars = [index for index, piece in enumerate(pieces) if piece is _STAR]
     out: list[str] = []
@@ -183,9 +260,13 @@ def _translate(glob: str, anchored: bool = False) -> str:
         out.extend(str(piece) for piece in pieces[index:star])
         following = stars[number + 1] if number + 1 < len(stars) else None
         segment = pieces[star + 1 : following] if following is not None else None
-        if segment and all(
-            piece is not _STAR and "/" not in str(piece) and ".*" not in str(piece)
-            for piece in segment
+        if (
+            atomic
+            and segment
+            and all(
+                piece is not _STAR and "/" not in str(piece) and ".*" not in str(piece)
+                for piece in segment
+            )
         ):
             out.append(f"(?>[^/]*?{''.join(str(piece) for piece in segment)})")
             index = following  # type: ignore[assignment]
@@ -194,6 +275,23 @@ def _translate(glob: str, anchored: bool = False) -> str:
             index = star + 1
     out.extend(str(piece) for piece in pieces[index:])
     return "".join(out)
+
+
+def _compile(glob: bytes, anchored: bool) -> Callable[[bytes], object]:
+    """The fullmatch of a glob, on the engine that matches it in linear time."""
+    globstars = sum(1 for piece in _tokens(glob, anchored) if piece in (_ANY_FOLDERS, _ANY_BELOW))
+    if globstars >= _GLOBSTARS_FOR_RE2 and _re2 is not None:
+        options = _re2.Options()
+        options.encoding = _re2.Options.Encoding.LATIN1
+        options.dot_nl = True
+        options.log_errors = False  # a hostile pattern must not write to the terminal
+        try:
+            return _re2.compile(
+                _translate(glob, anchored, atomic=False).encode(), options
+            ).fullmatch
+        except _re2.error:
+            raise InvalidPattern("too large to match in linear time") from None
+    return re.compile(_translate(glob, anchored).encode(), re.DOTALL).fullmatch
 
 
 def _trim_trailing_spaces(line: str) -> str:
@@ -230,8 +328,11 @@ def compile_pattern(line: str) -> Pattern | None:
     basename_only = "/" not in body
     if body.startswith("/"):
         body = body[1:]
-    regex = re.compile(_translate(body, anchored=not basename_only), re.DOTALL)
-    return Pattern(line, negated, directory_only, basename_only, regex.fullmatch)
+    glob = body.encode("utf-8", "surrogateescape")
+    if len(glob) > MAX_PATTERN_BYTES:
+        raise PatternTooLong(f"longer than {MAX_PATTERN_BYTES:,} bytes")
+    match = _compile(glob, anchored=not basename_only)
+    return Pattern(line, negated, directory_only, basename_only, match)
 
 
 def compile_patterns(
@@ -244,7 +345,11 @@ def compile_patterns(
             pattern = compile_pattern(line)
         except InvalidPattern as error:
             if problems is not None:
-                problems.append(f"{where} line {number}: {line!r} skipped ({error}), as git does")
+                shown = repr(line) if len(line) <= 80 else repr(line[:80]) + "…"
+                how = (
+                    "; git would match it" if isinstance(error, PatternTooLong) else ", as git does"
+                )
+                problems.append(f"{where} line {number}: {shown} skipped ({error}){how}")
             continue
         if pattern is not None:
             patterns.append(pattern)

@@ -55,6 +55,8 @@ from .sniff import SNIFF_BYTES, Sniff, sniff
 from .walk import Entry, WalkSettings, WalkStats, walk
 
 __all__ = [
+    "CONTENT_LIMIT",
+    "ContentStream",
     "Inspect",
     "Progress",
     "ScanError",
@@ -72,13 +74,36 @@ Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(phase, done, total)``: phase "scan", records so far, total None
 (a streaming scan does not know it ahead)."""
 
-Inspect = Callable[[FileRecord, bytes | None], None]
-"""Called once per record with the file's whole content when the scan read it (text in
-``CONTENT_CATEGORIES`` up to ``CONTENT_LIMIT`` bytes), else None: how checks see content
-without reading any file a second time."""
-
 CONTENT_CATEGORIES = frozenset({"code", "notebook", "config", "docs", "data", "other"})
 CONTENT_LIMIT = 8 << 20
+_STREAM_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ContentStream:
+    """A text file past ``CONTENT_LIMIT``, handed to checks to read in blocks: memory stays
+    bounded whatever its size. Opened again through ``safeio`` when read (a FIFO or a link
+    swapped in since is not read); ``size`` is what the walk saw."""
+
+    path: str  # as the OS opens it
+    size: int
+    follow: bool = False
+
+    def blocks(self) -> Iterator[bytes]:
+        descriptor, _st = safeio.open_regular(self.path, self.follow)
+        try:
+            while block := os.read(descriptor, _STREAM_BLOCK):
+                yield block
+        finally:
+            os.close(descriptor)
+
+
+Inspect = Callable[[FileRecord, "bytes | ContentStream | None"], None]
+"""Called once per record with the file's whole content when the scan read it (text in
+``CONTENT_CATEGORIES`` up to ``CONTENT_LIMIT`` bytes), a ``ContentStream`` for a text file
+of those categories past that cap (not a notebook), else None: how checks see content
+without reading any file a second time (or, past the cap, without holding it)."""
+
 _CHUNK_CONTENT_BYTES = 32 << 20  # content held by a window; two are in flight at once
 
 CHUNK = 4096
@@ -585,6 +610,7 @@ class _Prepared:
     notebooks: list[_Text]
     direct: list[_Text]  # the engine reads these by their paths
     copies: list[_Text]  # read whole here; the engine counts a copy
+    streams: dict[str, ContentStream] = field(default_factory=dict)  # past the cap, by path
 
     @property
     def paths(self) -> list[str]:
@@ -598,11 +624,16 @@ def _prepare_chunk(
     done: list[FileRecord] = []
     texts: list[_Text] = []
     notebooks: list[_Text] = []
+    streams: dict[str, ContentStream] = {}
     for entry, base in chunk:
         try:
             outcome = _read_one(entry, base, table, limit, want)
         except Exception as error:  # one file's surprise never ends a scan
             outcome = _failed(entry, base, error)
+        if want and _past_the_cap(outcome, base):
+            streams[base["path"]] = ContentStream(
+                entry.path, base["size_bytes"], entry.link_note == "followed"
+            )
         if isinstance(outcome, FileRecord):
             done.append(outcome)
         elif outcome.notebook is not None:
@@ -614,7 +645,22 @@ def _prepare_chunk(
     for item in texts:
         readable = item.head is None or _engine_can_read(item.entry.path, item.base)
         (direct if readable else copies).append(item)
-    return _Prepared(done, texts, notebooks, direct, copies)
+    return _Prepared(done, texts, notebooks, direct, copies, streams)
+
+
+def _past_the_cap(outcome: FileRecord | _Text, base: dict[str, Any]) -> bool:
+    """A text file over ``CONTENT_LIMIT`` whose content the checks did not get whole."""
+    if base["size_bytes"] <= CONTENT_LIMIT:
+        return False
+    if isinstance(outcome, FileRecord):
+        return (
+            outcome.state is State.TOO_LARGE
+            and outcome.category in CONTENT_CATEGORIES
+            and outcome.category != "notebook"
+        )
+    return (
+        outcome.notebook is None and outcome.head is None and outcome.category in CONTENT_CATEGORIES
+    )
 
 
 def _complete_chunk(
@@ -627,9 +673,10 @@ def _complete_chunk(
     """The chunk's records, given the engine's counts of ``prepared.paths`` (None: count
     them here)."""
     done = prepared.done
+    streams = prepared.streams
     if inspect is not None:
         for record in done:
-            inspect(record, None)
+            inspect(record, streams.get(record.path))
     texts, notebooks, copies = prepared.texts, prepared.notebooks, prepared.copies
     try:
         counted = count_with_engine(prepared.paths) if counted is None else dict(counted)
@@ -648,7 +695,8 @@ def _complete_chunk(
             record = _failed(item.entry, item.base, error)
         done.append(record)
         if inspect is not None:
-            inspect(record, item.head if record.state is not State.UNREADABLE else None)
+            content = item.head if item.head is not None else streams.get(record.path)
+            inspect(record, content if record.state is not State.UNREADABLE else None)
     finished: list[FileRecord] = []
     try:
         finished = _finish_notebooks(notebooks)
