@@ -207,7 +207,7 @@ def _matches(pattern: Pattern, base: str, path: str) -> bool:
         relative = path[len(base) + 1 :]
     else:
         relative = path
-    return pattern.match(path.rsplit("/", 1)[-1] if pattern.basename_only else relative) is not None
+    return pattern.match(path.rsplit("/", 1)[-1] if pattern.basename_only else relative)
 
 
 def _filter_of(tree: _Tree, path: str) -> State:
