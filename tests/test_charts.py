@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from repolens import scan, summarise
+from repolens.core.units import human_bytes
 from repolens.render import charts, narrative
-from repolens.render.units import human_bytes
 
 from .conftest import SAMPLE
 

@@ -480,7 +480,7 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
 def test_progress_counts_commits(repository: Path, tmp_path: Path) -> None:
     import io
 
-    from repolens.progress import ProgressLine
+    from repolens.core.progress import ProgressLine
 
     screen = io.StringIO()
     calls: list[tuple[int, int | None]] = []

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens import cli, scan, summarise
+from repolens.core.records import State
 from repolens.render.report import (
     CSV_COLUMNS,
     csv_unescape,
@@ -27,7 +28,6 @@ from repolens.render.report import (
 )
 from repolens.scanning.cache import ScanCache, read_raw, write_raw
 from repolens.scanning.notebooks import InvalidNotebook, read_notebook
-from repolens.scanning.records import State
 from repolens.scanning.scanner import ScanError, ScanOptions
 
 from .conftest import PEAK_RSS_KIB, PYTHON, make_tree, notebook_json, python_env, run_unprivileged

@@ -32,7 +32,7 @@ from repolens.checks import (
     load_settings,
 )
 from repolens.checks.exemptions import Exemptions
-from repolens.scanning import tomlread
+from repolens.core import tomlread
 from repolens.scanning.ignore import IgnoreRules, Pattern, compile_pattern
 
 from .conftest import PYTHON, make_tree, python_env

@@ -9,6 +9,7 @@ pandas and matplotlib are imported only by ``to_frame`` and the charts module.
 """
 
 from ._version import __version__
+from .core.records import FileRecord, Kind, LineCounts, NotebookStats, State
 from .render.frame import notebooks_frame, to_frame
 from .render.report import (
     SCHEMA_VERSION,
@@ -23,7 +24,6 @@ from .render.report import (
 from .render.summary import Group, NotebookTotals, Summariser, Summary, summarise
 from .scanning.cache import default_cache_dir
 from .scanning.filetypes import CATEGORIES
-from .scanning.records import FileRecord, Kind, LineCounts, NotebookStats, State
 from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, scan
 
 __all__ = [

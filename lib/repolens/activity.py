@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .gitsafe import GitError, open_session
+from .core.gitsafe import GitError, open_session
 from .scanning.ignore import find_work_tree
 
 __all__ = ["GitActivity", "git_activity"]

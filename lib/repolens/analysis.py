@@ -16,11 +16,11 @@ from pathlib import Path
 from .baseline import BaselineError, Comparison, compare, load_baseline
 from .checks import ConfigError, Finding, check, load_settings
 from .checks.render import write_findings_csv
+from .core.atomic import OutputFolderError, prepare_output_folder
+from .core.records import FileRecord
 from .render.report import REPORT_FILES, ReportWriter
 from .render.summary import Summariser, Summary
-from .render.writers import OutputFolderError, prepare_output_folder
 from .scanning.ignore import InvalidPattern, validate_excludes
-from .scanning.records import FileRecord
 from .scanning.scanner import ScanError, ScanOptions, ScanResult
 
 __all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate", "since"]

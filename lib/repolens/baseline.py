@@ -20,8 +20,8 @@ from typing import Annotated, Any
 import msgspec
 
 from .checks.model import Finding
+from .core import safeio
 from .render.summary import Summary
-from .scanning import safeio
 
 __all__ = [
     "MAX_BYTES",

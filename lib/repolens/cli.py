@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from ._version import __version__
+from .core.units import human_bytes, printable
 from .render.summary import Summary
-from .render.units import human_bytes, printable
 from .scanning.cache import default_cache_dir
 from .scanning.ignore import InvalidPattern, validate_excludes
 from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, check_root
@@ -430,7 +430,7 @@ def _output_dir(args: argparse.Namespace) -> Path:
 
 def prepare_output_dir(folder: Path) -> None:
     """Create the output folder and prove it writable, before any scan: ``UsageError``."""
-    from .render.writers import OutputFolderError, prepare_output_folder
+    from .core.atomic import OutputFolderError, prepare_output_folder
 
     try:
         prepare_output_folder(folder)
@@ -461,7 +461,7 @@ def _run_scan(args: argparse.Namespace) -> int:
 
     progress = None
     if sys.stderr.isatty() and not args.quiet:
-        from .progress import ProgressLine
+        from .core.progress import ProgressLine
 
         progress = ProgressLine(sys.stderr)
     try:
@@ -547,9 +547,9 @@ def _run_check(args: argparse.Namespace) -> int:
     from .checks import ConfigError, Level, check, load_settings
     from .checks.config import parse_ids
     from .checks.render import dumps, sarif_document, write_findings_csv, write_text
+    from .core.records import FileRecord
     from .render.report import REPORT_FILES, ReportWriter
     from .render.summary import Summariser
-    from .scanning.records import FileRecord
 
     target, files = _check_targets(args.path)
     args.path = target or None
@@ -573,7 +573,7 @@ def _run_check(args: argparse.Namespace) -> int:
         prepare_output_dir(output_dir)
     progress = None
     if sys.stderr.isatty() and not args.quiet:
-        from .progress import ProgressLine
+        from .core.progress import ProgressLine
 
         progress = ProgressLine(sys.stderr)
     summariser = Summariser()
@@ -661,7 +661,7 @@ CHECK_FILES = ("findings.csv", "findings.json", "findings.sarif")
 
 
 def _write(path: Path, text: str) -> None:
-    from .render.writers import atomic_write
+    from .core.atomic import atomic_write
 
     with atomic_write(path, "w") as handle:
         handle.write(text)
@@ -682,8 +682,8 @@ def _findings_document(outcome) -> dict:  # type: ignore[no-untyped-def]
 
 def _notebook_lines(root: str, findings) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """The lines of the notebooks that findings point into (for SARIF regions)."""
-    from .scanning import safeio
-    from .scanning.records import path_bytes
+    from .core import safeio
+    from .core.records import path_bytes
 
     lines: dict[str, list[str]] = {}
     for item in findings:
@@ -712,7 +712,7 @@ def _run_history(args: argparse.Namespace) -> int:
     prepare_output_dir(output_dir)
     progress = None
     if sys.stderr.isatty() and not args.quiet:
-        from .progress import ProgressLine
+        from .core.progress import ProgressLine
 
         progress = ProgressLine(sys.stderr)
     options = HistoryOptions(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..scanning import safeio, tomlread
+from ..core import safeio, tomlread
 from ..scanning.ignore import Pattern
 from .exemptions import (
     MAX_EXCLUDE_RUNS,

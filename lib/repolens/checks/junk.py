@@ -9,8 +9,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from ..render.units import human_bytes
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
+from ..core.units import human_bytes
 from .model import Finding
 from .source import finding
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..render.units import human_bytes
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
+from ..core.units import human_bytes
 from .model import Finding
 from .source import Source, finding
 

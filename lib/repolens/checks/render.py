@@ -11,10 +11,10 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from .._version import __version__
+from ..core.atomic import atomic_write
+from ..core.records import path_bytes
+from ..core.units import printable, printable_json
 from ..render.report import guard_cell
-from ..render.units import printable, printable_json
-from ..render.writers import atomic_write
-from ..scanning.records import path_bytes
 from .model import Finding, Level, checks_table
 
 __all__ = [

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..scanning.records import FileRecord, Kind, State
+from ..core.records import FileRecord, Kind, State
 from ..scanning.scanner import (
     CONTENT_LIMIT,
     ContentStream,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
 from .model import Finding
 from .source import Source, finding, is_test_path, text_of
 

@@ -16,7 +16,7 @@ import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
 from .lexers import syntax_for
 from .model import Finding
 from .paths import (

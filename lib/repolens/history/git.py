@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from .. import gitsafe
+from ..core import gitsafe
 
 __all__ = [
     "Blob",

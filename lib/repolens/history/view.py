@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..core.units import human_bytes
 from ..render.charts import CATEGORY_COLOURS, _axes, _label, _nothing, _style
-from ..render.units import human_bytes
 from ..scanning.filetypes import CATEGORIES
 
 __all__ = [

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..core.atomic import atomic_write
 from ..render.report import guard_cell
-from ..render.writers import atomic_write
 from .listing import Repository, shard_of
 from .rows import COLUMNS, read_row
 

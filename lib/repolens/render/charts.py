@@ -22,9 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from ..activity import GitActivity
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
+from ..core.units import human_bytes
 from .summary import Summary, as_summary
-from .units import human_bytes
 
 __all__ = [
     "STYLE",
@@ -325,7 +325,7 @@ def show(ax: Axes, reading: str = "") -> None:
 
 def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:
     """Save the figure holding ``ax`` as PNG (atomically); close it unless told not to."""
-    from .writers import atomic_write
+    from ..core.atomic import atomic_write
 
     target = Path(path)
     figure = ax.figure

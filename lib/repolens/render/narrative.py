@@ -15,9 +15,9 @@ from html import escape
 from ..activity import GitActivity
 from ..baseline import Comparison
 from ..checks.model import Finding, Level, checks_table
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
+from ..core.units import human_bytes as _size
 from .summary import Summary, as_summary
-from .units import human_bytes as _size
 
 __all__ = [
     "activity_sentence",

@@ -25,11 +25,11 @@ from typing import IO, Any
 import msgspec
 
 from .._version import __version__
+from ..core.atomic import AtomicFile, atomic_write, remove_stale_temporaries
+from ..core.records import FileRecord, NotebookStats, time_in_range
 from ..scanning.counting import engine_version
-from ..scanning.records import FileRecord, NotebookStats, time_in_range
 from ..scanning.scanner import ScanResult
 from .summary import Group, Summary
-from .writers import AtomicFile, atomic_write, remove_stale_temporaries
 
 __all__ = [
     "CSV_BOOLEAN_COLUMNS",

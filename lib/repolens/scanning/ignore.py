@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import safeio
+from ..core import safeio
 
 try:  # pragma: no branch
     import re2 as _re2

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .records import LineCounts, NotebookStats
+from ..core.records import LineCounts, NotebookStats
 
 __all__ = [
     "CELL_LIMIT",

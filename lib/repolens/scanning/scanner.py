@@ -21,7 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from . import safeio
+from ..core import safeio
+from ..core.records import (
+    MAX_TIME_NS,
+    MIN_TIME_NS,
+    ZERO_LINES,
+    FileRecord,
+    Kind,
+    LineCounts,
+    NotebookStats,
+    State,
+    display_path,
+    time_in_range,
+)
 from .cache import CacheKey, ScanCache, cache_key
 from .counting import (
     EngineProcess,
@@ -38,18 +50,6 @@ from .notebooks import (
     clean_text,
     read_notebook,
     source_extension,
-)
-from .records import (
-    MAX_TIME_NS,
-    MIN_TIME_NS,
-    ZERO_LINES,
-    FileRecord,
-    Kind,
-    LineCounts,
-    NotebookStats,
-    State,
-    display_path,
-    time_in_range,
 )
 from .sniff import SNIFF_BYTES, Sniff, sniff
 from .walk import Entry, WalkSettings, WalkStats, walk

@@ -48,7 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from .scanning import safeio
+from .. import safeio
 
 __all__ = [
     "DOCUMENTED_PROGRAM_KEYS",
