@@ -19,13 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens import cli, scan, summarise
+from repolens.core.cells import csv_unescape
 from repolens.core.records import State
-from repolens.render.report import (
-    CSV_COLUMNS,
-    csv_unescape,
-    verify_report_set,
-    write_reports,
-)
+from repolens.render.report import CSV_COLUMNS, verify_report_set, write_reports
 from repolens.scanning.cache import ScanCache, read_raw, write_raw
 from repolens.scanning.notebooks import InvalidNotebook, read_notebook
 from repolens.scanning.scanner import ScanError, ScanOptions
@@ -875,7 +871,7 @@ def test_generated_ignore_patterns_agree_with_git(tmp_path_factory, lines) -> No
     ],
 )
 def test_times_outside_years_1_to_9999_are_written_as_null(ns: int | None, text: str) -> None:
-    from repolens.render.report import iso_time
+    from repolens.core.times import iso_time
 
     assert iso_time(ns) == text
 

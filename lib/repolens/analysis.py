@@ -16,7 +16,7 @@ from pathlib import Path
 from .baseline import BaselineError, Comparison, compare, load_baseline
 from .checks import ConfigError, Finding, check, load_settings
 from .checks.render import write_findings_csv
-from .core.atomic import OutputFolderError, prepare_output_folder
+from .core.folders import OutputFolderError, prepare_output_folder
 from .core.records import FileRecord
 from .render.report import REPORT_FILES, ReportWriter
 from .render.summary import Summariser, Summary

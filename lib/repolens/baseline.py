@@ -19,8 +19,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-from .checks.model import Finding
 from .core import safeio
+from .core.findings import Finding
 from .render.summary import Summary
 
 __all__ = [

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from ._version import __version__
-from .core.units import human_bytes, printable
+from .core.printable import printable
+from .core.units import human_bytes
 from .render.summary import Summary
 from .scanning.cache import default_cache_dir
 from .scanning.ignore import InvalidPattern, validate_excludes
@@ -430,7 +431,7 @@ def _output_dir(args: argparse.Namespace) -> Path:
 
 def prepare_output_dir(folder: Path) -> None:
     """Create the output folder and prove it writable, before any scan: ``UsageError``."""
-    from .core.atomic import OutputFolderError, prepare_output_folder
+    from .core.folders import OutputFolderError, prepare_output_folder
 
     try:
         prepare_output_folder(folder)

@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from ..core import safeio
+from ..core.findings import Finding
 from ..core.records import FileRecord, Kind, State
 from ..core.units import human_bytes
 from .archives import list_members
-from .model import Finding
 from .source import finding
 
 __all__ = [

@@ -9,9 +9,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from ..core.findings import Finding
 from ..core.records import FileRecord
 from ..core.units import human_bytes
-from .model import Finding
 from .source import finding
 
 __all__ = ["is_junk_candidate", "junk_findings"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..core.findings import Finding
 from ..core.records import FileRecord
 from ..core.units import human_bytes
-from .model import Finding
 from .source import Source, finding
 
 __all__ = ["check_notebook"]

@@ -12,10 +12,11 @@ from urllib.parse import quote
 
 from .._version import __version__
 from ..core.atomic import atomic_write
+from ..core.cells import guard_cell
+from ..core.findings import Finding, Level
+from ..core.printable import printable, printable_json
 from ..core.records import path_bytes
-from ..core.units import printable, printable_json
-from ..render.report import guard_cell
-from .model import Finding, Level, checks_table
+from .table import checks_table
 
 __all__ = [
     "FINDINGS_COLUMNS",

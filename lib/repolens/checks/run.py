@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..core.findings import LEVEL_ORDER, Finding, Level
 from ..core.records import FileRecord, Kind, State
 from ..scanning.scanner import (
     CONTENT_LIMIT,
@@ -38,7 +39,6 @@ from .environment import (
 )
 from .findability import findability_findings
 from .junk import is_junk_candidate, junk_findings
-from .model import LEVEL_ORDER, Finding, Level
 from .notebook import check_notebook
 from .paths import check_paths
 from .prefilter import may_hold_findings

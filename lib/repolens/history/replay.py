@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.records import display_path
-from ..render.report import iso_time
+from ..core.times import iso_time
 from ..scanning.filetypes import CATEGORIES
 from .blobs import LFS_STATE, BlobFacts
 from .git import Commit

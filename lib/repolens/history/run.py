@@ -26,8 +26,8 @@ from typing import IO, Any
 
 from .._version import __version__
 from ..core.atomic import AtomicFile
+from ..core.cells import guard_cell
 from ..core.records import display_path
-from ..render.report import guard_cell
 from ..scanning.scanner import ScanError, check_root
 from .blobs import WINDOW, BlobCache, BlobFacts, Unread, Wanted, analyse_blobs, blob_key
 from .git import (

@@ -21,7 +21,7 @@ from typing import Any
 
 from .._version import __version__
 from ..core.atomic import atomic_write
-from ..render.report import guard_cell
+from ..core.cells import guard_cell
 from .listing import Repository, shard_of
 from .rows import COLUMNS, read_row
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..checks.model import Finding
+from ..core.findings import Finding
 from ..core.records import FileRecord
 from ..core.units import human_bytes
 from .report import (

@@ -14,7 +14,8 @@ from html import escape
 
 from ..activity import GitActivity
 from ..baseline import Comparison
-from ..checks.model import Finding, Level, checks_table
+from ..checks.table import checks_table
+from ..core.findings import Finding, Level
 from ..core.records import FileRecord
 from ..core.units import human_bytes as _size
 from .summary import Summary, as_summary

@@ -16,8 +16,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +26,9 @@ import msgspec
 
 from .._version import __version__
 from ..core.atomic import AtomicFile, atomic_write, remove_stale_temporaries
-from ..core.records import FileRecord, NotebookStats, time_in_range
+from ..core.cells import guard_cell
+from ..core.records import FileRecord, NotebookStats
+from ..core.times import iso_time
 from ..scanning.counting import engine_version
 from ..scanning.scanner import ScanResult
 from .summary import Group, Summary
@@ -36,15 +38,11 @@ __all__ = [
     "CSV_COLUMNS",
     "CSV_INTEGER_COLUMNS",
     "CSV_TIME_COLUMNS",
-    "FORMULA_PREFIXES",
     "REPORT_FILES",
     "SCHEMA_VERSION",
     "ReportWriter",
     "csv_row",
-    "csv_unescape",
     "file_metric",
-    "guard_cell",
-    "iso_time",
     "load_schema",
     "metrics_document",
     "record_row",
@@ -55,7 +53,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "1.2.0"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MB = 1024 * 1024
 _PLACEHOLDER = "\u0000file_metrics\u0000"
 
@@ -65,16 +62,6 @@ def load_schema() -> dict[str, Any]:
     """The JSON Schema the metrics document follows."""
     text = resources.files("repolens").joinpath("schema/metrics.schema.json").read_text("utf-8")
     return json.loads(text)
-
-
-@lru_cache(maxsize=65536)
-def iso_time(ns: int | None) -> str | None:
-    """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond; None when
-    absent or outside the years 1 to 9999 (the record's reason then says so)."""
-    if not time_in_range(ns):
-        return None
-    assert ns is not None
-    return (_EPOCH + timedelta(microseconds=ns // 1000)).isoformat()
 
 
 def _notebook(stats: NotebookStats | None) -> dict[str, Any] | None:
@@ -333,13 +320,6 @@ CSV_INTEGER_COLUMNS = tuple(
 )
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
-"""A text cell starting with one of these gets a leading ``'`` in files.csv, so that a
-spreadsheet shows it as text instead of running it as a formula (OWASP's advice);
-``'`` itself is in the list so the escape can always be undone (``csv_unescape``)."""
-
-
-_FORMULA_STARTS = "".join(FORMULA_PREFIXES)
 # Columns whose text comes from the tree (names, link targets, notebook content).
 _GUARDED = (
     "file_path",
@@ -353,19 +333,6 @@ _GUARDED = (
 
 
 _GUARDED_INDEXES = tuple(CSV_COLUMNS.index(column) for column in _GUARDED)
-
-
-def guard_cell(value: Any) -> Any:
-    """A text cell a spreadsheet shows as text: ``'`` before a formula start (and before
-    a ``'``, so ``csv_unescape`` undoes it exactly)."""
-    if value and type(value) is str and value[0] in _FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def csv_unescape(cell: str) -> str:
-    """A files.csv text cell as the tree had it: the formula guard removed."""
-    return cell[1:] if cell.startswith("'") else cell
 
 
 def csv_row(record: FileRecord) -> list[Any]:

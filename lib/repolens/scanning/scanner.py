@@ -23,8 +23,6 @@ from typing import Any
 from .._version import __version__
 from ..core import safeio
 from ..core.records import (
-    MAX_TIME_NS,
-    MIN_TIME_NS,
     ZERO_LINES,
     FileRecord,
     Kind,
@@ -32,8 +30,8 @@ from ..core.records import (
     NotebookStats,
     State,
     display_path,
-    time_in_range,
 )
+from ..core.times import MAX_TIME_NS, MIN_TIME_NS, time_in_range
 from .cache import CacheKey, ScanCache, cache_key
 from .counting import (
     EngineProcess,
