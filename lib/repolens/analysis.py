@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .baseline import BaselineError, Comparison, compare, load_baseline
 from .checks import ConfigError, Finding, check, load_settings
-from .checks.render import write_findings_csv
 from .core.folders import OutputFolderError, prepare_output_folder
 from .core.records import FileRecord
+from .render.baseline import BaselineError, Comparison, compare, load_baseline
+from .render.findings import write_findings_csv
 from .render.report import REPORT_FILES, ReportWriter
 from .render.summary import Summariser, Summary
 from .scanning.ignore import InvalidPattern, validate_excludes

@@ -547,8 +547,8 @@ def _in_files(path: str, files: frozenset[str]) -> bool:
 def _run_check(args: argparse.Namespace) -> int:
     from .checks import ConfigError, Level, check, load_settings
     from .checks.config import parse_ids
-    from .checks.render import dumps, sarif_document, write_findings_csv, write_text
     from .core.records import FileRecord
+    from .render.findings import dumps, sarif_document, write_findings_csv, write_text
     from .render.report import REPORT_FILES, ReportWriter
     from .render.summary import Summariser
 
@@ -669,7 +669,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _findings_document(outcome) -> dict:  # type: ignore[no-untyped-def]
-    from .checks.render import finding_dict
+    from .render.findings import finding_dict
 
     return {
         "tool": {"name": "repolens", "version": __version__},
@@ -992,7 +992,7 @@ def _run_report(args: argparse.Namespace) -> int:
         args.baseline if args.baseline is not None else os.environ.get("REPOLENS_BASELINE", "")
     )
     if baseline:
-        from .baseline import BaselineError, load_baseline
+        from .render.baseline import BaselineError, load_baseline
 
         try:
             load_baseline(baseline)

@@ -21,9 +21,9 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from ..activity import GitActivity
 from ..core.records import FileRecord
 from ..core.units import human_bytes
+from ..scanning.activity import GitActivity
 from .summary import Summary, as_summary
 
 __all__ = [

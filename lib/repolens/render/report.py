@@ -217,7 +217,7 @@ def metrics_document(
         "files_csv": files_csv,
     }
     if findings is not None:
-        from ..checks.render import finding_dict
+        from .findings import finding_dict
 
         levels = {"error": 0, "warning": 0, "note": 0}
         by_check: dict[str, int] = {}

@@ -11,12 +11,12 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from .._version import __version__
+from ..checks.table import checks_table
 from ..core.atomic import atomic_write
 from ..core.cells import guard_cell
 from ..core.findings import Finding, Level
 from ..core.printable import printable, printable_json
 from ..core.records import path_bytes
-from .table import checks_table
 
 __all__ = [
     "FINDINGS_COLUMNS",
