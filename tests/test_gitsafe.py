@@ -432,17 +432,17 @@ def test_a_timeout_ends_everything_git_started(tmp_path: Path) -> None:
 
 def track_git(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
     """Every git process gitsafe starts from now on, in the order started."""
-    from repolens.core.gitsafe import session
+    from repolens.core.gitsafe import process as git_processes
 
     started: list[subprocess.Popen[bytes]] = []
-    original = session._spawn
+    original = git_processes._spawn
 
     def spawn(*args, **kwargs):  # type: ignore[no-untyped-def]
         process = original(*args, **kwargs)
         started.append(process)
         return process
 
-    monkeypatch.setattr(session, "_spawn", spawn)
+    monkeypatch.setattr(git_processes, "_spawn", spawn)
     return started
 
 
