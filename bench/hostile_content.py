@@ -29,7 +29,7 @@ from repolens.checks.run import Inspector
 from repolens.core.records import FileRecord, Kind, State
 from repolens.scanning.filetypes import file_types
 from repolens.scanning.ignore import IgnoreRules
-from repolens.scanning.scanner import ContentStream
+from repolens.scanning.options import ContentStream
 
 __all__ = ["CASES", "directory_only_zip", "inspected", "record"]
 

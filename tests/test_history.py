@@ -25,7 +25,8 @@ from repolens.history import HistoryError, HistoryOptions, run_history
 from repolens.history import run as history_run
 from repolens.history.run import load_history_schema
 from repolens.scanning.filetypes import file_types
-from repolens.scanning.scanner import ScanOptions, scan
+from repolens.scanning.options import ScanOptions
+from repolens.scanning.scanner import scan
 
 from .conftest import SAMPLE
 

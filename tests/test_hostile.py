@@ -24,7 +24,7 @@ from repolens.core.records import State
 from repolens.render.report import CSV_COLUMNS, verify_report_set, write_reports
 from repolens.scanning.cache import ScanCache, read_raw, write_raw
 from repolens.scanning.notebooks import InvalidNotebook, read_notebook
-from repolens.scanning.scanner import ScanError, ScanOptions
+from repolens.scanning.options import ScanError, ScanOptions
 
 from .conftest import PEAK_RSS_KIB, PYTHON, make_tree, notebook_json, python_env, run_unprivileged
 
@@ -267,7 +267,7 @@ def test_ignore_files_and_caches_that_are_not_regular_files_are_not_read(
         from pathlib import Path
         from repolens import scan
         from repolens.scanning.cache import ScanCache, read_raw, write_raw
-        from repolens.scanning.scanner import ScanOptions
+        from repolens.scanning.options import ScanOptions
         root, cache = Path(sys.argv[1]), Path(sys.argv[2])
         cache.mkdir()
         cache_file = ScanCache.open(cache, str(root), {{}}).path

@@ -32,7 +32,7 @@ from repolens.checks.archives import list_members
 from repolens.checks.lexers import syntax_named, tokens
 from repolens.checks.python_imports import imports_in
 from repolens.core import safeio
-from repolens.scanning.scanner import CONTENT_LIMIT, ContentStream, ScanOptions
+from repolens.scanning.options import CONTENT_LIMIT, ContentStream, ScanOptions
 
 from .conftest import PYTHON, REPO, make_tree, notebook_json, python_env
 

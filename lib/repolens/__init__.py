@@ -24,7 +24,8 @@ from .render.report import (
 from .render.summary import Group, NotebookTotals, Summariser, Summary, summarise
 from .scanning.cache import default_cache_dir
 from .scanning.filetypes import CATEGORIES
-from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, scan
+from .scanning.options import ScanError, ScanOptions, ScanResult
+from .scanning.scanner import ScanStream, scan
 
 __all__ = [
     "CATEGORIES",

@@ -21,7 +21,7 @@ from .render.findings import write_findings_csv
 from .render.report import REPORT_FILES, ReportWriter
 from .render.summary import Summariser, Summary
 from .scanning.ignore import InvalidPattern, validate_excludes
-from .scanning.scanner import ScanError, ScanOptions, ScanResult
+from .scanning.options import ScanError, ScanOptions, ScanResult
 
 __all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate", "since"]
 

@@ -28,7 +28,8 @@ from .core.units import human_bytes
 from .render.summary import Summary
 from .scanning.cache import default_cache_dir
 from .scanning.ignore import InvalidPattern, validate_excludes
-from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, check_root
+from .scanning.options import ScanError, ScanOptions, ScanResult, check_root
+from .scanning.scanner import ScanStream
 
 __all__ = ["main"]
 

@@ -11,14 +11,8 @@ from dataclasses import dataclass
 
 from ..core.findings import LEVEL_ORDER, Finding, Level
 from ..core.records import FileRecord, Kind, State
-from ..scanning.scanner import (
-    CONTENT_LIMIT,
-    ContentStream,
-    Progress,
-    ScanOptions,
-    ScanResult,
-    ScanStream,
-)
+from ..scanning.options import CONTENT_LIMIT, ContentStream, Progress, ScanOptions, ScanResult
+from ..scanning.scanner import ScanStream
 from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
 from .duplicates import (

@@ -30,9 +30,10 @@ from .._version import __version__
 from ..core import safeio
 from ..core.atomic import atomic_write
 from ..core.records import FileRecord, State, display_path
+from ..scanning.build import file_fields
+from ..scanning.chunks import analyse_files
 from ..scanning.counting import engine_version
 from ..scanning.filetypes import CATEGORIES, file_types
-from ..scanning.scanner import analyse_files, file_fields
 from ..scanning.sniff import SNIFF_BYTES, sniff
 from .git import LINK_MODE, Blob, BlobCut, BlobReader, Unreadable
 

@@ -28,7 +28,7 @@ from .._version import __version__
 from ..core.atomic import AtomicFile
 from ..core.cells import guard_cell
 from ..core.records import display_path
-from ..scanning.scanner import ScanError, check_root
+from ..scanning.options import ScanError, check_root
 from .blobs import WINDOW, BlobCache, BlobFacts, Unread, Wanted, analyse_blobs, blob_key
 from .git import (
     FILE_MODES,

@@ -30,7 +30,7 @@ from ..core.cells import guard_cell
 from ..core.records import FileRecord, NotebookStats
 from ..core.times import iso_time
 from ..scanning.counting import engine_version
-from ..scanning.scanner import ScanResult
+from ..scanning.options import ScanResult
 from .summary import Group, Summary
 
 __all__ = [
