@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from repolens import cli, scan, summarise
 from repolens.core.cells import csv_unescape
 from repolens.core.records import State
-from repolens.render.report import CSV_COLUMNS, verify_report_set, write_reports
+from repolens.render.report import verify_report_set, write_reports
+from repolens.render.rows import CSV_COLUMNS
 from repolens.scanning.cache import ScanCache, read_raw, write_raw
 from repolens.scanning.notebooks import InvalidNotebook, read_notebook
 from repolens.scanning.options import ScanError, ScanOptions
@@ -739,7 +740,7 @@ def test_a_kill_between_the_two_renames_leaves_a_set_that_says_so(
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # the process dies after files.csv was renamed
 
-    monkeypatch.setattr(report, "_document_halves", killed)
+    monkeypatch.setattr(report, "document_halves", killed)
     with pytest.raises(KeyboardInterrupt):
         write_reports(out, result, summarise(result))
     problem = verify_report_set(out)

@@ -11,11 +11,9 @@ pandas and matplotlib are imported only by ``to_frame`` and the charts module.
 from ._version import __version__
 from .core.records import FileRecord, Kind, LineCounts, NotebookStats, State
 from .render.frame import notebooks_frame, to_frame
+from .render.metrics import SCHEMA_VERSION, load_schema, metrics_document
 from .render.report import (
-    SCHEMA_VERSION,
     ReportWriter,
-    load_schema,
-    metrics_document,
     verify_report_set,
     write_files_csv,
     write_metrics_json,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..core.findings import Finding
 from ..core.records import FileRecord
 from ..core.units import human_bytes
-from .report import (
+from .rows import (
     CSV_BOOLEAN_COLUMNS,
     CSV_COLUMNS,
     CSV_INTEGER_COLUMNS,
