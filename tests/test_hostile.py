@@ -698,7 +698,9 @@ def test_an_output_path_that_is_a_file_is_refused_before_the_scan(
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("scanned before checking the output folder")
 
-    monkeypatch.setattr(cli, "ScanStream", no_scan)
+    from repolens.commands import scan as scan_command
+
+    monkeypatch.setattr(scan_command, "ScanStream", no_scan)
     assert cli.main(["scan", str(root), "-o", str(tmp_path / "taken")]) == 2
     assert "is a file" in capsys.readouterr().err
     assert (tmp_path / "taken").read_text() == "mine\n"

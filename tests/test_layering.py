@@ -206,20 +206,33 @@ def test_no_module_is_longer_than_a_reader_can_hold() -> None:
     assert {path: lines for path, lines in lengths.items() if lines > MAX_LINES} == {}
 
 
-def test_the_command_line_reaches_every_command_only_through_its_own_room() -> None:
-    modules, imports = package_imports()
-    commands = sorted(name for name in modules if name.startswith("repolens.commands."))
-    assert {"repolens.commands.scan", "repolens.commands.portfolio"} <= set(commands)
-    from_cli = {item.target for item in imports if item.source == "repolens.cli"}
-    assert from_cli <= {
+def test_the_command_line_reaches_the_library_only_through_the_commands() -> None:
+    _modules, imports = package_imports()
+    allowed = (
         "repolens._version",
-        "repolens.core.failures",
-        "repolens.core.printable",
-    } | {
-        name
-        for name in modules
-        if name == "repolens.commands" or name.startswith("repolens.commands.")
-    }
+        "repolens.commands",
+        "repolens.core",
+        "repolens.scanning.options",
+    )
+    from_cli = sorted({item.target for item in imports if item.source == "repolens.cli"})
+    assert "repolens.commands" in from_cli
+    assert [
+        target
+        for target in from_cli
+        if not any(target == name or target.startswith(name + ".") for name in allowed)
+    ] == []
+
+
+def test_every_module_of_commands_is_a_command_or_what_they_share() -> None:
+    from repolens.commands import COMMANDS
+
+    modules, _imports = package_imports()
+    rooms = {name for name in modules if name.startswith("repolens.commands.")}
+    shared = {"repolens.commands.errors", "repolens.commands.options"}
+    assert {command.__name__ for command in COMMANDS} == rooms - shared
+    for command in COMMANDS:
+        assert command.__name__.rsplit(".", 1)[1] == command.NAME
+        assert callable(command.add_arguments) and callable(command.run)
 
 
 # -- the test itself bites ---------------------------------------------------------------
