@@ -1,9 +1,9 @@
 """Analysing the repositories of a portfolio: each one as ``repolens check -o`` does it
 (one scan, every check, metrics.json, files.csv and the findings: the same library call,
 ``analysis.checking.check_repository``) into its own folder, then its row (``row.json``,
-with the run's id) beside them. Locally in worker processes
-(``--jobs``, see ``workers``); in a cluster one shard per pod of an Indexed Job. A
-repository that fails is recorded with its reason and the run goes on.
+with the run's id) beside them. Locally in worker processes (``--jobs``, see
+``workers``); in a cluster one shard per pod of an Indexed Job. A repository that fails
+is recorded with its reason and the run goes on.
 
 The output folder is left out of every repository's scan by identity (``st_dev``,
 ``st_ino``: whatever path, link or bind mount leads to it); a repository that is the
