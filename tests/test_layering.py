@@ -31,6 +31,8 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("history", ("repolens.history.*",)),
     ("portfolio", ("repolens.portfolio.*",)),
     ("commands", ("repolens.commands.*",)),
+    # the package's face: its names, ``python -m``, the parser, and the notebooks' name
+    # for scanning.activity
     ("entry", ("repolens", "repolens.__main__", "repolens.cli", "repolens.activity")),
 )
 """What each floor is for: README's Development section says it in words."""
@@ -236,6 +238,28 @@ def test_every_module_of_commands_is_a_command_or_what_they_share() -> None:
 
 
 # -- the test itself bites ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "floor"),
+    [
+        ("repolens._version", "core"),
+        ("repolens.core.gitsafe.process", "core"),
+        ("repolens.scanning", "scanning"),
+        ("repolens.analysis.checking", "analysis"),
+        ("repolens.rerun.sandbox", "rerun"),
+        ("repolens.commands.scan", "commands"),
+        ("repolens", "entry"),
+        ("repolens.cli", "entry"),
+        ("repolens.helpers", None),  # a new module at the top: no floor until given one
+        ("repolens.extras.tool", None),  # a new package: the same
+        ("repolens.corefiles", None),  # a prefix of a floor's name is not that floor
+    ],
+)
+def test_each_floor_holds_its_own_and_nothing_else(module: str, floor: str | None) -> None:
+    position = floor_of(module)
+    assert (None if position is None else FLOORS[position][0]) == floor
+
 
 TOY_FLOORS = (("low", ("toy.low.*",)), ("high", ("toy.high.*",)), ("entry", ("toy",)))
 
