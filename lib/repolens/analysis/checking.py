@@ -1,7 +1,8 @@
 """A tree checked, and what ``repolens check -o`` writes of it: one scan, every selected
 check, the summary, and in the output folder metrics.json (with the findings), files.csv,
 findings.csv, findings.json and findings.sarif. The check command, the analysis notebook
-and the portfolio all check a tree through here, so each writes what the others do."""
+and the portfolio all check a tree through here: the three write the same metrics.json
+and files.csv, and the command and the portfolio the same findings' files."""
 
 from __future__ import annotations
 
