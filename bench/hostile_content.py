@@ -26,10 +26,10 @@ from hostile_case import Case
 from repolens.checks.archives import list_members
 from repolens.checks.config import CheckSettings
 from repolens.checks.run import Inspector
+from repolens.core.records import FileRecord, Kind, State
 from repolens.scanning.filetypes import file_types
 from repolens.scanning.ignore import IgnoreRules
-from repolens.scanning.records import FileRecord, Kind, State
-from repolens.scanning.scanner import ContentStream
+from repolens.scanning.options import ContentStream
 
 __all__ = ["CASES", "directory_only_zip", "inspected", "record"]
 

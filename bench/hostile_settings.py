@@ -24,8 +24,8 @@ sys.path.insert(0, str(HERE))
 
 from hostile_case import Case  # noqa: E402
 
-from repolens.baseline import BaselineError, compare, load_baseline  # noqa: E402
 from repolens.checks import ConfigError, Finding, Level, load_settings  # noqa: E402
+from repolens.render.baseline import BaselineError, compare, load_baseline  # noqa: E402
 from repolens.render.summary import Summariser  # noqa: E402
 
 __all__ = ["CASES"]

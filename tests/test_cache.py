@@ -26,16 +26,16 @@ TREE = {
 @pytest.fixture
 def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every path whose content the scan opens."""
-    import repolens.scanning.scanner as scan_module
+    import repolens.scanning.reading as reading
 
     reads: list[str] = []
-    original = scan_module._read_head
+    original = reading._read_head
 
     def spy(path: str, follow: bool = False):
         reads.append(os.path.basename(path))
         return original(path, follow)
 
-    monkeypatch.setattr(scan_module, "_read_head", spy)
+    monkeypatch.setattr(reading, "_read_head", spy)
     return reads
 
 

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from repolens import scan, summarise
+from repolens.core.units import human_bytes
 from repolens.render import charts, narrative
-from repolens.render.units import human_bytes
 
 from .conftest import SAMPLE
 
@@ -132,7 +132,7 @@ def commit(root: Path, name: str, when: str) -> None:
 
 
 def test_activity_comes_from_git_when_there_is_a_history(tmp_path: Path) -> None:
-    from repolens.activity import git_activity
+    from repolens.scanning.activity import git_activity
 
     root = tmp_path / "repo"
     root.mkdir()
@@ -153,7 +153,7 @@ def test_activity_comes_from_git_when_there_is_a_history(tmp_path: Path) -> None
 
 
 def test_activity_falls_back_to_file_times_outside_git(tmp_path: Path) -> None:
-    from repolens.activity import git_activity
+    from repolens.scanning.activity import git_activity
 
     (tmp_path / "a.txt").write_text("x\n")
     assert git_activity(str(tmp_path)) is None

@@ -14,7 +14,7 @@ import pytest
 
 from repolens import load_schema
 from repolens.checks import CheckSettings, Level, check, checks_table
-from repolens.checks.render import sarif_document
+from repolens.render.findings import sarif_document
 
 from .conftest import PYTHON, REPO, SAMPLE, make_tree, notebook_json, python_env
 
@@ -456,7 +456,7 @@ def test_the_sample_carries_every_kind_of_problem() -> None:
 
 
 def test_the_readme_table_is_generated_from_the_table_of_checks() -> None:
-    from repolens.checks.render import checks_markdown
+    from repolens.render.findings import checks_markdown
 
     readme = (REPO / "README.md").read_text()
     assert checks_markdown() in readme

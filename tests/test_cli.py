@@ -144,9 +144,9 @@ def test_no_command_shows_help_and_exits_2() -> None:
 
 def test_an_unexpected_failure_exits_1(tmp_path: Path) -> None:
     code = (
-        "import sys, repolens.cli as cli\n"
+        "import sys, repolens.cli as cli, repolens.commands.scan as command\n"
         "def boom(*a, **k): raise RuntimeError('kaboom')\n"
-        "cli.ScanStream = boom\n"
+        "command.ScanStream = boom\n"
         "sys.exit(cli.main(['scan', sys.argv[1], '--no-cache', '-o', sys.argv[2]]))\n"
     )
     result = subprocess.run(

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from repolens.core.records import LineCounts
 from repolens.scanning.counting import count_newlines, count_physical, count_with_engine
-from repolens.scanning.records import LineCounts
 
 DATA = Path(__file__).parent / "data" / "lines"
 HEADER = re.compile(r"(\d+) lines (\d+) code (\d+) comments (\d+) blanks")

@@ -14,7 +14,8 @@ import nbformat
 import pytest
 import yaml
 
-from repolens import cli
+from repolens.commands import errors
+from repolens.commands.report import REPORT_ENVIRONMENT
 
 from .conftest import REPO
 
@@ -82,7 +83,7 @@ def test_the_job_runs_the_images_entrypoint_with_its_default_command(rendered) -
 def test_configmap_keys_are_what_repolens_report_reads(rendered) -> None:
     _job, _pod, container = job_parts(rendered)
     (config,) = rendered["ConfigMap"]
-    assert set(config["data"]) <= set(cli.REPORT_ENVIRONMENT)
+    assert set(config["data"]) <= set(REPORT_ENVIRONMENT)
     assert [ref["configMapRef"]["name"] for ref in container["envFrom"]] == [
         config["metadata"]["name"]
     ]
@@ -153,7 +154,7 @@ def test_the_job_fails_fast_and_cleans_up(rendered) -> None:
     assert spec["activeDeadlineSeconds"] > 0 and spec["ttlSecondsAfterFinished"] > 0
     fail = [rule for rule in spec["podFailurePolicy"]["rules"] if rule["action"] == "FailJob"]
     assert fail[0]["onExitCodes"]["containerName"] == container["name"]
-    assert sorted(fail[0]["onExitCodes"]["values"]) == [cli.EXIT_USAGE, cli.EXIT_NOTEBOOK]
+    assert sorted(fail[0]["onExitCodes"]["values"]) == [errors.EXIT_USAGE, errors.EXIT_NOTEBOOK]
     assert container["resources"] == {
         "requests": {"memory": "256Mi", "cpu": "250m"},
         "limits": {"memory": "512Mi", "cpu": "500m"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from repolens import notebooks_frame, scan, to_frame
-from repolens.render.report import CSV_COLUMNS, CSV_INTEGER_COLUMNS
+from repolens.render.rows import CSV_COLUMNS, CSV_INTEGER_COLUMNS
 
 from .conftest import SAMPLE
 

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from repolens import gitsafe
-from repolens.activity import git_activity
 from repolens.checks.assets import lfs_status
 from repolens.checks.run import check
 from repolens.cli import main
+from repolens.core import gitsafe
 from repolens.history.git import BlobReader, open_repository
+from repolens.scanning.activity import git_activity
 from repolens.scanning.scanner import scan
 
 from .conftest import PYTHON, python_env

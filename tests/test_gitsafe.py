@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from repolens import gitsafe
+from repolens.core import gitsafe
 
 from .conftest import run_unprivileged
 
@@ -432,15 +432,17 @@ def test_a_timeout_ends_everything_git_started(tmp_path: Path) -> None:
 
 def track_git(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
     """Every git process gitsafe starts from now on, in the order started."""
+    from repolens.core.gitsafe import process as git_processes
+
     started: list[subprocess.Popen[bytes]] = []
-    original = gitsafe._spawn
+    original = git_processes._spawn
 
     def spawn(*args, **kwargs):  # type: ignore[no-untyped-def]
         process = original(*args, **kwargs)
         started.append(process)
         return process
 
-    monkeypatch.setattr(gitsafe, "_spawn", spawn)
+    monkeypatch.setattr(git_processes, "_spawn", spawn)
     return started
 
 
@@ -478,7 +480,7 @@ def test_a_git_folder_that_cannot_be_listed_is_one_line_not_a_traceback(mode_tmp
     (repo / ".git").chmod(0o311)  # enterable, not listable
     found = run_unprivileged(
         "import json, sys\n"
-        "from repolens import gitsafe\n"
+        "from repolens.core import gitsafe\n"
         "problems = []\n"
         "out = gitsafe.git_output(sys.argv[1], 'ls-files', problems=problems)\n"
         "print(json.dumps([out is None, problems]))\n",

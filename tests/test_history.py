@@ -25,7 +25,8 @@ from repolens.history import HistoryError, HistoryOptions, run_history
 from repolens.history import run as history_run
 from repolens.history.run import load_history_schema
 from repolens.scanning.filetypes import file_types
-from repolens.scanning.scanner import ScanOptions, scan
+from repolens.scanning.options import ScanOptions
+from repolens.scanning.scanner import scan
 
 from .conftest import SAMPLE
 
@@ -480,7 +481,7 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
 def test_progress_counts_commits(repository: Path, tmp_path: Path) -> None:
     import io
 
-    from repolens.progress import ProgressLine
+    from repolens.core.progress import ProgressLine
 
     screen = io.StringIO()
     calls: list[tuple[int, int | None]] = []

@@ -18,11 +18,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from repolens.activity import git_activity
 from repolens.cli import main
 from repolens.history import HistoryOptions, run_history
 from repolens.history import blobs as history_blobs
 from repolens.history.run import load_history_schema
+from repolens.scanning.activity import git_activity
 
 from .test_history import _env, git
 

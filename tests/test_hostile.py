@@ -19,16 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens import cli, scan, summarise
-from repolens.render.report import (
-    CSV_COLUMNS,
-    csv_unescape,
-    verify_report_set,
-    write_reports,
-)
+from repolens.core.cells import csv_unescape
+from repolens.core.records import State
+from repolens.render.report import verify_report_set, write_reports
+from repolens.render.rows import CSV_COLUMNS
 from repolens.scanning.cache import ScanCache, read_raw, write_raw
 from repolens.scanning.notebooks import InvalidNotebook, read_notebook
-from repolens.scanning.records import State
-from repolens.scanning.scanner import ScanError, ScanOptions
+from repolens.scanning.options import ScanError, ScanOptions
 
 from .conftest import PEAK_RSS_KIB, PYTHON, make_tree, notebook_json, python_env, run_unprivileged
 
@@ -271,7 +268,7 @@ def test_ignore_files_and_caches_that_are_not_regular_files_are_not_read(
         from pathlib import Path
         from repolens import scan
         from repolens.scanning.cache import ScanCache, read_raw, write_raw
-        from repolens.scanning.scanner import ScanOptions
+        from repolens.scanning.options import ScanOptions
         root, cache = Path(sys.argv[1]), Path(sys.argv[2])
         cache.mkdir()
         cache_file = ScanCache.open(cache, str(root), {{}}).path
@@ -701,7 +698,9 @@ def test_an_output_path_that_is_a_file_is_refused_before_the_scan(
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("scanned before checking the output folder")
 
-    monkeypatch.setattr(cli, "ScanStream", no_scan)
+    from repolens.commands import scan as scan_command
+
+    monkeypatch.setattr(scan_command, "ScanStream", no_scan)
     assert cli.main(["scan", str(root), "-o", str(tmp_path / "taken")]) == 2
     assert "is a file" in capsys.readouterr().err
     assert (tmp_path / "taken").read_text() == "mine\n"
@@ -743,7 +742,7 @@ def test_a_kill_between_the_two_renames_leaves_a_set_that_says_so(
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # the process dies after files.csv was renamed
 
-    monkeypatch.setattr(report, "_document_halves", killed)
+    monkeypatch.setattr(report, "document_halves", killed)
     with pytest.raises(KeyboardInterrupt):
         write_reports(out, result, summarise(result))
     problem = verify_report_set(out)
@@ -875,7 +874,7 @@ def test_generated_ignore_patterns_agree_with_git(tmp_path_factory, lines) -> No
     ],
 )
 def test_times_outside_years_1_to_9999_are_written_as_null(ns: int | None, text: str) -> None:
-    from repolens.render.report import iso_time
+    from repolens.core.times import iso_time
 
     assert iso_time(ns) == text
 

@@ -14,9 +14,9 @@ from urllib.parse import unquote_to_bytes
 
 import pytest
 
-from repolens.checks.render import sarif_uri
-from repolens.render.units import printable, printable_json
-from repolens.scanning.records import display_path, path_bytes
+from repolens.core.printable import printable, printable_json
+from repolens.core.records import display_path, path_bytes
+from repolens.render.findings import sarif_uri
 
 from .conftest import PYTHON, python_env
 from .test_hostile import git, git_init

@@ -21,7 +21,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repolens.baseline import BaselineError, compare, load_baseline
 from repolens.checks import (
     CheckSettings,
     ConfigError,
@@ -32,7 +31,8 @@ from repolens.checks import (
     load_settings,
 )
 from repolens.checks.exemptions import Exemptions
-from repolens.scanning import tomlread
+from repolens.core import tomlread
+from repolens.render.baseline import BaselineError, compare, load_baseline
 from repolens.scanning.ignore import IgnoreRules, Pattern, compile_pattern
 
 from .conftest import PYTHON, make_tree, python_env
@@ -614,7 +614,7 @@ def test_too_many_categories_is_one_baseline_error(tmp_path: Path) -> None:
 def test_a_baseline_over_the_cap_is_refused_unread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from repolens import baseline
+    from repolens.render import baseline
 
     path = metrics(tmp_path)
     monkeypatch.setattr(baseline, "MAX_BYTES", 100)

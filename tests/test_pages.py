@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from repolens.core.records import display_path
 from repolens.render.display import NO_MATHS
 from repolens.render.reporting import bundled_notebook, notebook_page, run_report
-from repolens.scanning.records import display_path
 
 from .conftest import REPO, make_tree
 from .test_hostile import git, git_init

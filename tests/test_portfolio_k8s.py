@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from repolens import cli
+from repolens.commands import errors
+from repolens.commands.portfolio import PORTFOLIO_ENVIRONMENT as READ_BY_PORTFOLIO
 from repolens.portfolio import read_list
 
 from .conftest import REPO
@@ -49,8 +51,8 @@ def test_the_indexed_job_shards_as_many_as_it_completes(indexed) -> None:
     assert spec["activeDeadlineSeconds"] > 0 and spec["ttlSecondsAfterFinished"] > 0
     assert "backoffLimit" not in spec  # per index instead
     rules = {rule["action"]: rule for rule in spec["podFailurePolicy"]["rules"]}
-    assert rules["FailIndex"]["onExitCodes"]["values"] == [cli.EXIT_REPOSITORY_FAILED]
-    assert rules["FailJob"]["onExitCodes"]["values"] == [cli.EXIT_USAGE]
+    assert rules["FailIndex"]["onExitCodes"]["values"] == [errors.EXIT_REPOSITORY_FAILED]
+    assert rules["FailJob"]["onExitCodes"]["values"] == [errors.EXIT_USAGE]
     assert rules["Ignore"]["onPodConditions"][0]["type"] == "DisruptionTarget"
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["portfolio"]  # the entrypoint is repolens
@@ -63,7 +65,10 @@ def test_the_merge_job_merges_and_the_index_job_is_not_applied_again(merging) ->
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["portfolio", "--merge"]
     fail = next(r for r in job["spec"]["podFailurePolicy"]["rules"] if r["action"] == "FailJob")
-    assert sorted(fail["onExitCodes"]["values"]) == [cli.EXIT_USAGE, cli.EXIT_REPOSITORY_FAILED]
+    assert sorted(fail["onExitCodes"]["values"]) == [
+        errors.EXIT_USAGE,
+        errors.EXIT_REPOSITORY_FAILED,
+    ]
 
 
 @pytest.mark.parametrize("overlay", ["portfolio", "portfolio-merge"])
@@ -83,7 +88,7 @@ def test_pods_keep_to_the_restricted_profile_and_mounts_match(overlay: str) -> N
     mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
     environment = _environment(kinds)
     assert set(environment) == PORTFOLIO_ENVIRONMENT
-    assert set(environment) <= set(cli.PORTFOLIO_ENVIRONMENT) - {"JOB_COMPLETION_INDEX"}
+    assert set(environment) <= set(READ_BY_PORTFOLIO) - {"JOB_COMPLETION_INDEX"}
     assert environment["REPOLENS_PORTFOLIO_LIST"].startswith("/data")
     assert mounts["/data"]["readOnly"] is True
     assert not mounts["/output"].get("readOnly", False)
@@ -102,7 +107,7 @@ def test_pods_keep_to_the_restricted_profile_and_mounts_match(overlay: str) -> N
     # optional, so that a Job applied without it ends at once with exit 2 (FailJob), not
     # with pods that never start.
     (run_id,) = container["env"]
-    assert run_id["name"] == "REPOLENS_RUN_ID" and run_id["name"] in cli.PORTFOLIO_ENVIRONMENT
+    assert run_id["name"] == "REPOLENS_RUN_ID" and run_id["name"] in READ_BY_PORTFOLIO
     reference = run_id["valueFrom"]["configMapKeyRef"]
     assert reference == {"name": RUN_CONFIG, "key": "REPOLENS_RUN_ID", "optional": True}
     assert f"RUN_CONFIG={RUN_CONFIG}" in SCRIPT
@@ -125,7 +130,7 @@ def test_each_index_writes_its_own_folders_and_the_merge_takes_them_all(
         value = value.replace("/output", str(output), 1) if value.startswith("/output") else value
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("JOB_COMPLETION_INDEX", "0")
-    assert cli.main(["portfolio", "-q"]) == cli.EXIT_USAGE  # no run id: FailJob, nothing run
+    assert cli.main(["portfolio", "-q"]) == errors.EXIT_USAGE  # no run id: FailJob, nothing run
     assert not output.exists() or not any(output.iterdir())
     monkeypatch.setenv("REPOLENS_RUN_ID", "20260101T000000Z-0a1b2c3d")  # as the script sets it
     written: list[set[str]] = []

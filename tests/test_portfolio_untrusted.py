@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repolens.cli import main
+from repolens.core.cells import FORMULA_PREFIXES
 from repolens.portfolio import load_portfolio_schema, read_list
 from repolens.portfolio.names import MAX_NAME, RESERVED, folder_names
 from repolens.portfolio.rows import COLUMNS, MAX_ROW_BYTES, RUN_ID, Row, valid_row
-from repolens.render.report import FORMULA_PREFIXES
 
 from .conftest import make_tree, python_env
 

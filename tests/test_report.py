@@ -19,7 +19,7 @@ from repolens import (
     write_files_csv,
     write_metrics_json,
 )
-from repolens.render.report import CSV_COLUMNS
+from repolens.render.rows import CSV_COLUMNS
 
 from .conftest import SAMPLE, make_tree
 
@@ -141,19 +141,19 @@ def test_a_failed_write_leaves_the_old_report_whole(tmp_path: Path) -> None:
     class Boom(Exception):
         pass
 
-    import repolens.render.report as report
+    import repolens.render.metrics as metrics
 
-    original = report.file_metric
+    original = metrics.file_metric
 
     def exploding(record):
         raise Boom
 
-    report.file_metric = exploding
+    metrics.file_metric = exploding
     try:
         with pytest.raises(Boom):
             write_metrics_json(out, result, summary)
     finally:
-        report.file_metric = original
+        metrics.file_metric = original
     assert out.read_text() == '{"old": true}'
     assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")] == []
 

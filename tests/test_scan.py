@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from repolens import Kind, ScanError, ScanOptions, State, scan
-from repolens.scanning.records import LineCounts
+from repolens.core.records import LineCounts
 
 from .conftest import PEAK_RSS_KIB, make_tree, notebook_json, run_unprivileged
 

@@ -31,8 +31,8 @@ from repolens.checks import environment as environment_module
 from repolens.checks.archives import list_members
 from repolens.checks.lexers import syntax_named, tokens
 from repolens.checks.python_imports import imports_in
-from repolens.scanning import safeio
-from repolens.scanning.scanner import CONTENT_LIMIT, ContentStream, ScanOptions
+from repolens.core import safeio
+from repolens.scanning.options import CONTENT_LIMIT, ContentStream, ScanOptions
 
 from .conftest import PYTHON, REPO, make_tree, notebook_json, python_env
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from repolens.scanning.records import Kind, display_path
+from repolens.core.records import Kind, display_path
 from repolens.scanning.walk import WalkSettings, WalkStats, walk
 
 from .conftest import make_tree
@@ -230,7 +230,7 @@ def test_a_folder_that_cannot_be_listed_is_recorded_where_its_path_sorts(
 ) -> None:
     """``data`` (unlistable) sorts before ``data.csv``, although its files would sort after."""
     make_tree(tmp_path, {"data.csv": "a\n", "data-old/x": "x\n", "data/y": "y\n", "e": "e\n"})
-    from repolens.scanning import safeio
+    from repolens.core import safeio
 
     real = safeio.scandir
 

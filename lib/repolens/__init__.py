@@ -9,12 +9,11 @@ pandas and matplotlib are imported only by ``to_frame`` and the charts module.
 """
 
 from ._version import __version__
+from .core.records import FileRecord, Kind, LineCounts, NotebookStats, State
 from .render.frame import notebooks_frame, to_frame
+from .render.metrics import SCHEMA_VERSION, load_schema, metrics_document
 from .render.report import (
-    SCHEMA_VERSION,
     ReportWriter,
-    load_schema,
-    metrics_document,
     verify_report_set,
     write_files_csv,
     write_metrics_json,
@@ -23,8 +22,8 @@ from .render.report import (
 from .render.summary import Group, NotebookTotals, Summariser, Summary, summarise
 from .scanning.cache import default_cache_dir
 from .scanning.filetypes import CATEGORIES
-from .scanning.records import FileRecord, Kind, LineCounts, NotebookStats, State
-from .scanning.scanner import ScanError, ScanOptions, ScanResult, ScanStream, scan
+from .scanning.options import ScanError, ScanOptions, ScanResult
+from .scanning.scanner import ScanStream, scan
 
 __all__ = [
     "CATEGORIES",

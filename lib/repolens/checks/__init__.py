@@ -1,12 +1,14 @@
 """``repolens check``: what stops a repository from being reproduced, with evidence and a fix.
 
 Checks are small pure functions registered in ``run.py``; the table of checks is
-``checks.toml``; findings are values (``model.py``) rendered by ``render.py``.
+``checks.toml`` (read by ``table.py``); findings are values of the ground floor
+(``core.findings``), rendered by ``render.findings``.
 """
 
+from ..core.findings import Finding, Level
 from .config import CheckSettings, ConfigError, load_settings
-from .model import Check, Finding, Level, checks_table
 from .run import CheckResult, check
+from .table import Check, checks_table
 
 __all__ = [
     "Check",

@@ -22,7 +22,7 @@ import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..scanning import safeio
+from ..core import safeio
 
 __all__ = ["MAX_MEMBERS", "Listing", "list_members", "tar_byte_limit"]
 

@@ -14,11 +14,11 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from ..gitsafe import GitError, GitMissing, NotARepository, open_session
-from ..render.units import human_bytes
+from ..core.findings import Finding
+from ..core.gitsafe import GitError, GitMissing, NotARepository, open_session
+from ..core.records import FileRecord, Kind
+from ..core.units import human_bytes
 from ..scanning.attributes import filters
-from ..scanning.records import FileRecord, Kind
-from .model import Finding
 from .source import finding
 
 __all__ = [

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..scanning import safeio, tomlread
+from ..core import safeio, tomlread
+from ..core.findings import Finding
 from ..scanning.ignore import Pattern
 from .exemptions import (
     MAX_EXCLUDE_RUNS,
@@ -37,7 +38,7 @@ from .exemptions import (
     exclude_runs,
     matches_check,
 )
-from .model import Finding, checks_table
+from .table import checks_table
 
 __all__ = ["MAX_BYTES", "CheckSettings", "ConfigError", "load_settings", "parse_ids"]
 

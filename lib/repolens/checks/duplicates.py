@@ -12,11 +12,11 @@ import stat as stat_module
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from ..render.units import human_bytes
-from ..scanning import safeio
-from ..scanning.records import FileRecord, Kind, State
+from ..core import safeio
+from ..core.findings import Finding
+from ..core.records import FileRecord, Kind, State
+from ..core.units import human_bytes
 from .archives import list_members
-from .model import Finding
 from .source import finding
 
 __all__ = [

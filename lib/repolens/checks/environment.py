@@ -21,9 +21,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ..core.findings import Finding
 from ..scanning.notebooks import CELL_LIMIT
 from .lexers import syntax_named, tokens
-from .model import Finding
 from .python_imports import MAX_IMPORTS, imports_in
 from .source import Source, evidence_at, finding
 

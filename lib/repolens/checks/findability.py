@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .model import Finding
+from ..core.findings import Finding
 from .source import finding
 
 __all__ = ["findability_findings", "spdx_of"]

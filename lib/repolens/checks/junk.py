@@ -9,9 +9,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from ..render.units import human_bytes
-from ..scanning.records import FileRecord
-from .model import Finding
+from ..core.findings import Finding
+from ..core.records import FileRecord
+from ..core.units import human_bytes
 from .source import finding
 
 __all__ = ["is_junk_candidate", "junk_findings"]

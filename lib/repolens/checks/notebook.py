@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..render.units import human_bytes
-from ..scanning.records import FileRecord
-from .model import Finding
+from ..core.findings import Finding
+from ..core.records import FileRecord
+from ..core.units import human_bytes
 from .source import Source, finding
 
 __all__ = ["check_notebook"]

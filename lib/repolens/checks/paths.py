@@ -15,9 +15,9 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator
 
-from ..scanning.records import FileRecord
+from ..core.findings import Finding
+from ..core.records import FileRecord
 from .lexers import Syntax, Token, syntax_for, syntax_named, tokens
-from .model import Finding
 from .source import Source, evidence_at, finding, is_test_path
 
 __all__ = [

@@ -9,15 +9,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..scanning.records import FileRecord, Kind, State
-from ..scanning.scanner import (
-    CONTENT_LIMIT,
-    ContentStream,
-    Progress,
-    ScanOptions,
-    ScanResult,
-    ScanStream,
-)
+from ..core.findings import LEVEL_ORDER, Finding, Level
+from ..core.records import FileRecord, Kind, State
+from ..scanning.options import CONTENT_LIMIT, ContentStream, Progress, ScanOptions, ScanResult
+from ..scanning.scanner import ScanStream
 from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
 from .duplicates import (
@@ -38,7 +33,6 @@ from .environment import (
 )
 from .findability import findability_findings
 from .junk import is_junk_candidate, junk_findings
-from .model import LEVEL_ORDER, Finding, Level
 from .notebook import check_notebook
 from .paths import check_paths
 from .prefilter import may_hold_findings

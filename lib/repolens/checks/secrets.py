@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..scanning.records import FileRecord
-from .model import Finding
+from ..core.findings import Finding
+from ..core.records import FileRecord
 from .source import Source, finding, is_test_path, text_of
 
 __all__ = [

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..core.findings import Finding
 from ..scanning.notebooks import source_extension
 from .lexers import Syntax, syntax_for, syntax_named
-from .model import Check, Finding, checks_table
 from .suppression import MAX_NOTES, Suppressions, read_suppressions
+from .table import Check, checks_table
 
 __all__ = ["Cell", "Source", "evidence_at", "finding", "is_test_path", "text_of"]
 

@@ -16,9 +16,9 @@ import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..scanning.records import FileRecord
+from ..core.findings import Finding
+from ..core.records import FileRecord
 from .lexers import syntax_for
-from .model import Finding
 from .paths import (
     MAX_PER_FILE,
     code_finding,

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .lexers import Syntax, tokens
-from .model import checks_table
+from .table import checks_table
 
 __all__ = ["MAX_NOTES", "Suppressions", "read_suppressions"]
 

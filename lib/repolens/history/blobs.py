@@ -27,12 +27,13 @@ from typing import Annotated, Literal
 import msgspec
 
 from .._version import __version__
-from ..render.writers import atomic_write
-from ..scanning import safeio
+from ..core import safeio
+from ..core.atomic import atomic_write
+from ..core.records import FileRecord, State, display_path
+from ..scanning.build import file_fields
+from ..scanning.chunks import analyse_files
 from ..scanning.counting import engine_version
 from ..scanning.filetypes import CATEGORIES, file_types
-from ..scanning.records import FileRecord, State, display_path
-from ..scanning.scanner import analyse_files, file_fields
 from ..scanning.sniff import SNIFF_BYTES, sniff
 from .git import LINK_MODE, Blob, BlobCut, BlobReader, Unreadable
 

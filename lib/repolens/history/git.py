@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from .. import gitsafe
+from ..core import gitsafe, safeio
 
 __all__ = [
     "Blob",
@@ -207,7 +207,7 @@ class Repository:
             return None
         if stat_module.S_ISREG(mode):
             return None
-        return str(gitsafe.safeio.NotRegularFile(mode).strerror)
+        return str(safeio.NotRegularFile(mode).strerror)
 
     def loose_file(self, oid: str) -> bool:
         """Whether the object has a loose file (git saying it is missing then means the

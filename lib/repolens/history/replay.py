@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..render.report import iso_time
+from ..core.records import display_path
+from ..core.times import iso_time
 from ..scanning.filetypes import CATEGORIES
-from ..scanning.records import display_path
 from .blobs import LFS_STATE, BlobFacts
 from .git import Commit
 

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._version import __version__
-from ..render.report import guard_cell
-from ..render.writers import AtomicFile
-from ..scanning.records import display_path
-from ..scanning.scanner import ScanError, check_root
+from ..core.atomic import AtomicFile
+from ..core.cells import guard_cell
+from ..core.records import display_path
+from ..scanning.options import ScanError, check_root
 from .blobs import WINDOW, BlobCache, BlobFacts, Unread, Wanted, analyse_blobs, blob_key
 from .git import (
     FILE_MODES,

@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..render.charts import CATEGORY_COLOURS, _axes, _label, _nothing, _style
-from ..render.units import human_bytes
+from ..core.units import human_bytes
+from ..render.chartstyle import CATEGORY_COLOURS, axes_for, empty_chart, literal_label, styled
 from ..scanning.filetypes import CATEGORIES
 
 __all__ = [
@@ -131,16 +131,16 @@ def events_frame(document: dict[str, Any]) -> pd.DataFrame:
 def plot_languages_over_time(
     document: dict[str, Any], ax: Axes | None = None, top: int = 6
 ) -> Axes:
-    ax = _axes(ax)
+    ax = axes_for(ax)
     frame = languages_frame(document, top)
     title = "Lines of code by language, commit by commit"
     if frame.empty or not frame.to_numpy().any():
-        return _nothing(ax, title, "no code in any commit")
-    with _style():
+        return empty_chart(ax, title, "no code in any commit")
+    with styled():
         ax.stackplot(
             frame.index,
             *(frame[name] for name in frame.columns),
-            labels=[_label(str(name)) for name in frame.columns],
+            labels=[literal_label(str(name)) for name in frame.columns],
             step="post",
             alpha=0.85,
         )
@@ -154,12 +154,12 @@ def plot_languages_over_time(
 
 def plot_bytes_over_time(document: dict[str, Any], ax: Axes | None = None) -> Axes:
     """Bytes by category (stacked), a marker where each large file or folder arrived."""
-    ax = _axes(ax)
+    ax = axes_for(ax)
     frame = bytes_frame(document)
     title = "Bytes by category, with the arrival of large files and folders"
     if frame.empty or not frame.to_numpy().any():
-        return _nothing(ax, title, "no bytes in any commit")
-    with _style():
+        return empty_chart(ax, title, "no bytes in any commit")
+    with styled():
         ax.stackplot(
             frame.index,
             *(frame[name] for name in frame.columns),
@@ -184,12 +184,12 @@ def plot_bytes_over_time(document: dict[str, Any], ax: Axes | None = None) -> Ax
 
 
 def plot_notebooks_over_time(document: dict[str, Any], ax: Axes | None = None) -> Axes:
-    ax = _axes(ax)
+    ax = axes_for(ax)
     frame = notebooks_frame(document)
     title = "Notebooks' output weight, commit by commit"
     if frame.empty or not frame["notebooks"].any():
-        return _nothing(ax, title, "no notebooks in any commit")
-    with _style():
+        return empty_chart(ax, title, "no notebooks in any commit")
+    with styled():
         ax.step(frame.index, frame["output_bytes"], where="post", color="#9372b2")
         ax.fill_between(frame.index, frame["output_bytes"], step="post", alpha=0.3, color="#9372b2")
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _pos: human_bytes(value)))

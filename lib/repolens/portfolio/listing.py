@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..scanning import safeio
+from ..core import safeio
 from .names import folder_names
 
 __all__ = [

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..render.report import guard_cell
-from ..render.writers import atomic_write
+from ..core.atomic import atomic_write
+from ..core.cells import guard_cell
 from .listing import Repository, shard_of
 from .rows import COLUMNS, read_row
 

@@ -22,8 +22,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ..render.writers import atomic_write
-from ..scanning import safeio
+from ..core import safeio
+from ..core.atomic import atomic_write
 from .listing import MAX_PATH_BYTES, Repository
 from .names import MAX_NAME
 

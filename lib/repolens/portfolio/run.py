@@ -1,8 +1,9 @@
 """Analysing the repositories of a portfolio: each one as ``repolens check -o`` does it
-(one scan, every check, metrics.json, files.csv and the findings) into its own folder,
-then its row (``row.json``, with the run's id) beside them. Locally in worker processes
-(``--jobs``, see ``workers``); in a cluster one shard per pod of an Indexed Job. A
-repository that fails is recorded with its reason and the run goes on.
+(one scan, every check, metrics.json, files.csv and the findings: the same library call,
+``analysis.checking.check_repository``) into its own folder, then its row (``row.json``,
+with the run's id) beside them. Locally in worker processes (``--jobs``, see
+``workers``); in a cluster one shard per pod of an Indexed Job. A repository that fails
+is recorded with its reason and the run goes on.
 
 The output folder is left out of every repository's scan by identity (``st_dev``,
 ``st_ino``: whatever path, link or bind mount leads to it); a repository that is the
@@ -15,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import json
 import os
 import stat
 import sys
@@ -26,19 +26,23 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from ..analysis.checking import check_repository
+from ..checks import ConfigError
+from ..core.failures import failure_line
+from ..core.folders import OutputFolderError
+from ..core.printable import printable
+from ..scanning.options import ScanError
 from .listing import Repository, identity
 from .rows import MAX_REASON, ROW_FILE, failed_row, read_row, write_row
-from .workers import EXIT_INTERRUPTED, describe_exit, run_each
+from .workers import describe_exit, run_each
 
 __all__ = ["analyse_all", "analyse_repository"]
 
 Report = Callable[[Repository, dict[str, Any], int, int], None]
 
 
-def _summary_row(repository: Repository, folder: Path) -> dict[str, Any]:
-    """The portfolio row of one analysed repository, from its metrics.json."""
-    document = json.loads((folder / "metrics.json").read_text("utf-8"))
-    summary = document["summary"]
+def _summary_row(repository: Repository, summary: dict[str, Any]) -> dict[str, Any]:
+    """The portfolio row of one analysed repository, from its metrics document's summary."""
     categories = summary["by_category"]
     languages = {
         name: group
@@ -127,35 +131,21 @@ def _refusal(repository: Repository, output: Path) -> str:
 
 
 def _checked(repository: Repository, output: Path, folder: Path) -> dict[str, Any]:
-    """The row of ``repolens check`` run on the repository into ``folder``, the output
-    folder left out of the scan by identity. ``KeyboardInterrupt`` when it was stopped."""
-    from ..cli import main
-
-    errors = io.StringIO()
-    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
-        code = main(
-            [
-                "check",
-                repository.location,
-                "-o",
-                str(folder),
-                "-q",
-                "--fail-on",
-                "never",
-                "--skip-folder",
-                str(output),
-            ]
-        )
-    if code == EXIT_INTERRUPTED:
-        raise KeyboardInterrupt
-    if code != 0:
-        said = errors.getvalue().strip().splitlines()
-        reason = said[-1].removeprefix("repolens: error: ") if said else f"exit {code}"
-        return failed_row(repository, "failed", reason[:300])
+    """The row of the repository checked into ``folder`` as ``repolens check -o`` checks
+    it, the output folder left out of the scan by identity; a failure's reason is the
+    line the command would print. Nothing reaches the terminal: the caller reports."""
     try:
-        return _summary_row(repository, folder)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        return failed_row(repository, "failed", f"its reports could not be read: {error}")
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            summary = check_repository(repository.location, folder, skip=(str(output),))
+    except (ScanError, ConfigError, OutputFolderError) as error:
+        reason = printable(str(error))
+    except OSError as error:
+        reason = printable(f"cannot write the findings into {folder}: {error.strerror or error}")
+    except Exception as error:  # a surprise: one line, its traceback kept for a bug report
+        reason = f"repolens: {failure_line(error)}"
+    else:
+        return _summary_row(repository, summary)
+    return failed_row(repository, "failed", reason[:300])
 
 
 def _record(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
@@ -222,7 +212,7 @@ def _context() -> BaseContext:
         return get_context("fork")
     if "forkserver" in methods:
         context = get_context("forkserver")
-        context.set_forkserver_preload(["repolens.cli", "repolens.checks.run"])
+        context.set_forkserver_preload(["repolens.analysis.checking", "repolens.checks.run"])
         return context
     return get_context("spawn")
 
@@ -243,7 +233,7 @@ def _peak_kib() -> int:
 
 def _preload() -> None:
     """What every child needs, imported once here before forking (not once per child)."""
-    from .. import cli  # noqa: F401
+    from ..analysis import checking  # noqa: F401
     from ..checks import run  # noqa: F401
 
 

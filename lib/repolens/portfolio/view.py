@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..render.charts import CATEGORY_COLOURS, _axes, _label, _nothing, _style
-from ..render.units import human_bytes
+from ..core.units import human_bytes
+from ..render.chartstyle import CATEGORY_COLOURS, axes_for, empty_chart, literal_label, styled
 from .merge import COLUMNS
 
 __all__ = [
@@ -166,15 +166,15 @@ def league_sentence(frame: pd.DataFrame) -> str:
 
 def plot_distributions(frame: pd.DataFrame) -> Axes:
     """One histogram per measure in ``DISTRIBUTED`` (sizes on a log scale)."""
-    with _style():
+    with styled():
         figure, axes = plt.subplots(2, 2, figsize=(9, 6))
     grid = axes.ravel()
     if frame.empty:
         for ax in grid:
-            _nothing(ax, "", "no repository analysed")
+            empty_chart(ax, "", "no repository analysed")
         grid[0].set_title("How the repositories compare")
         return grid[0]
-    with _style():
+    with styled():
         for ax, (column, label) in zip(grid, DISTRIBUTED.items(), strict=True):
             values = frame[column].astype(float)
             ax.hist(values, bins=min(20, max(5, len(values) // 2)), color="#3b6ea8", alpha=0.85)
@@ -207,19 +207,19 @@ def distributions_sentence(frame: pd.DataFrame) -> str:
 def plot_committed_bytes(frame: pd.DataFrame, top: int = 20) -> Axes:
     """Bytes committed per repository by kind (data, models, media, archives, the rest),
     the ``top`` heaviest."""
-    with _style():
+    with styled():
         _figure, ax = plt.subplots(figsize=(8, max(3.0, 0.3 * min(top, len(frame)) + 1.5)))
     title = "What is committed: the heaviest repositories"
     if frame.empty:
-        return _nothing(ax, title, "no repository analysed")
+        return empty_chart(ax, title, "no repository analysed")
     heavy = frame.sort_values(["bytes"], ascending=False, kind="stable").head(top).iloc[::-1]
     kinds = {"data": "data_bytes", "model": "model_bytes", "media": "media_bytes"}
     kinds["archive"] = "archive_bytes"
     left = pd.Series(0.0, index=heavy.index)
-    with _style():
+    with styled():
         for kind, column in kinds.items():
             ax.barh(
-                [_label(str(name)) for name in heavy.index],
+                [literal_label(str(name)) for name in heavy.index],
                 heavy[column],
                 left=left,
                 color=CATEGORY_COLOURS[kind],
@@ -228,7 +228,7 @@ def plot_committed_bytes(frame: pd.DataFrame, top: int = 20) -> Axes:
             left = left + heavy[column]
         rest = (heavy["bytes"] - left).clip(lower=0)
         ax.barh(
-            [_label(str(name)) for name in heavy.index],
+            [literal_label(str(name)) for name in heavy.index],
             rest,
             left=left,
             color=CATEGORY_COLOURS["other"],
@@ -273,12 +273,12 @@ def checks_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_checks(frame: pd.DataFrame, top: int = 15) -> Axes:
-    ax = _axes(None)
+    ax = axes_for(None)
     title = "Checks that found something, by repositories"
     table = checks_frame(frame).head(top).iloc[::-1]
     if table.empty:
-        return _nothing(ax, title, "no check found anything")
-    with _style():
+        return empty_chart(ax, title, "no check found anything")
+    with styled():
         ax.barh(table["check"], table["repositories"], color="#c03d3e")
         ax.set_xlabel("repositories")
         ax.set_title(title)

@@ -1,30 +1,41 @@
 """Charts of a scan: ``plot_x(data, ax=None) -> Axes``. They draw; callers save.
 
-One shared style (``STYLE``), readable labels, sizes in B/KiB/MiB/GiB. Every
+One shared style (``chartstyle``), readable labels, sizes in B/KiB/MiB/GiB. Every
 chart aggregates (by category, by language, top N, by date), so a tree of
 100,000 files draws the same handful of bars as a small one. With nothing to
 show, a chart says so in words instead of failing. Text from the tree (paths,
-names) goes through ``_label``, so no name can start matplotlib's math mode
-(``$...$``). matplotlib is imported here only.
+names) goes through ``literal_label``, so no name can start matplotlib's math mode
+(``$...$``). matplotlib is imported only by the modules that draw: this one,
+``chartstyle`` and the history's and the portfolio's ``view``.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from ..activity import GitActivity
-from ..scanning.records import FileRecord
+from ..core.records import FileRecord
+from ..core.units import human_bytes
+from ..scanning.activity import GitActivity
+from .chartstyle import (
+    BLANK,
+    CATEGORY_COLOURS,
+    CODE,
+    COMMENT,
+    ERROR,
+    STYLE,
+    axes_for,
+    empty_chart,
+    literal_label,
+    styled,
+)
 from .summary import Summary, as_summary
-from .units import human_bytes
 
 __all__ = [
     "STYLE",
@@ -38,54 +49,6 @@ __all__ = [
     "show",
 ]
 
-STYLE = {
-    "figure.figsize": (8.0, 4.5),
-    "figure.dpi": 100,
-    "savefig.dpi": 120,
-    "savefig.bbox": "tight",
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "x",
-    "grid.alpha": 0.3,
-    "axes.prop_cycle": matplotlib.cycler(
-        color=["#3b6ea8", "#e1812c", "#3a923a", "#c03d3e", "#9372b2", "#845b53", "#d684bd"]
-    ),
-}
-CODE, COMMENT, BLANK = "#3b6ea8", "#e1812c", "#c9c9c9"
-ERROR = "#c03d3e"
-CATEGORY_COLOURS = {
-    "code": "#3b6ea8",
-    "notebook": "#9372b2",
-    "config": "#7f7f7f",
-    "docs": "#bcbd22",
-    "data": "#3a923a",
-    "image": "#e1812c",
-    "media": "#d684bd",
-    "model": "#c03d3e",
-    "archive": "#845b53",
-    "other": "#b0b0b0",
-}
-
-
-@contextlib.contextmanager
-def _style() -> Iterator[None]:
-    with plt.rc_context(STYLE):
-        yield
-
-
-def _axes(ax: Axes | None, height: float | None = None) -> Axes:
-    if ax is not None:
-        return ax
-    with _style():
-        size = (STYLE["figure.figsize"][0], height or STYLE["figure.figsize"][1])
-        _figure, new = plt.subplots(figsize=size)
-        return new
-
 
 def _size_axis(ax: Axes, largest: float) -> None:
     """Ticks at round numbers of the unit that fits (KiB, MiB, ...), labelled in that unit."""
@@ -97,23 +60,9 @@ def _size_axis(ax: Axes, largest: float) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
 
 
-def _nothing(ax: Axes, title: str, message: str) -> Axes:
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    return ax
-
-
-def _label(text: str) -> str:
-    """Text from the tree as a literal label: every ``$`` escaped, so no mathtext."""
-    return text.replace("$", r"\$")
-
-
 def _shorten(text: str, width: int = 42) -> str:
     """A path cut from the left to ``width`` characters, as a literal label."""
-    return _label(text if len(text) <= width else "…" + text[-(width - 1) :])
+    return literal_label(text if len(text) <= width else "…" + text[-(width - 1) :])
 
 
 def _bar_labels(ax: Axes, values: Sequence[float], labels: Sequence[str]) -> None:
@@ -126,13 +75,13 @@ def _bar_labels(ax: Axes, values: Sequence[float], labels: Sequence[str]) -> Non
 
 def plot_bytes_by_category(summary: Summary, ax: Axes | None = None) -> Axes:
     """Where the bytes are: total size per category, largest first."""
-    with _style():
-        ax = _axes(ax)
+    with styled():
+        ax = axes_for(ax)
         title = "Where the bytes are"
         groups = sorted(summary.by_category.items(), key=lambda item: -item[1].size_bytes)
         groups = [(name, group) for name, group in groups if group.files]
         if not groups:
-            return _nothing(ax, title, "No files to show")
+            return empty_chart(ax, title, "No files to show")
         names = [name for name, _ in groups][::-1]
         sizes = [group.size_bytes for _, group in groups][::-1]
         files = [group.files for _, group in groups][::-1]
@@ -155,16 +104,16 @@ def plot_bytes_by_category(summary: Summary, ax: Axes | None = None) -> Axes:
 
 def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 12) -> Axes:
     """Lines per language split into code, comment and blank (top languages by code)."""
-    with _style():
-        ax = _axes(ax)
+    with styled():
+        ax = axes_for(ax)
         title = "Lines of code by language"
         languages = [
             (name, group) for name, group in summary.code_languages.items() if group.counts.lines
         ][:top]
         if not languages:
-            return _nothing(ax, title, "No counted text lines")
+            return empty_chart(ax, title, "No counted text lines")
         languages = languages[::-1]
-        names = [_label(name) for name, _ in languages]
+        names = [literal_label(name) for name, _ in languages]
         code = [group.counts.code for _, group in languages]
         comment = [group.counts.comment for _, group in languages]
         blank = [group.counts.blank for _, group in languages]
@@ -184,12 +133,12 @@ def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 
 
 def plot_largest_files(summary: Summary, ax: Axes | None = None) -> Axes:
     """The largest files, coloured by category."""
-    with _style():
+    with styled():
         records = list(summary.largest)
-        ax = _axes(ax, height=max(3.0, 0.35 * len(records) + 1.2))
+        ax = axes_for(ax, height=max(3.0, 0.35 * len(records) + 1.2))
         title = f"Largest files (top {summary.top})"
         if not records:
-            return _nothing(ax, title, "No files to show")
+            return empty_chart(ax, title, "No files to show")
         records = records[::-1]
         names = [_shorten(record.path) for record in records]
         sizes = [record.size_bytes for record in records]
@@ -211,15 +160,15 @@ def plot_notebook_health(
     summary: Summary | Sequence[FileRecord], ax: Axes | None = None, top: int = 15
 ) -> Axes:
     """Output weight per notebook (the heaviest ``top``); red where a cell errored."""
-    with _style():
+    with styled():
         notebooks = sorted(
             as_summary(summary).notebook_files,
             key=lambda record: (-record.notebook.output_bytes, record.path),  # type: ignore[union-attr]
         )[:top]
-        ax = _axes(ax, height=max(3.0, 0.35 * len(notebooks) + 1.2))
+        ax = axes_for(ax, height=max(3.0, 0.35 * len(notebooks) + 1.2))
         title = "Notebook outputs"
         if not notebooks:
-            return _nothing(ax, title, "No readable notebooks")
+            return empty_chart(ax, title, "No readable notebooks")
         notebooks = notebooks[::-1]
         names = [_shorten(record.path) for record in notebooks]
         weights = [record.notebook.output_bytes for record in notebooks]  # type: ignore[union-attr]
@@ -258,12 +207,12 @@ def plot_activity(
     date, binned by day, month or year to fit the span."""
     if history is not None:
         return _plot_commits(history, ax)
-    with _style():
-        ax = _axes(ax)
+    with styled():
+        ax = axes_for(ax)
         title = "Activity: files by last modification"
         by_day = as_summary(summary).modified_by_day
         if not by_day:
-            return _nothing(ax, title, "No files to show")
+            return empty_chart(ax, title, "No files to show")
         dates = [date.fromisoformat(day) for day in (min(by_day), max(by_day))]
         span_days = (max(dates) - min(dates)).days
         if span_days <= 90:
@@ -290,8 +239,8 @@ def plot_activity(
 
 
 def _plot_commits(history: GitActivity, ax: Axes | None) -> Axes:
-    with _style():
-        ax = _axes(ax)
+    with styled():
+        ax = axes_for(ax)
         months = list(history.by_month)
         counts = [history.by_month[month] for month in months]
         ax.bar(range(len(months)), counts, color=CODE, width=0.8)
@@ -325,11 +274,11 @@ def show(ax: Axes, reading: str = "") -> None:
 
 def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:
     """Save the figure holding ``ax`` as PNG (atomically); close it unless told not to."""
-    from .writers import atomic_write
+    from ..core.atomic import atomic_write
 
     target = Path(path)
     figure = ax.figure
-    with _style(), atomic_write(target, "wb") as handle:
+    with styled(), atomic_write(target, "wb") as handle:
         figure.savefig(handle, format="png")
     if close:
         plt.close(figure)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..checks.model import Finding
-from ..scanning.records import FileRecord
-from .report import (
+from ..core.findings import Finding
+from ..core.records import FileRecord
+from ..core.units import human_bytes
+from .rows import (
     CSV_BOOLEAN_COLUMNS,
     CSV_COLUMNS,
     CSV_INTEGER_COLUMNS,
@@ -15,7 +16,6 @@ from .report import (
     record_row,
 )
 from .summary import Summary, as_summary
-from .units import human_bytes
 
 if TYPE_CHECKING:
     import pandas as pd

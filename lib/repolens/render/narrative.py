@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ..activity import GitActivity
-from ..baseline import Comparison
-from ..checks.model import Finding, Level, checks_table
-from ..scanning.records import FileRecord
+from ..checks.table import checks_table
+from ..core.findings import Finding, Level
+from ..core.records import FileRecord
+from ..core.units import human_bytes as _size
+from ..scanning.activity import GitActivity
+from .baseline import Comparison
 from .summary import Summary, as_summary
-from .units import human_bytes as _size
 
 __all__ = [
     "activity_sentence",

@@ -1,10 +1,8 @@
 """The metrics document (JSON) and the per-file table (CSV), written atomically.
 
-The JSON keeps the keys of the original metrics tool (``timestamp``,
-``base_path``, ``file_metrics[]``, ``summary`` with its totals) and adds the
-richer fields beside them. Its shape is ``schema/metrics.schema.json``; its
-``schema_version`` follows semantic versioning. Everything but ``timestamp``
-depends only on the tree and the options: records are sorted by path.
+``ReportWriter`` streams records into files.csv and the items of metrics.json (its
+document is ``metrics``, its rows ``rows``), then writes metrics.json and renames both
+into place; ``verify_report_set`` says whether the two come from the same run.
 """
 
 from __future__ import annotations
@@ -16,262 +14,27 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
 import msgspec
 
-from .._version import __version__
-from ..scanning.counting import engine_version
-from ..scanning.records import FileRecord, NotebookStats, time_in_range
-from ..scanning.scanner import ScanResult
-from .summary import Group, Summary
-from .writers import AtomicFile, atomic_write, remove_stale_temporaries
+from ..core.atomic import AtomicFile, atomic_write, remove_stale_temporaries
+from ..core.cells import guard_cell
+from ..core.records import FileRecord
+from ..scanning.options import ScanResult
+from .metrics import document_halves, item_text
+from .rows import CSV_COLUMNS, csv_row
+from .summary import Summary
 
 __all__ = [
-    "CSV_BOOLEAN_COLUMNS",
-    "CSV_COLUMNS",
-    "CSV_INTEGER_COLUMNS",
-    "CSV_TIME_COLUMNS",
-    "FORMULA_PREFIXES",
     "REPORT_FILES",
-    "SCHEMA_VERSION",
     "ReportWriter",
-    "csv_row",
-    "csv_unescape",
-    "file_metric",
-    "guard_cell",
-    "iso_time",
-    "load_schema",
-    "metrics_document",
-    "record_row",
     "verify_report_set",
     "write_files_csv",
     "write_metrics_json",
     "write_reports",
 ]
-
-SCHEMA_VERSION = "1.2.0"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MB = 1024 * 1024
-_PLACEHOLDER = "\u0000file_metrics\u0000"
-
-
-@cache
-def load_schema() -> dict[str, Any]:
-    """The JSON Schema the metrics document follows."""
-    text = resources.files("repolens").joinpath("schema/metrics.schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=65536)
-def iso_time(ns: int | None) -> str | None:
-    """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond; None when
-    absent or outside the years 1 to 9999 (the record's reason then says so)."""
-    if not time_in_range(ns):
-        return None
-    assert ns is not None
-    return (_EPOCH + timedelta(microseconds=ns // 1000)).isoformat()
-
-
-def _notebook(stats: NotebookStats | None) -> dict[str, Any] | None:
-    if stats is None:
-        return None
-    return {
-        "kernel": stats.kernel,
-        "language": stats.language,
-        "cells": stats.cells,
-        "code_cells": stats.code_cells,
-        "markdown_cells": stats.markdown_cells,
-        "raw_cells": stats.raw_cells,
-        "code_lines": stats.code_lines.code,
-        "code_comment_lines": stats.code_lines.comment,
-        "code_blank_lines": stats.code_lines.blank,
-        "markdown_lines": stats.markdown_lines,
-        "outputs": stats.outputs,
-        "output_bytes": stats.output_bytes,
-        "image_outputs": stats.image_outputs,
-        "image_bytes": stats.image_bytes,
-        "error_cells": stats.error_cells,
-        "executed_cells": stats.executed_cells,
-        "out_of_order": stats.out_of_order,
-    }
-
-
-def file_metric(record: FileRecord) -> dict[str, Any]:
-    """One ``file_metrics`` item: the original keys first, then the richer ones."""
-    created = record.birth_ns if record.birth_ns is not None else record.changed_ns
-    return {
-        "file_path": record.path,
-        "file_name": record.name,
-        "file_type": record.extension,
-        "size_bytes": record.size_bytes,
-        "line_count": record.lines,
-        "created_time": iso_time(created),
-        "modified_time": iso_time(record.modified_ns),
-        "kind": record.kind.value,
-        "category": record.category,
-        "language": record.language,
-        "code_lines": record.code,
-        "comment_lines": record.comment,
-        "blank_lines": record.blank,
-        "is_binary": record.is_binary,
-        "encoding": record.encoding,
-        "state": record.state.value,
-        "reason": record.reason,
-        "changed_time": iso_time(record.changed_ns),
-        "birth_time": iso_time(record.birth_ns),
-        "link_target": record.link_target,
-        "path_is_utf8": record.path_is_utf8,
-        "notebook": _notebook(record.notebook),
-    }
-
-
-def _group(group: Group) -> dict[str, int]:
-    return {
-        "files": group.files,
-        "size_bytes": group.size_bytes,
-        "lines": group.lines,
-        "code_lines": group.counts.code,
-        "comment_lines": group.counts.comment,
-        "blank_lines": group.counts.blank,
-    }
-
-
-def _ranked(records: tuple[FileRecord, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "file_path": record.path,
-            "size_bytes": record.size_bytes,
-            "line_count": record.lines,
-            "category": record.category,
-        }
-        for record in records
-    ]
-
-
-def _summary(summary: Summary) -> dict[str, Any]:
-    largest = summary.largest[0] if summary.largest else None
-    most = summary.most_lines[0] if summary.most_lines else None
-    notebooks = summary.notebooks
-    return {
-        "total_files": summary.total_files,
-        "total_lines": summary.total_lines,
-        "total_size_bytes": summary.total_size_bytes,
-        "total_size_mb": round(summary.total_size_bytes / _MB, 3),
-        "files_by_type": summary.by_extension,
-        "largest_file": None
-        if largest is None
-        else {"file_path": largest.path, "size_bytes": largest.size_bytes},
-        "file_with_most_lines": None
-        if most is None
-        else {"file_path": most.path, "line_count": most.lines},
-        "average_lines_per_file": round(summary.average_lines_per_file, 2),
-        "average_file_size_mb": round(summary.average_file_size_bytes / _MB, 6),
-        "total_records": summary.records,
-        "code_lines": summary.files.counts.code,
-        "comment_lines": summary.files.counts.comment,
-        "blank_lines": summary.files.counts.blank,
-        "binary_files": summary.binary_files,
-        "by_category": {name: _group(group) for name, group in summary.by_category.items()},
-        "by_language": {name: _group(group) for name, group in summary.by_language.items()},
-        "by_state": summary.by_state,
-        "top_n": summary.top,
-        "largest_files": _ranked(summary.largest),
-        "most_lines": _ranked(summary.most_lines),
-        "notebooks": {
-            "notebooks": notebooks.notebooks,
-            "invalid": notebooks.invalid,
-            "cells": notebooks.cells,
-            "code_cells": notebooks.code_cells,
-            "markdown_cells": notebooks.markdown_cells,
-            "outputs": notebooks.outputs,
-            "output_bytes": notebooks.output_bytes,
-            "image_outputs": notebooks.image_outputs,
-            "image_bytes": notebooks.image_bytes,
-            "error_cells": notebooks.error_cells,
-            "with_errors": notebooks.with_errors,
-            "out_of_order": notebooks.out_of_order,
-            "kernels": notebooks.kernels,
-        },
-    }
-
-
-def metrics_document(
-    result: ScanResult,
-    summary: Summary,
-    *,
-    include_files: bool = True,
-    files_csv: dict[str, Any] | None = None,
-    findings: Sequence[Any] | None = None,
-) -> dict[str, Any]:
-    """The whole metrics document as plain data (``file_metrics`` sorted by path)."""
-    options = result.options
-    document: dict[str, Any] = {
-        "timestamp": datetime.fromtimestamp(result.started, UTC).isoformat(),
-        "base_path": result.root,
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "repolens", "version": __version__, "engine": engine_version()},
-        "settings": {
-            "gitignore": result.gitignore_applied,
-            "git_work_tree": result.work_tree is not None,
-            "excludes": list(options.excludes),
-            "follow_symlinks": options.follow_symlinks,
-            "max_count_bytes": options.max_count_bytes,
-            "docstrings": "code",
-            "gitignored_entries": result.gitignored,
-            "excluded_entries": result.excluded,
-        },
-        "notes": list(result.notes),
-        "summary": _summary(summary),
-        "files_csv": files_csv,
-    }
-    if findings is not None:
-        from ..checks.render import finding_dict
-
-        levels = {"error": 0, "warning": 0, "note": 0}
-        by_check: dict[str, int] = {}
-        for item in findings:
-            levels[item.level.value] += 1
-            by_check[item.check] = by_check.get(item.check, 0) + 1
-        document["summary"]["findings"] = {**levels, "by_check": dict(sorted(by_check.items()))}
-        document["findings"] = [finding_dict(item) for item in findings]
-    if include_files:
-        document["file_metrics"] = [file_metric(record) for record in result.records]
-    return document
-
-
-_item_encoder = msgspec.json.Encoder()
-_std_encode = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _item_text(record: FileRecord) -> str:
-    """One ``file_metrics`` item on one line, spaced as ``json.dumps`` spaces it."""
-    item = file_metric(record)
-    try:
-        return msgspec.json.format(_item_encoder.encode(item), indent=0).decode("utf-8")
-    except (UnicodeError, msgspec.MsgspecError):  # a lone surrogate: escaped when written
-        return _std_encode(item)
-
-
-def _document_halves(
-    result: ScanResult,
-    summary: Summary,
-    files_csv: dict[str, Any] | None = None,
-    findings: Sequence[Any] | None = None,
-) -> tuple[str, str]:
-    """The document's text before and after the ``file_metrics`` list."""
-    head = metrics_document(
-        result, summary, include_files=False, files_csv=files_csv, findings=findings
-    )
-    head["file_metrics"] = _PLACEHOLDER
-    before, after = json.dumps(head, indent=2, ensure_ascii=False).split(
-        json.dumps(_PLACEHOLDER), 1
-    )
-    return before, after + "\n"
 
 
 def write_metrics_json(
@@ -293,128 +56,6 @@ def write_metrics_json(
             writer.write_json(handle, result, summary, findings, files_csv)
     finally:
         writer.discard()
-
-
-CSV_COLUMNS = (
-    "file_path",
-    "file_name",
-    "file_type",
-    "kind",
-    "category",
-    "language",
-    "size_bytes",
-    "line_count",
-    "code_lines",
-    "comment_lines",
-    "blank_lines",
-    "is_binary",
-    "encoding",
-    "state",
-    "reason",
-    "modified_time",
-    "changed_time",
-    "birth_time",
-    "notebook_kernel",
-    "notebook_cells",
-    "notebook_code_cells",
-    "notebook_markdown_cells",
-    "notebook_outputs",
-    "notebook_output_bytes",
-    "notebook_image_outputs",
-    "notebook_error_cells",
-    "notebook_out_of_order",
-)
-CSV_TIME_COLUMNS = ("modified_time", "changed_time", "birth_time")
-CSV_BOOLEAN_COLUMNS = ("is_binary", "notebook_out_of_order")
-CSV_INTEGER_COLUMNS = tuple(
-    column
-    for column in CSV_COLUMNS
-    if column.endswith(("_bytes", "_count", "_lines", "_cells", "_outputs"))
-)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
-"""A text cell starting with one of these gets a leading ``'`` in files.csv, so that a
-spreadsheet shows it as text instead of running it as a formula (OWASP's advice);
-``'`` itself is in the list so the escape can always be undone (``csv_unescape``)."""
-
-
-_FORMULA_STARTS = "".join(FORMULA_PREFIXES)
-# Columns whose text comes from the tree (names, link targets, notebook content).
-_GUARDED = (
-    "file_path",
-    "file_name",
-    "file_type",
-    "language",
-    "encoding",
-    "reason",
-    "notebook_kernel",
-)
-
-
-_GUARDED_INDEXES = tuple(CSV_COLUMNS.index(column) for column in _GUARDED)
-
-
-def guard_cell(value: Any) -> Any:
-    """A text cell a spreadsheet shows as text: ``'`` before a formula start (and before
-    a ``'``, so ``csv_unescape`` undoes it exactly)."""
-    if value and type(value) is str and value[0] in _FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def csv_unescape(cell: str) -> str:
-    """A files.csv text cell as the tree had it: the formula guard removed."""
-    return cell[1:] if cell.startswith("'") else cell
-
-
-def csv_row(record: FileRecord) -> list[Any]:
-    """One files.csv row: text cells guarded against formulas, None as empty."""
-    row = ["" if value is None else value for value in record_row(record)]
-    for index in _GUARDED_INDEXES:
-        row[index] = guard_cell(row[index])
-    return row
-
-
-def record_row(record: FileRecord) -> list[Any]:
-    """A record's values in ``CSV_COLUMNS`` order, as they are (None where unknown)."""
-    counts = record.counts
-    notebook = record.notebook
-    row: list[Any] = [
-        record.path,
-        record.name,
-        record.extension,
-        record.kind.value,
-        record.category,
-        record.language,
-        record.size_bytes,
-        record.lines,
-        None if counts is None else counts.code,
-        None if counts is None else counts.comment,
-        None if counts is None else counts.blank,
-        record.is_binary,
-        record.encoding,
-        record.state.value,
-        record.reason,
-        iso_time(record.modified_ns),
-        iso_time(record.changed_ns),
-        iso_time(record.birth_ns),
-    ]
-    if notebook is None:
-        row += [None] * 9
-    else:
-        row += [
-            notebook.kernel,
-            notebook.cells,
-            notebook.code_cells,
-            notebook.markdown_cells,
-            notebook.outputs,
-            notebook.output_bytes,
-            notebook.image_outputs,
-            notebook.error_cells,
-            notebook.out_of_order,
-        ]
-    return row
 
 
 _item_decoder = msgspec.json.Decoder()
@@ -538,7 +179,7 @@ class ReportWriter:
 
     def encode(self, record: FileRecord) -> tuple[str, str]:
         """A record's files.csv row (with its CRLF) and metrics.json item, as text."""
-        return self._row_text(record), _item_text(record)
+        return self._row_text(record), item_text(record)
 
     def _row_text(self, record: FileRecord) -> str:
         self._rows.writerow(csv_row(record))
@@ -558,7 +199,7 @@ class ReportWriter:
             self._csv.handle.write(encoded[0] if encoded is not None else self._row_text(record))
         if self._items is not None:
             self._items.write(",\n    " if self.rows else "[\n    ")
-            self._items.write(encoded[1] if encoded is not None else _item_text(record))
+            self._items.write(encoded[1] if encoded is not None else item_text(record))
         self.rows += 1
         return encoded
 
@@ -597,7 +238,7 @@ class ReportWriter:
     ) -> None:
         """The metrics document, its items from the spool, written to an open text stream."""
         assert self._items is not None, "made without the json format"
-        before, after = _document_halves(result, summary, files_csv, findings)
+        before, after = document_halves(result, summary, files_csv, findings)
         handle.write(before)
         if self.rows:
             self._items.write("\n  ]")

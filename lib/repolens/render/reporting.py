@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .writers import atomic_write
+from ..core.atomic import atomic_write
 
 __all__ = [
     "PAGES",

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..core.records import FileRecord, Kind, LineCounts, State
+from ..core.times import time_in_range
 from ..scanning.filetypes import CATEGORIES
-from ..scanning.records import FileRecord, Kind, LineCounts, State, time_in_range
 
 __all__ = [
     "CODE_CATEGORIES",

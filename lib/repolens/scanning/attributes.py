@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import safeio
+from ..core import safeio
 from .ignore import InvalidPattern, Pattern, compile_pattern
 
 __all__ = [

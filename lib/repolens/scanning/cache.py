@@ -25,10 +25,10 @@ from typing import IO, Annotated, Any, Literal
 
 import msgspec
 
-from . import safeio
+from ..core import safeio
+from ..core.records import FileRecord, Kind, LineCounts, NotebookStats, State
 from .filetypes import CATEGORIES
 from .frames import CutFrame, read_frame, write_frame
-from .records import FileRecord, Kind, LineCounts, NotebookStats, State
 
 __all__ = ["CacheKey", "ScanCache", "cache_key", "default_cache_dir", "read_raw", "write_raw"]
 
@@ -288,7 +288,7 @@ class ScanCache:
             self._flush()
 
     def _start_writing(self) -> bool:
-        from ..render.writers import AtomicFile, remove_stale_temporaries
+        from ..core.atomic import AtomicFile, remove_stale_temporaries
 
         assert self.path is not None
         try:

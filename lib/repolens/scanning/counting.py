@@ -27,8 +27,8 @@ from typing import IO, Any
 import msgspec
 from pytokei import Config, Languages
 
+from ..core.records import LineCounts
 from .frames import CutFrame, read_frame, write_frame
-from .records import LineCounts
 
 __all__ = [
     "EngineProcess",

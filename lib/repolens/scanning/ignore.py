@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import safeio
+from ..core import safeio
 
 try:  # pragma: no branch
     import re2 as _re2
@@ -383,7 +383,12 @@ def _git_dir_exists(dot_git: str) -> bool:
 
 
 def find_work_tree(root: str) -> str | None:
-    """The top of the git work tree that holds ``root``, or None."""
+    """The top of the git work tree that holds ``root``, or None.
+
+    Not ``core.gitsafe.locate``, whose rules are git's for running it: this walks up the
+    path as given (links in it unresolved, so ignore rules match the paths the walk
+    reports), takes a ``.git`` folder with a ``HEAD`` as a work tree, and passes bare
+    repositories and git folders by on the way up."""
     current = os.path.abspath(root)
     while True:
         if _git_dir_exists(os.path.join(current, ".git")):

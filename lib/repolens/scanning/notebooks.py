@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .records import LineCounts, NotebookStats
+from ..core.records import LineCounts, NotebookStats
 
 __all__ = [
     "CELL_LIMIT",
@@ -25,7 +25,7 @@ __all__ = [
 
 CELL_LIMIT = 8 << 20
 """Characters of one cell's source that content checks read as code (imports): a cell is
-held to the cap a file's content is (``scanner.CONTENT_LIMIT``); a longer cell is counted,
+held to the cap a file's content is (``options.CONTENT_LIMIT``); a longer cell is counted,
 searched for secrets and paths, and named in a note as not read for imports."""
 
 # Kernel language -> extension the counting engine knows it by.

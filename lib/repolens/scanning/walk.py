@@ -18,10 +18,10 @@ import stat as stat_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..gitsafe import git_output
-from . import safeio
+from ..core import safeio
+from ..core.gitsafe import git_output
+from ..core.records import Kind, display_path
 from .ignore import IgnoreRules, find_work_tree, read_patterns
-from .records import Kind, display_path
 
 __all__ = ["Entry", "WalkSettings", "WalkStats", "walk"]
 

@@ -19,9 +19,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from .checks.model import Finding
-from .render.summary import Summary
-from .scanning import safeio
+from ..core import safeio
+from ..core.findings import Finding
+from .summary import Summary
 
 __all__ = [
     "MAX_BYTES",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 __all__ = [
@@ -15,19 +14,7 @@ __all__ = [
     "State",
     "display_path",
     "path_bytes",
-    "time_in_range",
 ]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Times a report can write as ISO 8601 (years 1 to 9999), in nanoseconds since the epoch.
-MIN_TIME_NS = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000_000
-MAX_TIME_NS = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds() + 1)
-MAX_TIME_NS = MAX_TIME_NS * 1_000_000_000 - 1
-
-
-def time_in_range(ns: int | None) -> bool:
-    """Whether a time can be written as a date (years 1 to 9999)."""
-    return ns is not None and MIN_TIME_NS <= ns <= MAX_TIME_NS
 
 
 def display_path(rel: str) -> tuple[str, bool]:

@@ -1,14 +1,11 @@
-"""Sizes for people, in IEC binary units: B, KiB, MiB, GiB, TiB (powers of 1024).
-
-One convention everywhere: prose, tables and chart axes. 176,112,081 bytes read
-"168.0 MiB", never "168.0 MB" (which would mean 176.1 million bytes).
-"""
+"""Text from a tree made safe to show: on a terminal (``printable``) and inside JSON that
+a terminal shows (``printable_json``)."""
 
 from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["UNITS", "human_bytes", "printable", "printable_json"]
+__all__ = ["printable", "printable_json"]
 
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 """Categories a terminal does not show as themselves: controls (C0, DEL, C1), format
@@ -56,15 +53,3 @@ def printable_json(text: str) -> str:
         line if line.isprintable() else "".join(_json_escape(char) for char in line)
         for line in text.split("\n")
     )
-
-
-UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
-
-
-def human_bytes(size: float, _position: object = None) -> str:
-    """1536 -> '1.5 KiB'. The second argument lets it serve as a matplotlib tick formatter."""
-    for unit in UNITS[:-1]:
-        if abs(size) < 1024:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} {UNITS[-1]}"

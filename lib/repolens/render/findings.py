@@ -1,4 +1,5 @@
-"""Findings as text for people, JSON, CSV and SARIF 2.1.0: renderings of one list."""
+"""Findings as text for people, JSON, CSV and SARIF 2.1.0: renderings of one list, and
+the three files ``repolens check -o`` writes of them (``CHECK_FILES``)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,37 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from itertools import groupby
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from .._version import __version__
-from ..render.report import guard_cell
-from ..render.units import printable, printable_json
-from ..render.writers import atomic_write
-from ..scanning.records import path_bytes
-from .model import Finding, Level, checks_table
+from ..checks.table import checks_table
+from ..core import safeio
+from ..core.atomic import atomic_write
+from ..core.cells import guard_cell
+from ..core.findings import Finding, Level
+from ..core.printable import printable, printable_json
+from ..core.records import path_bytes
+
+if TYPE_CHECKING:  # the checks' result is only read here: no import of every check
+    from ..checks.run import CheckResult
 
 __all__ = [
+    "CHECK_FILES",
     "FINDINGS_COLUMNS",
     "checks_markdown",
+    "dumps",
     "finding_dict",
+    "findings_document",
+    "notebook_lines",
     "sarif_document",
     "sarif_uri",
     "write_findings_csv",
+    "write_findings_files",
     "write_text",
 ]
 
+CHECK_FILES = ("findings.csv", "findings.json", "findings.sarif")
 FINDINGS_COLUMNS = ("check", "level", "path", "cell", "line", "message", "evidence", "fix")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/repolens/repolens#checks"
@@ -211,3 +223,44 @@ def dumps(document: Any) -> str:
     """JSON as findings.json and SARIF are written and printed: readable names, with the
     characters a terminal would hide or act on escaped (``printable_json``)."""
     return printable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def findings_document(outcome: CheckResult) -> dict[str, Any]:
+    """findings.json (and ``repolens check --format json``): the tool, the tree, where its
+    settings came from, the counts and every finding."""
+    return {
+        "tool": {"name": "repolens", "version": __version__},
+        "root": outcome.scan.root,
+        "settings": outcome.settings.source or None,
+        "counts": outcome.counts(),
+        "by_check": outcome.by_check(),
+        "findings": [finding_dict(item) for item in outcome.findings],
+    }
+
+
+def notebook_lines(root: str, findings: Iterable[Finding]) -> dict[str, list[str]]:
+    """The lines of the notebooks that findings point into (for SARIF regions), read
+    through ``safeio`` (a notebook that cannot be read gets no regions)."""
+    lines: dict[str, list[str]] = {}
+    for item in findings:
+        if item.cell is not None and item.path not in lines:
+            try:
+                real = os.fsdecode(path_bytes(item.path))  # the name, not its shown form
+                data = safeio.read_content(os.path.join(root, real), 64 << 20)
+            except OSError:
+                continue
+            lines[item.path] = data.decode("utf-8", "replace").split("\n")
+    return lines
+
+
+def write_findings_files(
+    folder: str | os.PathLike[str],
+    findings: Sequence[Finding],
+    document: dict[str, Any],
+    sarif: dict[str, Any],
+) -> None:
+    """Write ``CHECK_FILES`` into ``folder``, each atomically."""
+    write_findings_csv(os.path.join(folder, "findings.csv"), findings)
+    for name, content in (("findings.json", document), ("findings.sarif", sarif)):
+        with atomic_write(os.path.join(folder, name), "w") as handle:
+            handle.write(dumps(content))

@@ -1,4 +1,4 @@
-"""One call for notebooks and jobs: find the tree, scan it, write the reports.
+"""One call for notebooks: find the tree, scan and check it, write the reports.
 
 ``analyse`` is what ``notebooks/analyze.ipynb`` runs: it resolves its
 parameters, scans, summarises and writes ``metrics.json`` and ``files.csv``
@@ -13,15 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .baseline import BaselineError, Comparison, compare, load_baseline
-from .checks import ConfigError, Finding, check, load_settings
-from .checks.render import write_findings_csv
-from .render.report import REPORT_FILES, ReportWriter
-from .render.summary import Summariser, Summary
-from .render.writers import OutputFolderError, prepare_output_folder
-from .scanning.ignore import InvalidPattern, validate_excludes
-from .scanning.records import FileRecord
-from .scanning.scanner import ScanError, ScanOptions, ScanResult
+from ..checks import ConfigError, Finding, load_settings
+from ..core.folders import OutputFolderError, prepare_output_folder
+from ..render.baseline import BaselineError, Comparison, compare, load_baseline
+from ..render.findings import write_findings_csv
+from ..render.summary import Summary
+from ..scanning.ignore import InvalidPattern, validate_excludes
+from ..scanning.options import ScanError, ScanResult
+from .checking import check_tree
 
 __all__ = ["OWN_FILES", "Analysis", "AnalysisError", "analyse", "locate", "since"]
 
@@ -127,34 +126,20 @@ def analyse(
         prepare_output_folder(out)
     except OutputFolderError as error:
         raise AnalysisError(str(error)) from None
-    summariser = Summariser(top_n)
-    writer = ReportWriter(out)
-    skip = (out, *(out / name for name in (*REPORT_FILES, *OWN_FILES)), *writer.own_paths())
-
-    def consume(record: FileRecord) -> None:
-        summariser.add(record)
-        writer.add(record)
-
     try:
         settings = load_settings(root)
-        outcome = check(
-            root, ScanOptions(excludes=excludes, skip=skip), settings, consume=consume, hold=False
+        checked = check_tree(
+            root, settings, out, excludes=excludes, own_files=OWN_FILES, top_n=top_n
         )
     except (ScanError, ConfigError) as error:
-        writer.discard()
         raise AnalysisError(str(error)) from None
-    except BaseException:
-        writer.discard()
-        raise
-    result = outcome.scan
-    summary = summariser.summary()
-    written = writer.finish(result, summary, outcome.findings)
+    outcome = checked.outcome
     write_findings_csv(out / "findings.csv", outcome.findings)
     return Analysis(
-        result,
-        summary,
+        outcome.scan,
+        checked.summary,
         out,
-        (*written, out / "findings.csv"),
+        (*checked.written, out / "findings.csv"),
         title or f"What is in {root.name}",
         outcome.findings,
         settings.source,

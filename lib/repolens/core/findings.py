@@ -1,18 +1,15 @@
 """Findings are values: which check, how severe, where, what was seen, how to fix it.
 
-The checks themselves are data (``checks.toml``): id, level, what, why, anchor, fix.
-Text, JSON, CSV and SARIF are renderings of one sorted list of ``Finding``.
+Text, JSON, CSV and SARIF are renderings of one sorted list of ``Finding``; what each
+check is and why it matters is the checks' table (``checks/checks.toml``).
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from importlib import resources
 
-__all__ = ["LEVEL_ORDER", "Check", "Finding", "Level", "checks_table"]
+__all__ = ["LEVEL_ORDER", "Finding", "Level"]
 
 
 class Level(StrEnum):
@@ -24,21 +21,6 @@ class Level(StrEnum):
 
 
 LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    id: str
-    name: str
-    level: Level
-    what: str
-    why: str
-    anchor: str
-    fix: str
-
-    @property
-    def family(self) -> str:
-        return self.id[:2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,24 +68,3 @@ class Finding:
         elif self.line is not None:
             text += f":{self.line}"
         return text
-
-
-@cache
-def checks_table() -> dict[str, Check]:
-    """Every check, by id, in table order."""
-    text = resources.files("repolens.checks").joinpath("checks.toml").read_text("utf-8")
-    table: dict[str, Check] = {}
-    for row in tomllib.loads(text)["check"]:
-        check = Check(
-            id=row["id"],
-            name=row["name"],
-            level=Level(row["level"]),
-            what=row["what"],
-            why=row["why"],
-            anchor=row["anchor"],
-            fix=row["fix"],
-        )
-        if check.id in table:
-            raise ValueError(f"check {check.id} listed twice")
-        table[check.id] = check
-    return table

@@ -1,0 +1,90 @@
+"""The one style every chart shares: sizes, fonts, grid, colours (by category too), a
+chart that says in words that it has nothing to show, and labels from a tree kept
+literal (no ``$`` starts matplotlib's math mode)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+__all__ = [
+    "BLANK",
+    "CATEGORY_COLOURS",
+    "CODE",
+    "COMMENT",
+    "ERROR",
+    "STYLE",
+    "axes_for",
+    "empty_chart",
+    "literal_label",
+    "styled",
+]
+
+STYLE = {
+    "figure.figsize": (8.0, 4.5),
+    "figure.dpi": 100,
+    "savefig.dpi": 120,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "x",
+    "grid.alpha": 0.3,
+    "axes.prop_cycle": matplotlib.cycler(
+        color=["#3b6ea8", "#e1812c", "#3a923a", "#c03d3e", "#9372b2", "#845b53", "#d684bd"]
+    ),
+}
+CODE, COMMENT, BLANK = "#3b6ea8", "#e1812c", "#c9c9c9"
+ERROR = "#c03d3e"
+CATEGORY_COLOURS = {
+    "code": "#3b6ea8",
+    "notebook": "#9372b2",
+    "config": "#7f7f7f",
+    "docs": "#bcbd22",
+    "data": "#3a923a",
+    "image": "#e1812c",
+    "media": "#d684bd",
+    "model": "#c03d3e",
+    "archive": "#845b53",
+    "other": "#b0b0b0",
+}
+
+
+@contextlib.contextmanager
+def styled() -> Iterator[None]:
+    """Draw in the shared style."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+def axes_for(ax: Axes | None, height: float | None = None) -> Axes:
+    """``ax``, or new axes of the shared size (``height`` in inches: taller for long lists)."""
+    if ax is not None:
+        return ax
+    with styled():
+        size = (STYLE["figure.figsize"][0], height or STYLE["figure.figsize"][1])
+        _figure, new = plt.subplots(figsize=size)
+        return new
+
+
+def empty_chart(ax: Axes, title: str, message: str) -> Axes:
+    """A chart with nothing to show says so in words."""
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    return ax
+
+
+def literal_label(text: str) -> str:
+    """Text from the tree as a literal label: every ``$`` escaped, so no mathtext."""
+    return text.replace("$", r"\$")
