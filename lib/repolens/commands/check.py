@@ -89,7 +89,6 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
     )
     add_quiet(command, "print nothing but errors")
     # Folders left out of the scan by identity (whatever path leads to them), unlisted.
-    command.add_argument("--skip-folder", action="append", default=[], help=argparse.SUPPRESS)
 
 
 def _targets(paths: list[str]) -> tuple[str, frozenset[str] | None]:
@@ -147,7 +146,6 @@ def run(args: argparse.Namespace) -> int:
             settings,
             folder,
             excludes=left_out,
-            skip=tuple(args.skip_folder),
             files=files,
             sarif_prefix=prefix,
             sarif=args.check_format == "sarif",
