@@ -1,1 +1,1 @@
-"""repolens rerun: run a repository's notebooks in a sandbox built from what it declares, and compare."""
+"""repolens rerun: a repository's notebooks run in a sandbox from what it declares, compared."""

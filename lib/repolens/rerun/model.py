@@ -15,12 +15,12 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
-    "CauseKind",
     "Cause",
+    "CauseKind",
     "CellComparison",
+    "CellError",
     "CellRun",
     "CellState",
-    "CellError",
     "Difference",
     "DifferenceKind",
     "Execution",
