@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from repolens.core.linekinds import is_code
 from repolens.cli import main
 from repolens.history import HistoryError, HistoryOptions, run_history
 from repolens.history import run as history_run
@@ -161,7 +162,7 @@ def _groups_of_scan(folder: Path) -> tuple[dict[tuple[str, str | None], list[int
     """What a scan of a checkout finds, by category and language; an LFS pointer counts
     as the size it points to, as the history records it."""
     table = file_types()
-    groups: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    groups: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     books = [0, 0, 0, 0]
     for record in scan(folder, ScanOptions(gitignore=False)).records:
         if record.reason == "Git LFS pointer":
@@ -174,8 +175,11 @@ def _groups_of_scan(folder: Path) -> tuple[dict[tuple[str, str | None], list[int
         values[0] += 1
         values[1] += record.size_bytes
         if record.counts is not None:
-            values[2] += record.counts.code
-            values[3] += record.counts.comment
+            if is_code(record.category, record.language):  # lines of code, split
+                values[2] += record.counts.code
+                values[3] += record.counts.comment
+            else:  # rows of data, markup, text: never code
+                values[5] += record.counts.code + record.counts.comment
             values[4] += record.counts.blank
         if record.notebook is not None:
             stats = record.notebook
@@ -209,7 +213,7 @@ def test_every_commit_equals_a_scan_of_its_checkout(repository: Path, tmp_path: 
         expected, books = _groups_of_scan(folder)
         found = {
             (g["category"], g["language"]): [
-                g[k] for k in ("files", "bytes", "code", "comment", "blank")
+                g[k] for k in ("files", "bytes", "code", "comment", "blank", "other")
             ]
             for g in row["groups"]
         }
@@ -414,7 +418,7 @@ def test_the_sample_built_as_a_repository(tmp_path: Path, capsys) -> None:  # ty
     last = document["commits"][-1]
     found = {
         (g["category"], g["language"]): [
-            g[k] for k in ("files", "bytes", "code", "comment", "blank")
+            g[k] for k in ("files", "bytes", "code", "comment", "blank", "other")
         ]
         for g in last["groups"]
     }
@@ -467,8 +471,10 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "history.json").write_text("{not json")
     assert "could not be read" in view.growth_html(tmp_path / "bad")
+    (tmp_path / "bad" / "history.json").write_text(json.dumps({**document, "schema_version": "1.1.0"}))
+    assert "run repolens history again" in view.growth_html(tmp_path / "bad")
     wrong = {
-        "schema_version": "1.0.0",
+        "schema_version": "2.0.0",
         "commits": [{"time": 5}],
         "events": [],
         "head": "",

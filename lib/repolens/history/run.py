@@ -52,7 +52,7 @@ __all__ = [
     "run_history",
 ]
 
-HISTORY_SCHEMA_VERSION = "1.1.0"
+HISTORY_SCHEMA_VERSION = "2.0.0"
 HISTORY_FILES = ("history.json", "history.csv")
 CSV_COLUMNS = (
     "commit",
@@ -61,11 +61,13 @@ CSV_COLUMNS = (
     "subject",
     "category",
     "language",
+    "kind",
     "files",
     "bytes",
     "code",
     "comment",
     "blank",
+    "other",
 )
 _PENDING_COMMITS = 512  # commits held while their window's blobs are analysed
 _UNREADABLE_LISTED = 1000  # objects listed in history.json (all are counted)
@@ -152,11 +154,13 @@ class _Writers:
                     *front,
                     group["category"],
                     guard_cell(group["language"] or ""),
+                    group["kind"],
                     group["files"],
                     group["bytes"],
                     group["code"],
                     group["comment"],
                     group["blank"],
+                    group["other"],
                 ]
             )
 

@@ -53,8 +53,10 @@ def load_history(path: str | Path) -> dict[str, Any]:
         raise HistoryDocumentError(f"{path}: not a readable history document ({error})") from None
     if not isinstance(document, dict) or any(key not in document for key in _REQUIRED):
         raise HistoryDocumentError(f"{path}: not a history document")
-    if not str(document["schema_version"]).startswith("1."):
-        raise HistoryDocumentError(f"{path}: schema {document['schema_version']} is not 1.x")
+    if not str(document["schema_version"]).startswith("2."):
+        raise HistoryDocumentError(
+            f"{path}: schema {document['schema_version']} is not 2.x: run repolens history again"
+        )
     return document
 
 
@@ -72,7 +74,7 @@ def languages_frame(document: dict[str, Any], top: int = 6) -> pd.DataFrame:
     for row in document["commits"]:
         counts: dict[str, int] = {}
         for group in row["groups"]:
-            if group["language"] and group["code"]:
+            if group["language"] and group["code"] and group["kind"] == "code":
                 counts[group["language"]] = counts.get(group["language"], 0) + group["code"]
         rows.append(counts)
     frame = pd.DataFrame(rows, index=pd.DatetimeIndex(_times(document), name="time")).fillna(0)
@@ -219,11 +221,23 @@ def languages_sentence(document: dict[str, Any]) -> str:
         name = str(frame.columns[0])
         share = frame.iloc[-1][name] / max(last["code"], 1)
         lead = f" {escape(name)} holds {share:.0%} of it now."
-    code_groups = [g for g in last["groups"] if g["category"] == "code"]
+    code_groups = [g for g in last["groups"] if g["category"] == "code" and g["kind"] == "code"]
+    others = [
+        f"{last[key]:,} {name}"
+        for key, name in (
+            ("data_rows", "rows of data"),
+            ("markup_lines", "lines of markup"),
+            ("text_lines", "lines of text"),
+            ("config_lines", "lines of configuration"),
+        )
+        if last.get(key)
+    ]
     return (
         f"<p>Over {len(commits):,} commits ({_day(first)} to {_day(last)}) the code went from "
-        f"{first['code']:,} to {last['code']:,} lines.{lead}"
-        + (f" Code files now: {sum(g['files'] for g in code_groups):,}." if code_groups else "")
+        f"{first['code']:,} to {last['code']:,} lines (code files and notebooks' code "
+        f"cells).{lead}"
+        + (f" Source files now: {sum(g['files'] for g in code_groups):,}." if code_groups else "")
+        + (f" Beside the code, never counted as code: {', '.join(others)}." if others else "")
         + "</p>"
     )
 

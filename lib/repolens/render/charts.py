@@ -31,7 +31,9 @@ from .chartstyle import (
     ERROR,
     STYLE,
     axes_for,
+    count_axis,
     empty_chart,
+    legend_below,
     literal_label,
     styled,
 )
@@ -103,29 +105,30 @@ def plot_bytes_by_category(summary: Summary, ax: Axes | None = None) -> Axes:
 
 
 def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 12) -> Axes:
-    """Lines per language split into code, comment and blank (top languages by code)."""
+    """Lines of code per language split into code, comment and blank (the languages with
+    the most code; data, markup, text and configuration are not code and not drawn)."""
     with styled():
-        ax = axes_for(ax)
-        title = "Lines of code by language"
         languages = [
-            (name, group) for name, group in summary.code_languages.items() if group.counts.lines
+            (name, group) for name, group in summary.code_languages.items() if group.kinds.code_lines
         ][:top]
+        ax = axes_for(ax, height=max(2.6, 0.4 * len(languages) + 1.4))
+        title = "Lines of code by language"
         if not languages:
-            return empty_chart(ax, title, "No counted text lines")
+            return empty_chart(ax, title, "No lines of code")
         languages = languages[::-1]
         names = [literal_label(name) for name, _ in languages]
-        code = [group.counts.code for _, group in languages]
-        comment = [group.counts.comment for _, group in languages]
-        blank = [group.counts.blank for _, group in languages]
+        code = [group.kinds.code for _, group in languages]
+        comment = [group.kinds.comment for _, group in languages]
+        blank = [group.kinds.blank for _, group in languages]
         ax.barh(names, code, color=CODE, label="code")
         ax.barh(names, comment, left=code, color=COMMENT, label="comment")
         lefts = [c + m for c, m in zip(code, comment, strict=True)]
         ax.barh(names, blank, left=lefts, color=BLANK, label="blank")
         totals = [c + m + b for c, m, b in zip(code, comment, blank, strict=True)]
         _bar_labels(ax, totals, [f"{value:,}" for value in totals])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        count_axis(ax, "x")
         ax.set_xlabel("lines")
-        ax.legend(loc="lower right", frameon=False)
+        legend_below(ax, 3)
         hidden = len(summary.code_languages) - len(languages)
         ax.set_title(title + (f" (top {top}; {hidden} more)" if hidden > 0 else ""))
         return ax

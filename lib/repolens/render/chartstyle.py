@@ -19,7 +19,9 @@ __all__ = [
     "ERROR",
     "STYLE",
     "axes_for",
+    "count_axis",
     "empty_chart",
+    "legend_below",
     "literal_label",
     "styled",
 ]
@@ -88,3 +90,27 @@ def empty_chart(ax: Axes, title: str, message: str) -> Axes:
 def literal_label(text: str) -> str:
     """Text from the tree as a literal label: every ``$`` escaped, so no mathtext."""
     return text.replace("$", r"\$")
+
+
+def count_axis(ax: Axes, axis: str = "y") -> None:
+    """An axis of counts: whole numbers only (no 0.5 repositories), with thousands
+    separators (25,000 50,000, never 2500050000), at most six ticks."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=2))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+
+
+def legend_below(ax: Axes, columns: int = 4) -> None:
+    """The legend under the chart, in ``columns`` columns, so it covers no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(0.0, -0.14),
+            ncol=max(1, min(columns, len(labels))),
+            frameon=False,
+        )
