@@ -20,8 +20,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from repolens.core.linekinds import is_code
 from repolens.cli import main
+from repolens.core.linekinds import is_code
 from repolens.history import HistoryError, HistoryOptions, run_history
 from repolens.history import run as history_run
 from repolens.history.run import load_history_schema
@@ -471,7 +471,9 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "history.json").write_text("{not json")
     assert "could not be read" in view.growth_html(tmp_path / "bad")
-    (tmp_path / "bad" / "history.json").write_text(json.dumps({**document, "schema_version": "1.1.0"}))
+    (tmp_path / "bad" / "history.json").write_text(
+        json.dumps({**document, "schema_version": "1.1.0"})
+    )
     assert "run repolens history again" in view.growth_html(tmp_path / "bad")
     wrong = {
         "schema_version": "2.0.0",

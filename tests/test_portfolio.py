@@ -13,8 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from repolens.core.linekinds import is_code
 from repolens.cli import main
+from repolens.core.linekinds import is_code
 from repolens.portfolio import COLUMNS, load_portfolio_schema, read_list
 from repolens.scanning.scanner import scan
 

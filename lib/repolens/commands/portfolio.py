@@ -17,6 +17,7 @@ from ..portfolio.merge import STATUSES, merge
 from ..portfolio.rows import RUN_ID, new_run_id
 from ..portfolio.run import analyse_all
 from .errors import EXIT_REPOSITORY_FAILED, EXIT_TERMINATED, UsageError, write_failed
+from .pages import add_page_option, write_page
 from .options import (
     DEFAULT_OUTPUT,
     add_output_dir,
@@ -39,7 +40,8 @@ DESCRIPTION = (
     "$JOB_COMPLETION_INDEX and $REPOLENS_SHARDS, as in a Kubernetes Indexed Job) only "
     "that shard is analysed and nothing is merged; --merge only merges the rows of the "
     "run (--run-id). Exit 5 when a repository failed, is missing or is stale (the others "
-    "and the table are still written); 130 on Ctrl-C, 143 on SIGTERM."
+    "and the table are still written); 130 on Ctrl-C, 143 on SIGTERM. A run that merges "
+    "also writes the page portfolio.html."
 )
 PORTFOLIO_ENVIRONMENT = (
     "REPOLENS_PORTFOLIO_LIST",
@@ -94,6 +96,7 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         "names the others stale (default: $REPOLENS_RUN_ID; a run that analyses and merges "
         "everything makes one; --shard and --merge need the same one)",
     )
+    add_page_option(command, "portfolio.html")
     add_quiet(command, "print nothing but errors")
 
 
@@ -252,4 +255,10 @@ def _portfolio(args: argparse.Namespace) -> int:
         if document["failed_shards"] and shards > 1:
             failed = ", ".join(str(index) for index in document["failed_shards"])
             print(f"  shards with failures: {failed}", file=out)
+    if not args.no_page:
+        parameters = {"results": str(folder.resolve()), "repositories": ""}
+        title = f"Portfolio of {document['repositories']:,} repositories"
+        drawn = write_page("portfolio.ipynb", folder, parameters, title, args.quiet)
+        if drawn:
+            return drawn
     return EXIT_REPOSITORY_FAILED if counts["ok"] != document["repositories"] else 0

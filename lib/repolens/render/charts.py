@@ -18,7 +18,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from ..core.records import FileRecord
 from ..core.units import human_bytes
@@ -35,6 +35,7 @@ from .chartstyle import (
     empty_chart,
     legend_below,
     literal_label,
+    size_axis,
     styled,
 )
 from .summary import Summary, as_summary
@@ -53,13 +54,7 @@ __all__ = [
 
 
 def _size_axis(ax: Axes, largest: float) -> None:
-    """Ticks at round numbers of the unit that fits (KiB, MiB, ...), labelled in that unit."""
-    unit = 1.0
-    while largest / unit >= 1024 and unit < 1024**4:
-        unit *= 1024
-    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, largest / unit)
-    ax.xaxis.set_major_locator(FixedLocator([t * unit for t in ticks if t >= 0]))
-    ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+    size_axis(ax, largest, "x")
 
 
 def _shorten(text: str, width: int = 42) -> str:
@@ -109,7 +104,9 @@ def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 
     the most code; data, markup, text and configuration are not code and not drawn)."""
     with styled():
         languages = [
-            (name, group) for name, group in summary.code_languages.items() if group.kinds.code_lines
+            (name, group)
+            for name, group in summary.code_languages.items()
+            if group.kinds.code_lines
         ][:top]
         ax = axes_for(ax, height=max(2.6, 0.4 * len(languages) + 1.4))
         title = "Lines of code by language"
@@ -261,9 +258,10 @@ def _plot_commits(history: GitActivity, ax: Axes | None) -> Axes:
         return ax
 
 
-def show(ax: Axes, reading: str = "") -> None:
+def show(ax: Axes, reading: str = "", close: bool = False) -> None:
     """Display the chart in a notebook with alt text: its title and a one-line reading
-    (``reading`` may be the HTML sentence under it: its tags are dropped)."""
+    (``reading`` may be the HTML sentence under it: its tags are dropped); ``close``
+    closes its figure afterwards (when it is not saved too)."""
     import re
     from html import unescape
 
@@ -273,6 +271,8 @@ def show(ax: Axes, reading: str = "") -> None:
     text = unescape(re.sub(r"<[^>]+>", "", reading)).strip()
     alt = f"{title}. {text}" if text else title
     display(ax.figure, metadata={"image/png": {"alt": alt}})
+    if close:
+        plt.close(ax.figure)
 
 
 def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:

@@ -23,7 +23,9 @@ __all__ = [
     "empty_chart",
     "legend_below",
     "literal_label",
+    "size_axis",
     "styled",
+    "time_axis",
 ]
 
 STYLE = {
@@ -114,3 +116,28 @@ def legend_below(ax: Axes, columns: int = 4) -> None:
             ncol=max(1, min(columns, len(labels))),
             frameon=False,
         )
+
+
+def size_axis(ax: Axes, largest: float, axis: str = "x") -> None:
+    """Ticks at round numbers of the unit that fits (0, 5, 10, 15 MiB, never 4.8 / 9.5 /
+    14.3), labelled in that unit."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    from ..core.units import human_bytes
+
+    unit = 1.0
+    while largest / unit >= 1024 and unit < 1024**4:
+        unit *= 1024
+    ticks = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(0, largest / unit or 1)
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(FixedLocator([t * unit for t in ticks if t >= 0]))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: human_bytes(value)))
+
+
+def time_axis(ax: Axes) -> None:
+    """Dates along x, at most five ticks, written as briefly as the span allows."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -79,6 +79,22 @@ def find_notebook(explicit: str | None = None) -> Path:
     return path
 
 
+def _kernel_manager() -> type:
+    """The kernel manager the notebooks run under: jupyter_client's, except that it does
+    not interrupt a kernel it is shutting down. jupyter_client sends SIGINT before the
+    shutdown request, and a kernel caught between two steps logs "KeyboardInterrupt
+    caught in kernel." on the terminal of a run that went well."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietShutdown(AsyncKernelManager):  # type: ignore[misc]
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:  # the shutdown request ends the kernel by itself
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdown
+
+
 def run_notebook(
     notebook: Path, executed: Path, parameters: dict[str, Any], log_output: bool = False
 ) -> None:
@@ -98,6 +114,7 @@ def run_notebook(
             # The kernel's own notices (it talks over local TCP) are not the report's
             # business; its errors still reach stderr.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            kernel_manager_class=_kernel_manager(),
         )
     except papermill.PapermillExecutionError as error:
         raise NotebookFailed(f"{error.ename}: {error.evalue}") from None

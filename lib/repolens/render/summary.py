@@ -37,7 +37,7 @@ class Group:
     size_bytes: int
     counts: LineCounts  # the engine's split of every line it counted, whatever the file
     physical_lines: int  # lines of files counted physically only (too_large)
-    kinds: Lines = Lines()  # the same lines by what they are (``core.linekinds``)
+    kinds: Lines = field(default_factory=Lines)  # the same lines by kind (``core.linekinds``)
 
     @property
     def lines(self) -> int:
