@@ -260,19 +260,29 @@ def _plot_commits(history: GitActivity, ax: Axes | None) -> Axes:
 
 def show(ax: Axes, reading: str = "", close: bool = False) -> None:
     """Display the chart in a notebook with alt text: its title and a one-line reading
-    (``reading`` may be the HTML sentence under it: its tags are dropped); ``close``
-    closes its figure afterwards (when it is not saved too)."""
+    (``reading`` may be the HTML sentence under it: its tags are dropped), drawn for wide
+    windows and for phones (``pictures``); ``close`` closes its figure afterwards (when
+    it is not saved too)."""
     import re
     from html import unescape
 
     from IPython.display import display
 
-    title = ax.get_title(loc="left") or ax.get_title()
+    from .display import HTML
+    from .pictures import picture_html
+
+    title = ax.get_title(loc="left") or ax.get_title() or _suptitle(ax)
     text = unescape(re.sub(r"<[^>]+>", "", reading)).strip()
     alt = f"{title}. {text}" if text else title
-    display(ax.figure, metadata={"image/png": {"alt": alt}})
+    with styled():
+        display(HTML(picture_html(ax.figure, alt or "A chart")))
     if close:
         plt.close(ax.figure)
+
+
+def _suptitle(ax: Axes) -> str:
+    title = getattr(ax.figure, "_suptitle", None)
+    return title.get_text() if title is not None else ""
 
 
 def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:

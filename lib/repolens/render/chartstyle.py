@@ -123,15 +123,16 @@ def size_axis(ax: Axes, largest: float, axis: str = "x") -> None:
     14.3), labelled in that unit."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-    from ..core.units import human_bytes
-
-    unit = 1.0
-    while largest / unit >= 1024 and unit < 1024**4:
-        unit *= 1024
+    power = 0
+    while largest / 1024**power >= 1024 and power < 4:
+        power += 1
+    unit, name = 1024**power, ("B", "KiB", "MiB", "GiB", "TiB")[power]
     ticks = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(0, largest / unit or 1)
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_locator(FixedLocator([t * unit for t in ticks if t >= 0]))
-    target.set_major_formatter(FuncFormatter(lambda value, _pos: human_bytes(value)))
+    target.set_major_formatter(
+        FuncFormatter(lambda value, _pos: "0" if not value else f"{value / unit:,.4g} {name}")
+    )
 
 
 def time_axis(ax: Axes) -> None:
