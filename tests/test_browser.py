@@ -39,7 +39,8 @@ READING = """() => {
     if (style.display === 'none' || style.visibility === 'hidden') continue;
     if (element.getClientRects().length === 0) continue;
     const size = parseFloat(style.fontSize);
-    if (size < 9) small.push(`${element.tagName} ${size}px: ${node.textContent.trim().slice(0, 40)}`);
+    const text = node.textContent.trim().slice(0, 40);
+    if (size < 9) small.push(`${element.tagName} ${size}px: ${text}`);
   }
   const charts = [...document.querySelectorAll('img')].map(image => {
     const narrow = image.currentSrc !== image.src;
@@ -50,7 +51,8 @@ READING = """() => {
       loaded: image.complete && image.naturalWidth > 0,
     };
   });
-  const tables = [...document.querySelectorAll('table')].map(table => table.querySelectorAll('tbody tr').length);
+  const tables = [...document.querySelectorAll('table')].map(
+    table => table.querySelectorAll('tbody tr').length);
   return {
     small,
     charts,

@@ -14,7 +14,6 @@ from ..history import HistoryError, HistoryOptions, HistoryResult, run_history
 from ..history.git import parse_since
 from ..scanning.options import check_root
 from .errors import UsageError, write_failed
-from .pages import add_page_option, write_page
 from .options import (
     DEFAULT_OUTPUT,
     add_cache_options,
@@ -27,6 +26,7 @@ from .options import (
     setting,
     whole_number,
 )
+from .pages import add_page_option, write_page
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "print_history", "run"]
 
@@ -35,8 +35,8 @@ HELP = "how the repository grew: the tree at every commit of its first-parent li
 DESCRIPTION = (
     "Read the first-parent line of REV in the git repository holding PATH "
     "(only its folder PATH when that is below the top) and write history.json, "
-    "history.csv and the page history.html: files, bytes and lines by category and language, notebooks, LFS "
-    "pointers and the largest files at every commit, and the commits where large files "
+    "history.csv and the page history.html: files, bytes and lines by category and "
+    "language, notebooks, LFS pointers and the largest files at every commit, and the commits where large files "
     "and large folders arrived. Each distinct blob is analysed once (cached by blob id)."
 )
 

@@ -17,7 +17,6 @@ from ..portfolio.merge import STATUSES, merge
 from ..portfolio.rows import RUN_ID, new_run_id
 from ..portfolio.run import analyse_all
 from .errors import EXIT_REPOSITORY_FAILED, EXIT_TERMINATED, UsageError, write_failed
-from .pages import add_page_option, write_page
 from .options import (
     DEFAULT_OUTPUT,
     add_output_dir,
@@ -27,6 +26,7 @@ from .options import (
     setting,
     whole_number,
 )
+from .pages import add_page_option, write_page
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "PORTFOLIO_ENVIRONMENT", "add_arguments", "run"]
 

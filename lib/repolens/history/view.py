@@ -327,7 +327,8 @@ def notebooks_sentence(document: dict[str, Any]) -> str:
     return (
         f"<p>Notebooks first appear at {_commit(commits[0])}; there are "
         f"{last['notebooks']:,} now, storing {human_bytes(last['output_bytes'])} of outputs "
-        f"({last['error_cells']:,} {'cell' if last['error_cells'] == 1 else 'cells'} with errors). Their outputs weighed most, "
+        f"({last['error_cells']:,} {'cell' if last['error_cells'] == 1 else 'cells'} with "
+        "errors). Their outputs weighed most, "
         f"{human_bytes(heaviest['notebooks']['output_bytes'])}, at {_commit(heaviest)}.</p>"
     )
 

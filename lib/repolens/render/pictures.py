@@ -49,7 +49,7 @@ def _cut(label: str) -> str:
 def _narrow(figure: Figure) -> list[tuple[object, ...]]:
     """Lay ``figure`` out for a phone; what to undo afterwards."""
     undo: list[tuple[object, ...]] = [("size", tuple(figure.get_size_inches()))]
-    width, height = figure.get_size_inches()
+    height = figure.get_size_inches()[1]
     figure.set_size_inches(NARROW_INCHES, max(2.8, height * 0.92))
     figure.canvas.draw()
     for ax in figure.axes:
