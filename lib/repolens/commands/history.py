@@ -36,8 +36,9 @@ DESCRIPTION = (
     "Read the first-parent line of REV in the git repository holding PATH "
     "(only its folder PATH when that is below the top) and write history.json, "
     "history.csv and the page history.html: files, bytes and lines by category and "
-    "language, notebooks, LFS pointers and the largest files at every commit, and the commits where large files "
-    "and large folders arrived. Each distinct blob is analysed once (cached by blob id)."
+    "language, notebooks, LFS pointers and the largest files at every commit, and the "
+    "commits where large files and large folders arrived. Each distinct blob is "
+    "analysed once (cached by blob id)."
 )
 
 
