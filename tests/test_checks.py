@@ -467,3 +467,15 @@ def test_the_readme_table_is_generated_from_the_table_of_checks() -> None:
 def test_levels_are_the_three_sarif_levels() -> None:
     assert {check.level for check in checks_table().values()} <= set(Level)
     assert all(re.fullmatch(r"[A-Z]{2}\d{3}", check_id) for check_id in checks_table())
+
+
+def test_en001_counts_what_it_names(tmp_path: Path) -> None:
+    """EN001 said "144 code files" of a tree with 62,000: it counts Python, R and Julia
+    scripts and notebooks, and says so."""
+    files = {f"src/k{index}.c": "int main(void) { return 0; }\n" for index in range(30)}
+    files.update({"a.py": "import numpy\n", "b.R": "library(x)\n", "c.ipynb": notebook_json([])})
+    findings = [item for item in check(make_tree(tmp_path, files)).findings if item.check == "EN001"]
+    assert len(findings) == 1
+    message = findings[0].message
+    assert message.startswith("3 Python, R or Julia scripts or notebooks,"), message
+    assert "code file" not in message
