@@ -474,7 +474,9 @@ def test_en001_counts_what_it_names(tmp_path: Path) -> None:
     scripts and notebooks, and says so."""
     files = {f"src/k{index}.c": "int main(void) { return 0; }\n" for index in range(30)}
     files.update({"a.py": "import numpy\n", "b.R": "library(x)\n", "c.ipynb": notebook_json([])})
-    findings = [item for item in check(make_tree(tmp_path, files)).findings if item.check == "EN001"]
+    findings = [
+        item for item in check(make_tree(tmp_path, files)).findings if item.check == "EN001"
+    ]
     assert len(findings) == 1
     message = findings[0].message
     assert message.startswith("3 Python, R or Julia scripts or notebooks,"), message

@@ -230,7 +230,7 @@ def test_every_module_of_commands_is_a_command_or_what_they_share() -> None:
 
     modules, _imports = package_imports()
     rooms = {name for name in modules if name.startswith("repolens.commands.")}
-    shared = {"repolens.commands.errors", "repolens.commands.options"}
+    shared = {"repolens.commands.errors", "repolens.commands.options", "repolens.commands.pages"}
     assert {command.__name__ for command in COMMANDS} == rooms - shared
     for command in COMMANDS:
         assert command.__name__.rsplit(".", 1)[1] == command.NAME

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.printable import printable
+from ..core.progress import ProgressLine
 from .errors import EXIT_NOTEBOOK
 
 __all__ = ["add_page_option", "write_page"]
@@ -43,11 +44,15 @@ def write_page(
         return 0
     if not quiet:
         print(f"repolens: drawing {page}", file=sys.stderr, flush=True)
+    progress = None if quiet else ProgressLine(sys.stderr)
     try:
-        files = notebook_page(notebook, folder, parameters, title)
+        files = notebook_page(notebook, folder, parameters, title, progress=progress)
     except NotebookFailed as error:
         print(f"repolens: the {page} notebook failed: {printable(str(error))}", file=sys.stderr)
         return EXIT_NOTEBOOK
+    finally:
+        if progress is not None:
+            progress.close()
     if not quiet:
         print(f"repolens: wrote {printable(str(files.html))}", file=sys.stderr)
     return 0

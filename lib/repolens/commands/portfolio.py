@@ -9,9 +9,11 @@ import argparse
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 from ..core.printable import printable
+from ..core.progress import progress_text
 from ..portfolio.listing import ListError, Repository, read_list, shard_of
 from ..portfolio.merge import STATUSES, merge
 from ..portfolio.rows import RUN_ID, new_run_id
@@ -203,6 +205,8 @@ def _portfolio(args: argparse.Namespace) -> int:
             mine = [repo for repo in repositories if shard_of(repo.index, shard[1]) == shard[0]]
         jobs = _jobs(args, shard)
 
+        started = time.monotonic()
+
         def report(repository: Repository, row: dict[str, Any], done: int, total: int) -> None:
             if not args.quiet:
                 what = (
@@ -210,7 +214,8 @@ def _portfolio(args: argparse.Namespace) -> int:
                 )
                 print(
                     f"[{done}/{total}] {printable(repository.name)}: {printable(what)} "
-                    f"({row.get('seconds', 0):.1f} s)",
+                    f"({row.get('seconds', 0):.1f} s); "
+                    + progress_text("portfolio", done, total, time.monotonic() - started),
                     file=out,
                     flush=True,
                 )
