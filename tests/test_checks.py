@@ -16,7 +16,7 @@ from repolens import load_schema
 from repolens.checks import CheckSettings, Level, check, checks_table
 from repolens.render.findings import sarif_document
 
-from .conftest import PYTHON, REPO, SAMPLE, make_tree, notebook_json, python_env
+from .conftest import PYTHON, SAMPLE, make_tree, notebook_json, python_env
 
 AWS_KEY = "AKIA" + "Z7Q4XK3MPLW2R9TB"  # made up: split so no scanner flags this file
 GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
@@ -453,15 +453,6 @@ def test_the_sample_carries_every_kind_of_problem() -> None:
     families = {check_id[:2] for check_id in ids}
     assert families >= {"NB", "PA", "EN", "JU", "DU", "SE", "FI"}
     assert {"NB001", "NB002", "PA001", "EN002", "SE001", "JU001", "DU001"} <= ids
-
-
-def test_the_readme_table_is_generated_from_the_table_of_checks() -> None:
-    from repolens.render.findings import checks_markdown
-
-    readme = (REPO / "README.md").read_text()
-    assert checks_markdown() in readme
-    rows = re.findall(r"^\| `([A-Z]{2}\d{3})` \|", readme, flags=re.M)
-    assert rows == list(checks_table())
 
 
 def test_levels_are_the_three_sarif_levels() -> None:
