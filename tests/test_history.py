@@ -226,6 +226,33 @@ def test_every_commit_equals_a_scan_of_its_checkout(repository: Path, tmp_path: 
         shutil.rmtree(folder)
 
 
+def test_a_moved_large_file_is_not_a_new_arrival(tmp_path: Path) -> None:
+    """git mv of a 2 MiB file, then a copy of it and a new one: 3 arrivals, not 4 (the
+    rename once counted as a file arriving)."""
+    repo = tmp_path / "moves"
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    big = bytes(range(256)) * 8192  # 2 MiB
+    _write(repo, "data/model.bin", big)
+    _commit(repo, 0, "add the model")
+    git(repo, "mv", "data", "weights")
+    _commit(repo, 1, "rename the folder")
+    _write(repo, "copy/model.bin", big)  # the same content, now twice: a copy arrives
+    _write(repo, "other.bin", big[::-1])
+    _commit(repo, 2, "a copy and another")
+    git(repo, "mv", "other.bin", "moved.bin")
+    _write(repo, "moved.bin.txt", "note\n")
+    _commit(repo, 3, "rename with a neighbour")
+    document, _ = _history(repo, tmp_path / "out")
+    arrivals = [(event["path"], event["commit"]) for event in document["events"]]
+    commits = [row["commit"] for row in document["commits"]]
+    assert arrivals == [
+        ("data/model.bin", commits[0]),
+        ("copy/model.bin", commits[2]),
+        ("other.bin", commits[2]),
+    ]
+    assert document["commits"][1]["largest"][0] == {"path": "weights/model.bin", "bytes": len(big)}
+
+
 def test_arrivals_submodules_links_and_lfs(repository: Path, tmp_path: Path) -> None:
     document, _ = _history(repository, tmp_path / "out")
     commits = document["commits"]

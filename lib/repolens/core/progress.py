@@ -82,7 +82,7 @@ class ProgressLine:
     def __init__(
         self,
         stream: TextIO,
-        delay: float = 0.5,
+        delay: float | None = None,
         width: int = 24,
         tty: bool | None = None,
         every: float = 5.0,
@@ -91,7 +91,8 @@ class ProgressLine:
         self._tty = stream.isatty() if tty is None else tty
         self._start = time.monotonic()
         self._phase_start: dict[str, float] = {}
-        self._delay = delay if self._tty else every  # a log hears of runs that take a while
+        # nothing for the first half second on a terminal, the first interval in a log
+        self._delay = (0.5 if self._tty else every) if delay is None else delay
         self._width = width
         self._every = every
         self._last = 0.0

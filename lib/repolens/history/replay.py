@@ -104,9 +104,17 @@ class Tree:
         if self._top and facts.size >= self._top[0][0]:
             self._top_stale = True
 
-    def add(self, path: str, facts: BlobFacts, commit: Commit | None, events: list[Event]) -> None:
+    def add(
+        self,
+        path: str,
+        facts: BlobFacts,
+        commit: Commit | None,
+        events: list[Event],
+        moved: bool = False,
+    ) -> None:
         """Put a file in the tree; ``commit`` None (the tree a history starts from) says
-        nothing arrived."""
+        nothing arrived; ``moved``: the same content left another path in this commit (a
+        rename), so a large file is not a new arrival."""
         if path in self.files:
             self.remove(path)
         self.files[path] = facts
@@ -122,9 +130,12 @@ class Tree:
             return
         if facts.size > LARGE_FILE_BYTES and path not in self._seen_large:
             self._seen_large.add(path)
-            shown = display_path(path)[0]
-            lfs = facts.state == LFS_STATE
-            events.append(Event(commit.id, commit.time, "large_file", shown, facts.size, 1, lfs))
+            if not moved:
+                shown = display_path(path)[0]
+                lfs = facts.state == LFS_STATE
+                events.append(
+                    Event(commit.id, commit.time, "large_file", shown, facts.size, 1, lfs)
+                )
         count = self.per_folder[folder]
         if count > LARGE_FOLDER_FILES and folder not in self._seen_folders:
             self._seen_folders.add(folder)
