@@ -31,9 +31,9 @@ class _Terminal(io.StringIO):
             78_579,
             4.0,
             False,
-            "scan 12,000/78,579 files (15%), 4 s, about 22 s left",
+            "scan 12,000/78,579 entries (15%), 4 s, about 22 s left",
         ),
-        ("scan", 500, 1000, 0.4, True, "scan 500/~1,000 files (50%), 0 s"),
+        ("scan", 500, 1000, 0.4, True, "scan 500/~1,000 entries (50%), 0 s"),
         ("history", 10, 10, 75.0, False, "history 10/10 commits (100%), 1 min 15 s"),
         ("notebook", 3, 24, 2.0, False, "notebook 3/24 cells (12%), 2 s, about 14 s left"),
         (
@@ -44,8 +44,8 @@ class _Terminal(io.StringIO):
             False,
             "portfolio 1/4 repositories (25%), 30 s, about 1 min 30 s left",
         ),
-        ("scan", 77, None, 3.0, False, "scan 77 files, 3 s"),
-        ("scan", 90, 80, 3.0, True, "scan 90/~90 files (100%), 3 s"),  # an estimate short
+        ("scan", 77, None, 3.0, False, "scan 77 entries, 3 s"),
+        ("scan", 90, 80, 3.0, True, "scan 90/~90 entries (100%), 3 s"),  # an estimate short
     ],
 )
 def test_progress_reads_as_words(phase, done, total, elapsed, estimated, expected) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +62,7 @@ def test_a_terminal_gets_one_line_updated_in_place_and_cleared() -> None:
     line.close()
     text = stream.getvalue()
     assert "\n" not in text and text.count("\r") == 4  # two updates, then cleared
-    assert "[#########" in text and "40/~100 files (40%)" in text and "100/100 files" in text
+    assert "[#########" in text and "40/~100 entries (40%)" in text and "100/100 entries" in text
     assert text.endswith("\r")
 
 
@@ -77,7 +77,7 @@ def test_a_log_gets_a_line_every_few_seconds_even_when_a_step_stalls() -> None:
     line.close()
     lines = stream.getvalue().splitlines()
     assert len(lines) >= 3, lines
-    assert all(text.startswith("repolens: scan 20/1,000 files (2%)") for text in lines[1:])
+    assert all(text.startswith("repolens: scan 20/1,000 entries (2%)") for text in lines[1:])
     assert "\r" not in stream.getvalue()
 
 
@@ -123,5 +123,5 @@ def test_report_relays_the_kernels_scan_and_its_cells(tmp_path: Path) -> None:
     run_report(str(SAMPLE), tmp_path / "out", notebook=find_notebook(), progress=progress)
     progress.close()
     text = stream.getvalue()
-    assert "repolens: scan 56/56 files (100%)" in text, text
+    assert "repolens: scan 56/56 entries (100%)" in text, text
     assert "repolens: notebook 24/24 cells (100%)" in text or "cells (100%)" in text, text

@@ -38,7 +38,7 @@ PROGRESS_VARIABLE = "REPOLENS_PROGRESS"
 
 UNITS = {
     "walk": "folders",
-    "scan": "files",
+    "scan": "entries",  # records: files, links, unreadable folders (a summary counts files)
     "history": "commits",
     "portfolio": "repositories",
     "notebook": "cells",
@@ -60,7 +60,7 @@ def _duration(seconds: float) -> str:
 def progress_text(
     phase: str, done: int, total: int | None, elapsed: float, estimated: bool = False
 ) -> str:
-    """One progress report as words: ``scan 12,000/78,579 files (15%), 4 s, about 23 s
+    """One progress report as words: ``scan 12,000/78,579 entries (15%), 4 s, about 23 s
     left``. Without a total: how many so far and for how long."""
     unit = UNITS.get(phase, "items")
     if not total:
