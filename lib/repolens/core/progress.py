@@ -121,6 +121,8 @@ class ProgressLine:
         step takes long (a window of large files): a log is never silent for long."""
         while not self._closed.wait(self._every / 2):
             with self._lock:
+                if self._closed.is_set():  # closed while this waited for the lock
+                    return
                 latest = self._latest
                 if latest is None or time.monotonic() - self._last < self._every:
                     continue
