@@ -225,7 +225,8 @@ def test_permissions_are_least_privilege() -> None:
 def test_artifacts_upload_always_and_fail_when_empty() -> None:
     uploads = [step for _job, step in steps() if "upload-artifact" in step.get("uses", "")]
     names = {step["with"]["name"] for step in uploads}
-    assert {"reports-k8s", "portfolio-k8s"} <= names and len(names) == len(uploads) == 3
+    assert {"reports-k8s", "portfolio-k8s", "docs-site"} <= names
+    assert len(names) == len(uploads) == 4
     for step in uploads:
         assert step["if"] == "always()"
         assert step["with"]["if-no-files-found"] == "error"

@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 from repolens.cli import main
+from repolens.core.linekinds import is_code
 from repolens.history import HistoryError, HistoryOptions, run_history
 from repolens.history import run as history_run
 from repolens.history.run import load_history_schema
@@ -161,7 +162,7 @@ def _groups_of_scan(folder: Path) -> tuple[dict[tuple[str, str | None], list[int
     """What a scan of a checkout finds, by category and language; an LFS pointer counts
     as the size it points to, as the history records it."""
     table = file_types()
-    groups: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    groups: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     books = [0, 0, 0, 0]
     for record in scan(folder, ScanOptions(gitignore=False)).records:
         if record.reason == "Git LFS pointer":
@@ -174,8 +175,11 @@ def _groups_of_scan(folder: Path) -> tuple[dict[tuple[str, str | None], list[int
         values[0] += 1
         values[1] += record.size_bytes
         if record.counts is not None:
-            values[2] += record.counts.code
-            values[3] += record.counts.comment
+            if is_code(record.category, record.language):  # lines of code, split
+                values[2] += record.counts.code
+                values[3] += record.counts.comment
+            else:  # rows of data, markup, text: never code
+                values[5] += record.counts.code + record.counts.comment
             values[4] += record.counts.blank
         if record.notebook is not None:
             stats = record.notebook
@@ -209,7 +213,7 @@ def test_every_commit_equals_a_scan_of_its_checkout(repository: Path, tmp_path: 
         expected, books = _groups_of_scan(folder)
         found = {
             (g["category"], g["language"]): [
-                g[k] for k in ("files", "bytes", "code", "comment", "blank")
+                g[k] for k in ("files", "bytes", "code", "comment", "blank", "other")
             ]
             for g in row["groups"]
         }
@@ -220,6 +224,33 @@ def test_every_commit_equals_a_scan_of_its_checkout(repository: Path, tmp_path: 
         ] == books
         assert row["files"] == sum(values[0] for values in expected.values())
         shutil.rmtree(folder)
+
+
+def test_a_moved_large_file_is_not_a_new_arrival(tmp_path: Path) -> None:
+    """git mv of a 2 MiB file, then a copy of it and a new one: 3 arrivals, not 4 (the
+    rename once counted as a file arriving)."""
+    repo = tmp_path / "moves"
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    big = bytes(range(256)) * 8192  # 2 MiB
+    _write(repo, "data/model.bin", big)
+    _commit(repo, 0, "add the model")
+    git(repo, "mv", "data", "weights")
+    _commit(repo, 1, "rename the folder")
+    _write(repo, "copy/model.bin", big)  # the same content, now twice: a copy arrives
+    _write(repo, "other.bin", big[::-1])
+    _commit(repo, 2, "a copy and another")
+    git(repo, "mv", "other.bin", "moved.bin")
+    _write(repo, "moved.bin.txt", "note\n")
+    _commit(repo, 3, "rename with a neighbour")
+    document, _ = _history(repo, tmp_path / "out")
+    arrivals = [(event["path"], event["commit"]) for event in document["events"]]
+    commits = [row["commit"] for row in document["commits"]]
+    assert arrivals == [
+        ("data/model.bin", commits[0]),
+        ("copy/model.bin", commits[2]),
+        ("other.bin", commits[2]),
+    ]
+    assert document["commits"][1]["largest"][0] == {"path": "weights/model.bin", "bytes": len(big)}
 
 
 def test_arrivals_submodules_links_and_lfs(repository: Path, tmp_path: Path) -> None:
@@ -414,7 +445,7 @@ def test_the_sample_built_as_a_repository(tmp_path: Path, capsys) -> None:  # ty
     last = document["commits"][-1]
     found = {
         (g["category"], g["language"]): [
-            g[k] for k in ("files", "bytes", "code", "comment", "blank")
+            g[k] for k in ("files", "bytes", "code", "comment", "blank", "other")
         ]
         for g in last["groups"]
     }
@@ -467,8 +498,12 @@ def test_views_escape_what_the_repository_says(repository: Path, tmp_path: Path)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "history.json").write_text("{not json")
     assert "could not be read" in view.growth_html(tmp_path / "bad")
+    (tmp_path / "bad" / "history.json").write_text(
+        json.dumps({**document, "schema_version": "1.1.0"})
+    )
+    assert "run repolens history again" in view.growth_html(tmp_path / "bad")
     wrong = {
-        "schema_version": "1.0.0",
+        "schema_version": "2.0.0",
         "commits": [{"time": 5}],
         "events": [],
         "head": "",

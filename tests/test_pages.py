@@ -161,3 +161,41 @@ def test_the_notebooks_show_html_only_through_the_maths_free_wrapper() -> None:
         assert "from IPython.display import HTML" not in source, name
         assert "from repolens.render.display import HTML, no_maths" in source, name
         assert "no_maths()" in source, name
+
+
+def _defaults(name: str) -> dict[str, object]:
+    """The literals of a bundled notebook's parameters cell."""
+    import ast
+
+    notebook = nbformat.read(bundled_notebook(name), as_version=4)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    found = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign):
+            found[node.targets[0].id] = ast.literal_eval(node.value)  # type: ignore[attr-defined]
+    return found
+
+
+def test_each_notebook_writes_its_defaults_into_a_folder_of_its_own() -> None:
+    """nbmake runs every notebook with its defaults: the history notebook once wrote
+    history.json into reports/sample, so the next `make report` grew a section."""
+    folders = {
+        "analyze.ipynb": _defaults("analyze.ipynb")["output_dir"],
+        "history.ipynb": _defaults("history.ipynb")["output_dir"],
+        "portfolio.ipynb": _defaults("portfolio.ipynb")["results"],
+    }
+    assert len(set(folders.values())) == 3, folders
+    assert folders["analyze.ipynb"] == "reports/sample"
+
+
+def test_notebook_path_prints_each_installed_notebook(capsys) -> None:  # type: ignore[no-untyped-def]
+    from repolens.cli import main
+
+    for name in ("analyze", "history", "portfolio"):
+        assert main(["notebook-path", name]) == 0
+        printed = Path(capsys.readouterr().out.strip())
+        assert printed.is_file() and printed.name == f"{name}.ipynb"
+        assert printed == bundled_notebook(f"{name}.ipynb").resolve()
+    assert main(["notebook-path"]) == 0
+    assert capsys.readouterr().out.strip().endswith("analyze.ipynb")
+    assert main(["notebook-path", "nothing"]) == 2

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..checks import ConfigError, Finding, load_settings
 from ..core.folders import OutputFolderError, prepare_output_folder
+from ..core.progress import progress_from_environment
 from ..render.baseline import BaselineError, Comparison, compare, load_baseline
 from ..render.findings import write_findings_csv
 from ..render.summary import Summary
@@ -129,7 +130,13 @@ def analyse(
     try:
         settings = load_settings(root)
         checked = check_tree(
-            root, settings, out, excludes=excludes, own_files=OWN_FILES, top_n=top_n
+            root,
+            settings,
+            out,
+            excludes=excludes,
+            own_files=OWN_FILES,
+            top_n=top_n,
+            progress=progress_from_environment(),  # to repolens report, when it runs us
         )
     except (ScanError, ConfigError) as error:
         raise AnalysisError(str(error)) from None

@@ -360,9 +360,9 @@ def environment_findings(
         yield finding(
             "EN001",
             "",
-            f"{code_files:,} code file{'s' if code_files != 1 else ''} or notebook"
-            f"{'s' if code_files != 1 else ''}, but no requirements.txt, environment.yml, "
-            "Pipfile, pyproject.toml, setup.py or Dockerfile.",
+            f"{code_files:,} Python, R or Julia script{'s' if code_files != 1 else ''} or "
+            f"notebook{'s' if code_files != 1 else ''}, but no requirements.txt, "
+            "environment.yml, Pipfile, pyproject.toml, setup.py or Dockerfile.",
             fix="Write requirements.txt with the packages the code imports (pipreqs lists "
             "them), pinned to the versions you used.",
         )

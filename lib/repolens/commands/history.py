@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from ..core.printable import printable
@@ -25,6 +26,7 @@ from .options import (
     setting,
     whole_number,
 )
+from .pages import add_page_option, write_page
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "print_history", "run"]
 
@@ -32,10 +34,11 @@ NAME = "history"
 HELP = "how the repository grew: the tree at every commit of its first-parent line"
 DESCRIPTION = (
     "Read the first-parent line of REV in the git repository holding PATH "
-    "(only its folder PATH when that is below the top) and write history.json and "
-    "history.csv: files, bytes and lines by category and language, notebooks, LFS "
-    "pointers and the largest files at every commit, and the commits where large files "
-    "and large folders arrived. Each distinct blob is analysed once (cached by blob id)."
+    "(only its folder PATH when that is below the top) and write history.json, "
+    "history.csv and the page history.html: files, bytes and lines by category and "
+    "language, notebooks, LFS pointers and the largest files at every commit, and the "
+    "commits where large files and large folders arrived. Each distinct blob is "
+    "analysed once (cached by blob id)."
 )
 
 
@@ -64,6 +67,7 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         f"where history.json and history.csv go (default: $OUTPUT_DIR, else ./{DEFAULT_OUTPUT})",
     )
     add_cache_options(command, "blob cache folder", "analyse every blob again")
+    add_page_option(command, "history.html")
     add_quiet(command, "print nothing on success")
 
 
@@ -92,7 +96,16 @@ def run(args: argparse.Namespace) -> int:
             progress.close()
     if not args.quiet:
         print_history(result, sys.stdout)
-    return 0
+    if args.no_page:
+        return 0
+    parameters = {
+        "path": str(Path(path).resolve()),
+        "output_dir": str(folder.resolve()),
+        "rev": args.rev,
+        "draw_only": True,
+    }
+    name = Path(result.repository).name or result.repository
+    return write_page("history.ipynb", folder, parameters, f"How {name} grew", args.quiet)
 
 
 def print_history(result: HistoryResult, out: TextIO) -> None:

@@ -130,7 +130,8 @@ def cache_dir(args: argparse.Namespace) -> Path | None:
 
 
 def progress_line(args: argparse.Namespace) -> ProgressLine | None:
-    """A progress line on standard error when it is a terminal and -q was not given."""
-    if sys.stderr.isatty() and not args.quiet:
-        return ProgressLine(sys.stderr)
-    return None
+    """Progress on standard error unless -q was given: one line updated in place on a
+    terminal, a line every few seconds anywhere else (CI, a Job's log)."""
+    if args.quiet:
+        return None
+    return ProgressLine(sys.stderr)

@@ -9,9 +9,11 @@ import argparse
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 from ..core.printable import printable
+from ..core.progress import progress_text
 from ..portfolio.listing import ListError, Repository, read_list, shard_of
 from ..portfolio.merge import STATUSES, merge
 from ..portfolio.rows import RUN_ID, new_run_id
@@ -26,6 +28,7 @@ from .options import (
     setting,
     whole_number,
 )
+from .pages import add_page_option, write_page
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "PORTFOLIO_ENVIRONMENT", "add_arguments", "run"]
 
@@ -39,7 +42,8 @@ DESCRIPTION = (
     "$JOB_COMPLETION_INDEX and $REPOLENS_SHARDS, as in a Kubernetes Indexed Job) only "
     "that shard is analysed and nothing is merged; --merge only merges the rows of the "
     "run (--run-id). Exit 5 when a repository failed, is missing or is stale (the others "
-    "and the table are still written); 130 on Ctrl-C, 143 on SIGTERM."
+    "and the table are still written); 130 on Ctrl-C, 143 on SIGTERM. A run that merges "
+    "also writes the page portfolio.html."
 )
 PORTFOLIO_ENVIRONMENT = (
     "REPOLENS_PORTFOLIO_LIST",
@@ -94,6 +98,7 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         "names the others stale (default: $REPOLENS_RUN_ID; a run that analyses and merges "
         "everything makes one; --shard and --merge need the same one)",
     )
+    add_page_option(command, "portfolio.html")
     add_quiet(command, "print nothing but errors")
 
 
@@ -200,6 +205,8 @@ def _portfolio(args: argparse.Namespace) -> int:
             mine = [repo for repo in repositories if shard_of(repo.index, shard[1]) == shard[0]]
         jobs = _jobs(args, shard)
 
+        started = time.monotonic()
+
         def report(repository: Repository, row: dict[str, Any], done: int, total: int) -> None:
             if not args.quiet:
                 what = (
@@ -207,7 +214,8 @@ def _portfolio(args: argparse.Namespace) -> int:
                 )
                 print(
                     f"[{done}/{total}] {printable(repository.name)}: {printable(what)} "
-                    f"({row.get('seconds', 0):.1f} s)",
+                    f"({row.get('seconds', 0):.1f} s); "
+                    + progress_text("portfolio", done, total, time.monotonic() - started),
                     file=out,
                     flush=True,
                 )
@@ -252,4 +260,10 @@ def _portfolio(args: argparse.Namespace) -> int:
         if document["failed_shards"] and shards > 1:
             failed = ", ".join(str(index) for index in document["failed_shards"])
             print(f"  shards with failures: {failed}", file=out)
+    if not args.no_page:
+        parameters = {"results": str(folder.resolve()), "repositories": ""}
+        title = f"Portfolio of {document['repositories']:,} repositories"
+        drawn = write_page("portfolio.ipynb", folder, parameters, title, args.quiet)
+        if drawn:
+            return drawn
     return EXIT_REPOSITORY_FAILED if counts["ok"] != document["repositories"] else 0

@@ -25,6 +25,7 @@ from .options import (
     excludes,
     output_dir,
     prepare_output_dir,
+    progress_line,
     whole_number,
 )
 
@@ -137,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    progress = progress_line(args)
     try:
         files = run_report(
             root,
@@ -146,10 +148,14 @@ def run(args: argparse.Namespace) -> int:
             exclude=left_out,
             title=title,
             baseline=baseline,
+            progress=progress,
         )
     except NotebookFailed as error:
         print(f"repolens: the report notebook failed: {printable(str(error))}", file=sys.stderr)
         return EXIT_NOTEBOOK
+    finally:
+        if progress is not None:
+            progress.close()
     if not args.quiet:
         print(
             f"repolens: wrote {printable(str(files.html))} and {printable(str(files.notebook))}",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ..core.linekinds import other_lines
 from ..core.printable import printable
 from ..core.units import human_bytes
 from ..render.report import REPORT_FILES, ReportWriter
@@ -143,18 +144,23 @@ def run(args: argparse.Namespace) -> int:
 def print_summary(result: ScanResult, summary: Summary, written: list[Path], out: TextIO) -> None:
     """The short human summary printed after a scan."""
     total = summary.files
+    kinds = total.kinds
     print(
         f"{printable(result.root)}: {total.files:,} files, {human_bytes(total.size_bytes)}, "
-        f"{total.counts.code:,} lines of code ({total.counts.comment:,} comment, "
-        f"{total.counts.blank:,} blank) in {result.elapsed:.2f} s",
+        f"{kinds.code:,} lines of code ({kinds.comment:,} comment, {kinds.blank:,} blank)"
+        + "".join(f", {count:,} {name}" for name, count in other_lines(kinds))
+        + f" in {result.elapsed:.2f} s",
         file=out,
     )
     width = max([len(name) for name in summary.by_category] + [8])
-    print(f"  {'category':<{width}} {'files':>9} {'size':>10} {'code':>10}", file=out)
+    print(
+        f"  {'category':<{width}} {'files':>9} {'size':>10} {'lines':>11} {'of code':>11}",
+        file=out,
+    )
     for name, group in summary.by_category.items():
         print(
             f"  {name:<{width}} {group.files:>9,} {human_bytes(group.size_bytes):>10} "
-            f"{group.counts.code:>10,}",
+            f"{group.lines:>11,} {group.kinds.code:>11,}",
             file=out,
         )
     notebooks = summary.notebooks

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.linekinds import LineKind, line_kind
 from ..core.records import display_path
 from ..core.times import iso_time
 from ..scanning.filetypes import CATEGORIES
@@ -48,6 +49,35 @@ def _folder(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
+_KIND_TOTALS = {
+    LineKind.CODE: "code",
+    LineKind.DATA: "data_rows",
+    LineKind.MARKUP: "markup_lines",
+    LineKind.TEXT: "text_lines",
+    LineKind.CONFIG: "config_lines",
+}
+
+
+def _group(category: str, language: str | None, values: list[int]) -> dict[str, Any]:
+    """A group's numbers: code and comment lines only where its lines are code; the
+    non-blank lines of data, markup, text or configuration are ``other``, its ``kind``
+    says which."""
+    kind = line_kind(category, language)
+    files, size, code, comment, blank = values
+    is_code = kind is LineKind.CODE
+    return {
+        "category": category,
+        "language": language,
+        "kind": kind.value,
+        "files": files,
+        "bytes": size,
+        "code": code if is_code else 0,
+        "comment": comment if is_code else 0,
+        "blank": blank,
+        "other": 0 if is_code else code + comment,
+    }
+
+
 class Tree:
     """The files present at the commit last applied, with their totals."""
 
@@ -74,9 +104,17 @@ class Tree:
         if self._top and facts.size >= self._top[0][0]:
             self._top_stale = True
 
-    def add(self, path: str, facts: BlobFacts, commit: Commit | None, events: list[Event]) -> None:
+    def add(
+        self,
+        path: str,
+        facts: BlobFacts,
+        commit: Commit | None,
+        events: list[Event],
+        moved: bool = False,
+    ) -> None:
         """Put a file in the tree; ``commit`` None (the tree a history starts from) says
-        nothing arrived."""
+        nothing arrived; ``moved``: the same content left another path in this commit (a
+        rename), so a large file is not a new arrival."""
         if path in self.files:
             self.remove(path)
         self.files[path] = facts
@@ -92,9 +130,12 @@ class Tree:
             return
         if facts.size > LARGE_FILE_BYTES and path not in self._seen_large:
             self._seen_large.add(path)
-            shown = display_path(path)[0]
-            lfs = facts.state == LFS_STATE
-            events.append(Event(commit.id, commit.time, "large_file", shown, facts.size, 1, lfs))
+            if not moved:
+                shown = display_path(path)[0]
+                lfs = facts.state == LFS_STATE
+                events.append(
+                    Event(commit.id, commit.time, "large_file", shown, facts.size, 1, lfs)
+                )
         count = self.per_folder[folder]
         if count > LARGE_FOLDER_FILES and folder not in self._seen_folders:
             self._seen_folders.add(folder)
@@ -133,18 +174,11 @@ class Tree:
         return sorted(self._top, key=lambda item: (-item[0], item[1]))
 
     def state(self, commit: Commit, added: int, modified: int, deleted: int) -> dict[str, Any]:
-        """The commit's row: totals, groups by category and language, notebooks, LFS,
-        submodules, the largest files, and how many paths it changed."""
+        """The commit's row: totals (lines by what they are: ``core.linekinds``), groups
+        by category and language, notebooks, LFS, submodules, the largest files, and how
+        many paths it changed."""
         groups = [
-            {
-                "category": category,
-                "language": language,
-                "files": values[0],
-                "bytes": values[1],
-                "code": values[2],
-                "comment": values[3],
-                "blank": values[4],
-            }
+            _group(category, language, values)
             for (category, language), values in sorted(
                 self.groups.items(), key=lambda item: (_ORDER[item[0][0]], item[0][1] or "")
             )
@@ -152,6 +186,13 @@ class Tree:
         ]
         books = self.notebooks
         time = commit_time(commit.time)
+        lines = dict.fromkeys([*_KIND_TOTALS.values(), "comment"], 0)
+        for group in groups:
+            if group["kind"] == LineKind.CODE:
+                lines["code"] += group["code"]
+                lines["comment"] += group["comment"]
+            else:
+                lines[_KIND_TOTALS[group["kind"]]] += group["other"]
         row: dict[str, Any] = {
             "commit": commit.id,
             "parent": commit.parent,
@@ -161,9 +202,13 @@ class Tree:
             "changed": {"added": added, "modified": modified, "deleted": deleted},
             "files": sum(group["files"] for group in groups),
             "bytes": sum(group["bytes"] for group in groups),
-            "code": sum(group["code"] for group in groups),
-            "comment": sum(group["comment"] for group in groups),
+            "code": lines["code"],
+            "comment": lines["comment"],
             "blank": sum(group["blank"] for group in groups),
+            "data_rows": lines["data_rows"],
+            "markup_lines": lines["markup_lines"],
+            "text_lines": lines["text_lines"],
+            "config_lines": lines["config_lines"],
             "groups": groups,
             "notebooks": {
                 "notebooks": books[0],

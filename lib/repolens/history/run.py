@@ -52,7 +52,7 @@ __all__ = [
     "run_history",
 ]
 
-HISTORY_SCHEMA_VERSION = "1.1.0"
+HISTORY_SCHEMA_VERSION = "2.0.0"
 HISTORY_FILES = ("history.json", "history.csv")
 CSV_COLUMNS = (
     "commit",
@@ -61,11 +61,13 @@ CSV_COLUMNS = (
     "subject",
     "category",
     "language",
+    "kind",
     "files",
     "bytes",
     "code",
     "comment",
     "blank",
+    "other",
 )
 _PENDING_COMMITS = 512  # commits held while their window's blobs are analysed
 _UNREADABLE_LISTED = 1000  # objects listed in history.json (all are counted)
@@ -152,11 +154,13 @@ class _Writers:
                     *front,
                     group["category"],
                     guard_cell(group["language"] or ""),
+                    group["kind"],
                     group["files"],
                     group["bytes"],
                     group["code"],
                     group["comment"],
                     group["blank"],
+                    group["other"],
                 ]
             )
 
@@ -282,6 +286,13 @@ class _Replayer:
     def _replay(self, commit: Commit | None, keyed: list[tuple[Change, bytes | None]]) -> None:
         tree, events = self.tree, self.events
         added = modified = deleted = 0
+        # the blobs that left a path in this commit: one of them added elsewhere is a move
+        # (git mv, a renamed folder), so a large file moved is not a new arrival
+        left = {
+            change.old[1]
+            for change, _key in keyed
+            if change.old is not None and (change.new is None or change.new[1] != change.old[1])
+        }
         for change, key in keyed:
             old, new = change.old, change.new
             if new is None:
@@ -299,7 +310,7 @@ class _Replayer:
                 facts = self.cache.blobs.get(key)
                 if facts is None:
                     facts = self._unreadable(key, new[1], change.path, commit)
-                tree.add(change.path, facts, commit, events)
+                tree.add(change.path, facts, commit, events, moved=new[1] in left)
             else:  # a mode git did not have when this was written: left out
                 tree.remove(change.path)
         if commit is None:

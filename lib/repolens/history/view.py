@@ -14,25 +14,37 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
 from ..core.units import human_bytes
-from ..render.chartstyle import CATEGORY_COLOURS, axes_for, empty_chart, literal_label, styled
+from ..render.chartstyle import (
+    CATEGORY_COLOURS,
+    axes_for,
+    count_axis,
+    empty_chart,
+    legend_below,
+    literal_label,
+    size_axis,
+    styled,
+    time_axis,
+)
 from ..scanning.filetypes import CATEGORIES
 
 __all__ = [
+    "CHARTS",
     "HistoryDocumentError",
     "bytes_frame",
     "bytes_sentence",
     "events_frame",
+    "growth_charts",
     "growth_html",
     "languages_frame",
     "languages_sentence",
     "load_history",
     "notebooks_frame",
     "notebooks_sentence",
+    "page_heading",
     "plot_bytes_over_time",
     "plot_languages_over_time",
     "plot_notebooks_over_time",
@@ -53,8 +65,10 @@ def load_history(path: str | Path) -> dict[str, Any]:
         raise HistoryDocumentError(f"{path}: not a readable history document ({error})") from None
     if not isinstance(document, dict) or any(key not in document for key in _REQUIRED):
         raise HistoryDocumentError(f"{path}: not a history document")
-    if not str(document["schema_version"]).startswith("1."):
-        raise HistoryDocumentError(f"{path}: schema {document['schema_version']} is not 1.x")
+    if not str(document["schema_version"]).startswith("2."):
+        raise HistoryDocumentError(
+            f"{path}: schema {document['schema_version']} is not 2.x: run repolens history again"
+        )
     return document
 
 
@@ -72,7 +86,7 @@ def languages_frame(document: dict[str, Any], top: int = 6) -> pd.DataFrame:
     for row in document["commits"]:
         counts: dict[str, int] = {}
         for group in row["groups"]:
-            if group["language"] and group["code"]:
+            if group["language"] and group["code"] and group["kind"] == "code":
                 counts[group["language"]] = counts.get(group["language"], 0) + group["code"]
         rows.append(counts)
     frame = pd.DataFrame(rows, index=pd.DatetimeIndex(_times(document), name="time")).fillna(0)
@@ -128,58 +142,78 @@ def events_frame(document: dict[str, Any]) -> pd.DataFrame:
     )
 
 
+def _with_newest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its last row repeated a little after the newest commit, so a step
+    chart gives the newest commit a width of its own (a step drawn "post" ends at the
+    last commit otherwise, and whatever it brought is invisible)."""
+    if frame.empty:
+        return frame
+    first, last = frame.index[0], frame.index[-1]
+    pad = max((last - first) * 0.04, pd.Timedelta(days=1))
+    tail = frame.iloc[[-1]].copy()
+    tail.index = pd.DatetimeIndex([last + pad], name=frame.index.name)
+    return pd.concat([frame, tail])
+
+
+def _over_time(ax: Axes, frame: pd.DataFrame, colours: list[str] | None, labels: list[str]) -> None:
+    shown = _with_newest(frame)
+    ax.stackplot(
+        shown.index,
+        *(shown[name] for name in shown.columns),
+        labels=labels,
+        colors=colours,
+        step="post",
+        alpha=0.85,
+    )
+    ax.set_xlim(shown.index[0], shown.index[-1])
+    time_axis(ax)
+    ax.grid(axis="y", alpha=0.3)
+    ax.grid(axis="x", visible=False)
+
+
 def plot_languages_over_time(
     document: dict[str, Any], ax: Axes | None = None, top: int = 6
 ) -> Axes:
+    """Lines of code (code files and notebooks' code cells, never rows of data) of the
+    languages with the most code, stacked, commit by commit."""
     ax = axes_for(ax)
     frame = languages_frame(document, top)
     title = "Lines of code by language, commit by commit"
     if frame.empty or not frame.to_numpy().any():
         return empty_chart(ax, title, "no code in any commit")
     with styled():
-        ax.stackplot(
-            frame.index,
-            *(frame[name] for name in frame.columns),
-            labels=[literal_label(str(name)) for name in frame.columns],
-            step="post",
-            alpha=0.85,
-        )
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        _over_time(ax, frame, None, [literal_label(str(name)) for name in frame.columns])
+        legend_below(ax, 3)
         ax.set_ylabel("lines of code")
-        ax.grid(axis="y", alpha=0.3)
+        count_axis(ax, "y")
         ax.set_title(title)
-        ax.figure.autofmt_xdate()
     return ax
 
 
 def plot_bytes_over_time(document: dict[str, Any], ax: Axes | None = None) -> Axes:
-    """Bytes by category (stacked), a marker where each large file or folder arrived."""
+    """Bytes by category (stacked), a marker on top of the stack where each large file or
+    folder arrived."""
     ax = axes_for(ax)
     frame = bytes_frame(document)
-    title = "Bytes by category, with the arrival of large files and folders"
+    title = "Bytes by category, and what arrived"
     if frame.empty or not frame.to_numpy().any():
         return empty_chart(ax, title, "no bytes in any commit")
     with styled():
-        ax.stackplot(
-            frame.index,
-            *(frame[name] for name in frame.columns),
-            labels=list(frame.columns),
-            colors=[CATEGORY_COLOURS[name] for name in frame.columns],
-            step="post",
-            alpha=0.85,
+        _over_time(
+            ax, frame, [CATEGORY_COLOURS[name] for name in frame.columns], list(frame.columns)
         )
         totals = frame.sum(axis=1)
         for event in document["events"][:30]:
             if not event["time"]:
                 continue
-            when = datetime.fromisoformat(event["time"])
+            when = pd.Timestamp(datetime.fromisoformat(event["time"]))
             height = totals[totals.index <= when]
-            ax.plot([when], [height.iloc[-1] if len(height) else 0], "v", color="#222")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _pos: human_bytes(value)))
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        ax.grid(axis="y", alpha=0.3)
+            ax.plot(
+                [when], [height.iloc[-1] if len(height) else 0], "v", color="#222", clip_on=False
+            )
+        size_axis(ax, float(totals.max()), "y")
+        legend_below(ax, 4)
         ax.set_title(title)
-        ax.figure.autofmt_xdate()
     return ax
 
 
@@ -190,13 +224,16 @@ def plot_notebooks_over_time(document: dict[str, Any], ax: Axes | None = None) -
     if frame.empty or not frame["notebooks"].any():
         return empty_chart(ax, title, "no notebooks in any commit")
     with styled():
-        ax.step(frame.index, frame["output_bytes"], where="post", color="#9372b2")
-        ax.fill_between(frame.index, frame["output_bytes"], step="post", alpha=0.3, color="#9372b2")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _pos: human_bytes(value)))
+        shown = _with_newest(frame[["output_bytes"]])
+        ax.step(shown.index, shown["output_bytes"], where="post", color="#9372b2")
+        ax.fill_between(shown.index, shown["output_bytes"], step="post", alpha=0.3, color="#9372b2")
+        ax.set_xlim(shown.index[0], shown.index[-1])
+        time_axis(ax)
+        size_axis(ax, float(shown["output_bytes"].max()), "y")
         ax.set_ylabel("outputs stored in notebooks")
         ax.grid(axis="y", alpha=0.3)
+        ax.grid(axis="x", visible=False)
         ax.set_title(title)
-        ax.figure.autofmt_xdate()
     return ax
 
 
@@ -219,11 +256,23 @@ def languages_sentence(document: dict[str, Any]) -> str:
         name = str(frame.columns[0])
         share = frame.iloc[-1][name] / max(last["code"], 1)
         lead = f" {escape(name)} holds {share:.0%} of it now."
-    code_groups = [g for g in last["groups"] if g["category"] == "code"]
+    code_groups = [g for g in last["groups"] if g["category"] == "code" and g["kind"] == "code"]
+    others = [
+        f"{last[key]:,} {name}"
+        for key, name in (
+            ("data_rows", "rows of data"),
+            ("markup_lines", "lines of markup"),
+            ("text_lines", "lines of text"),
+            ("config_lines", "lines of configuration"),
+        )
+        if last.get(key)
+    ]
     return (
         f"<p>Over {len(commits):,} commits ({_day(first)} to {_day(last)}) the code went from "
-        f"{first['code']:,} to {last['code']:,} lines.{lead}"
-        + (f" Code files now: {sum(g['files'] for g in code_groups):,}." if code_groups else "")
+        f"{first['code']:,} to {last['code']:,} lines (code files and notebooks' code "
+        f"cells).{lead}"
+        + (f" Source files now: {sum(g['files'] for g in code_groups):,}." if code_groups else "")
+        + (f" Beside the code, never counted as code: {', '.join(others)}." if others else "")
         + "</p>"
     )
 
@@ -278,15 +327,35 @@ def notebooks_sentence(document: dict[str, Any]) -> str:
     return (
         f"<p>Notebooks first appear at {_commit(commits[0])}; there are "
         f"{last['notebooks']:,} now, storing {human_bytes(last['output_bytes'])} of outputs "
-        f"({last['error_cells']:,} cells with errors). Their outputs weighed most, "
+        f"({last['error_cells']:,} {'cell' if last['error_cells'] == 1 else 'cells'} with "
+        "errors). Their outputs weighed most, "
         f"{human_bytes(heaviest['notebooks']['output_bytes'])}, at {_commit(heaviest)}.</p>"
     )
 
 
-def growth_html(folder: str | Path) -> str:
-    """The report's section when ``repolens history`` wrote into the same folder: two
-    sentences and links to the history files; else how to add it."""
-    folder = Path(folder)
+def page_heading(document: dict[str, Any]) -> str:
+    """The history page's heading: the repository's folder, the commits and their span."""
+    commits = document["commits"]
+    name = Path(str(document["repository"])).name or str(document["repository"])
+    span = f" from {_day(commits[0])} to {_day(commits[-1])}" if commits else ""
+    notes = "".join(f"<p>Note: {escape(str(note))}</p>" for note in document.get("notes", []))
+    return (
+        f"<h1>How <code>{escape(name)}</code> grew</h1><p>{len(commits):,} commits of the "
+        f"first-parent line of <code>{escape(str(document['rev']))}</code>{span}; "
+        f"{int(document.get('blobs', 0)):,} distinct blobs.</p>" + notes
+    )
+
+
+CHARTS = (
+    (plot_languages_over_time, languages_sentence, "history_languages.png"),
+    (plot_bytes_over_time, bytes_sentence, "history_bytes.png"),
+    (plot_notebooks_over_time, notebooks_sentence, "history_notebooks.png"),
+)
+"""Each history chart, the sentence under it and the file it is saved as."""
+
+
+def _document_in(folder: Path) -> dict[str, Any] | str:
+    """The history document in ``folder``, or the HTML that says why there is none."""
     path = folder / "history.json"
     if not path.is_file():
         return (
@@ -295,15 +364,38 @@ def growth_html(folder: str | Path) -> str:
         )
     try:
         document = load_history(path)
+        languages_sentence(document) + bytes_sentence(document)
     except HistoryDocumentError as error:
         return f"<p>history.json could not be read: {escape(str(error))}</p>"
-    links = [
-        f'<a href="{escape(name)}">{escape(name)}</a>'
-        for name in ("history.ipynb", "history.json", "history.csv")
-        if (folder / name).is_file()
-    ]
-    try:
-        sentences = languages_sentence(document) + bytes_sentence(document)
     except (KeyError, TypeError, ValueError, AttributeError):  # fields of the wrong shape
         return f"<p>history.json could not be read: {escape(str(path))} is not a history.</p>"
+    return document
+
+
+def growth_html(folder: str | Path) -> str:
+    """The report's section when ``repolens history`` wrote into the same folder: two
+    sentences and links to the history's page and files; else how to add it."""
+    folder = Path(folder)
+    document = _document_in(folder)
+    if isinstance(document, str):
+        return document
+    links = [
+        f'<a href="{escape(name)}">{escape(label)}</a>'
+        for name, label in (
+            ("history.html", "the history page"),
+            ("history.json", "history.json"),
+            ("history.csv", "history.csv"),
+        )
+        if (folder / name).is_file()
+    ]
+    sentences = languages_sentence(document) + bytes_sentence(document)
     return sentences + f"<p>The whole history: {', '.join(links)}.</p>"
+
+
+def growth_charts(folder: str | Path) -> list[tuple[Axes, str]]:
+    """The history's charts with their sentences when ``folder`` holds a readable
+    history.json (the report shows them under "How it grew"); none otherwise."""
+    document = _document_in(Path(folder))
+    if isinstance(document, str):
+        return []
+    return [(plot(document), sentence(document)) for plot, sentence, _name in CHARTS]

@@ -68,6 +68,7 @@ class Row(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     code: _Count | None = None
     comment: _Count | None = None
     blank: _Count | None = None
+    data_rows: _Count | None = None
     top_language: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     languages: _Count | None = None
     code_files: _Count | None = None
@@ -79,6 +80,7 @@ class Row(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     data_bytes: _Count | None = None
     model_bytes: _Count | None = None
     image_files: _Count | None = None
+    image_bytes: _Count | None = None
     media_bytes: _Count | None = None
     archive_bytes: _Count | None = None
     largest_file: Annotated[str, msgspec.Meta(max_length=1 << 17)] | None = None

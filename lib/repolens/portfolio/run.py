@@ -44,10 +44,8 @@ Report = Callable[[Repository, dict[str, Any], int, int], None]
 def _summary_row(repository: Repository, summary: dict[str, Any]) -> dict[str, Any]:
     """The portfolio row of one analysed repository, from its metrics document's summary."""
     categories = summary["by_category"]
-    languages = {
-        name: group
-        for name, group in summary["by_language"].items()
-        if name != "Jupyter Notebooks" and group["code_lines"]
+    languages = {  # languages of code only (metrics.json 2.0: code_lines is code)
+        name: group for name, group in summary["by_language"].items() if group["code_lines"]
     }
     top = max(sorted(languages), key=lambda name: languages[name]["code_lines"], default="")
     notebooks = summary["notebooks"]
@@ -67,9 +65,10 @@ def _summary_row(repository: Repository, summary: dict[str, Any]) -> dict[str, A
         "code": summary["code_lines"],
         "comment": summary["comment_lines"],
         "blank": summary["blank_lines"],
+        "data_rows": summary["data_rows"],
         "top_language": top,
         "languages": len(languages),
-        "code_files": files("code"),
+        "code_files": summary["code_files"],
         "notebooks": notebooks["notebooks"],
         "notebook_cells": notebooks["cells"],
         "notebook_output_bytes": notebooks["output_bytes"],
@@ -78,6 +77,7 @@ def _summary_row(repository: Repository, summary: dict[str, Any]) -> dict[str, A
         "data_bytes": size("data"),
         "model_bytes": size("model"),
         "image_files": files("image"),
+        "image_bytes": size("image"),
         "media_bytes": size("media"),
         "archive_bytes": size("archive"),
         "largest_file": largest.get("file_path") or "",

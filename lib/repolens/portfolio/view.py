@@ -18,7 +18,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ..core.units import human_bytes
-from ..render.chartstyle import CATEGORY_COLOURS, axes_for, empty_chart, literal_label, styled
+from ..render.chartstyle import (
+    CATEGORY_COLOURS,
+    axes_for,
+    count_axis,
+    empty_chart,
+    legend_below,
+    literal_label,
+    size_axis,
+    styled,
+)
 from .merge import COLUMNS
 
 __all__ = [
@@ -34,13 +43,14 @@ __all__ = [
     "load_portfolio",
     "locate",
     "outliers",
+    "page_heading",
     "plot_checks",
     "plot_committed_bytes",
     "plot_distributions",
     "portfolio_frame",
 ]
 
-DISTRIBUTED = {
+DISTRIBUTED = {  # measure: what it is, as its chart names it
     "code": "lines of code",
     "bytes": "bytes committed",
     "notebooks": "notebooks",
@@ -85,6 +95,21 @@ def portfolio_frame(document: dict[str, Any]) -> pd.DataFrame:
     return frame.drop(columns=["status", "reason"]).set_index("name")
 
 
+def page_heading(document: dict[str, Any]) -> str:
+    """The portfolio page's heading: how many repositories, how many were analysed."""
+    counts = document.get("counts", {})
+    rows = len(document["rows"])
+    return (
+        f"<h1>Portfolio of {rows:,} repositories</h1><p>{int(counts.get('ok', 0)):,} analysed"
+        + "".join(
+            f", {int(counts[status]):,} {status}"
+            for status in ("failed", "missing", "stale")
+            if counts.get(status)
+        )
+        + f" (run <code>{escape(str(document.get('run_id', '')))}</code>).</p>"
+    )
+
+
 def league(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFrame:
     """The league table: worst findings first (errors, then warnings, then notes), or
     sorted by any column (``by``), largest first; ties by name."""
@@ -110,16 +135,21 @@ def league(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFra
     table = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
     for column in ("bytes", "data_bytes", "model_bytes"):
         table[column] = table[column].map(human_bytes)
+    table["checks"] = table["checks"].fillna("").map(lambda text: ", ".join(text.split(",")))
     return table
 
 
 def outliers(frame: pd.DataFrame, column: str) -> list[str]:
     """Repositories far above the rest on ``column``: over the upper quartile plus 1.5
-    times the inter-quartile range (and above zero), largest first."""
+    times the inter-quartile range (and above zero), largest first. With no spread (the
+    middle half share one value: four repositories with one error each among many with
+    none) nothing is named."""
     values = frame[column].astype(float)
     if len(values) < 4:
         return []
     low, high = values.quantile(0.25), values.quantile(0.75)
+    if high <= low:  # no spread: nothing stands out from a middle that is one value
+        return []
     limit = high + 1.5 * (high - low)
     found = values[(values > limit) & (values > 0)].sort_values(ascending=False, kind="stable")
     return [str(name) for name in found.index]
@@ -164,10 +194,17 @@ def league_sentence(frame: pd.DataFrame) -> str:
     )
 
 
+HISTOGRAM_FROM = 20
+"""Repositories from which a measure is drawn as a histogram; fewer are drawn one bar each."""
+_LOG_SCALE = ("code", "bytes")  # measures spread over orders of magnitude
+
+
 def plot_distributions(frame: pd.DataFrame) -> Axes:
-    """One histogram per measure in ``DISTRIBUTED`` (sizes on a log scale)."""
+    """One chart per measure in ``DISTRIBUTED``: a bar per repository (sorted) for a few
+    repositories, a histogram from ``HISTOGRAM_FROM`` on (sizes and lines in log bins,
+    drawn on a log axis); counts on whole-number axes, sizes in round units."""
     with styled():
-        figure, axes = plt.subplots(2, 2, figsize=(9, 6))
+        figure, axes = plt.subplots(2, 2, figsize=(8, 6.4))
     grid = axes.ravel()
     if frame.empty:
         for ax in grid:
@@ -177,16 +214,55 @@ def plot_distributions(frame: pd.DataFrame) -> Axes:
     with styled():
         for ax, (column, label) in zip(grid, DISTRIBUTED.items(), strict=True):
             values = frame[column].astype(float)
-            ax.hist(values, bins=min(20, max(5, len(values) // 2)), color="#3b6ea8", alpha=0.85)
-            ax.set_xlabel(label)
-            ax.set_ylabel("repositories")
-            ax.grid(axis="y", alpha=0.3)
-            if column == "bytes":
-                ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: human_bytes(v)))
-                ax.tick_params(axis="x", labelrotation=30)
-        grid[0].set_title("How the repositories compare")
+            if len(values) < HISTOGRAM_FROM:
+                _bars(ax, values, column)
+            else:
+                _histogram(ax, values, column)
+            ax.set_title(label, fontsize=11, fontweight="normal")
+        figure.suptitle("How the repositories compare", x=0.02, ha="left", fontweight="bold")
         figure.tight_layout()
     return grid[0]
+
+
+def _bars(ax: Axes, values: pd.Series, column: str) -> None:
+    """A few repositories: one bar each, largest on top, named."""
+    ordered = values.sort_values(kind="stable")
+    ax.barh([literal_label(str(name)) for name in ordered.index], ordered, color="#3b6ea8")
+    ax.tick_params(axis="y", labelsize=9)
+    if column == "bytes":
+        size_axis(ax, float(ordered.max()), "x")
+    else:
+        count_axis(ax, "x")
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _histogram(ax: Axes, values: pd.Series, column: str) -> None:
+    """Many repositories: how many fall in each bin; log bins where the measure spans
+    orders of magnitude (zeros get a bar of their own at the left)."""
+    import numpy as np
+
+    if column in _LOG_SCALE and values.max() > 0:
+        positive = values[values > 0]
+        low, high = max(float(positive.min()), 1.0), float(positive.max())
+        bins = np.geomspace(low, max(high, low * 10), 12)
+        ax.hist(positive, bins=bins, color="#3b6ea8", alpha=0.85)
+        ax.set_xscale("log")
+        zeros = int((values <= 0).sum())
+        if zeros:
+            ax.text(0.01, 0.95, f"{zeros:,} with none", transform=ax.transAxes, va="top")
+        if column == "bytes":
+            ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: human_bytes(v)))
+        else:
+            ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    else:
+        edges = np.arange(0, max(float(values.max()), 1.0) + 2) - 0.5
+        if len(edges) > 21:
+            edges = np.linspace(-0.5, float(values.max()) + 0.5, 21)
+        ax.hist(values, bins=edges, color="#3b6ea8", alpha=0.85)
+        count_axis(ax, "x")
+    ax.set_ylabel("repositories")
+    count_axis(ax, "y")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def distributions_sentence(frame: pd.DataFrame) -> str:
@@ -213,8 +289,13 @@ def plot_committed_bytes(frame: pd.DataFrame, top: int = 20) -> Axes:
     if frame.empty:
         return empty_chart(ax, title, "no repository analysed")
     heavy = frame.sort_values(["bytes"], ascending=False, kind="stable").head(top).iloc[::-1]
-    kinds = {"data": "data_bytes", "model": "model_bytes", "media": "media_bytes"}
-    kinds["archive"] = "archive_bytes"
+    kinds = {
+        "data": "data_bytes",
+        "model": "model_bytes",
+        "image": "image_bytes",
+        "media": "media_bytes",
+        "archive": "archive_bytes",
+    }
     left = pd.Series(0.0, index=heavy.index)
     with styled():
         for kind, column in kinds.items():
@@ -232,10 +313,10 @@ def plot_committed_bytes(frame: pd.DataFrame, top: int = 20) -> Axes:
             rest,
             left=left,
             color=CATEGORY_COLOURS["other"],
-            label="code, notebooks and the rest",
+            label="code, notebooks, docs and the rest",
         )
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: human_bytes(v)))
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        size_axis(ax, float(heavy["bytes"].max()), "x")
+        legend_below(ax, 3)
         ax.set_title(title)
     return ax
 
@@ -243,7 +324,7 @@ def plot_committed_bytes(frame: pd.DataFrame, top: int = 20) -> Axes:
 def committed_sentence(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p>No repository was analysed.</p>"
-    heavy = frame["data_bytes"] + frame["model_bytes"] + frame["media_bytes"]
+    heavy = frame["data_bytes"] + frame["model_bytes"] + frame["media_bytes"] + frame["image_bytes"]
     with_assets = frame[heavy > 0]
     top = heavy.sort_values(ascending=False, kind="stable")
     lead = ""
@@ -251,11 +332,11 @@ def committed_sentence(frame: pd.DataFrame) -> str:
         name = str(top.index[0])
         lead = (
             f" The most: <code>{escape(name)}</code> with {human_bytes(float(top.iloc[0]))} "
-            "of data, models and media."
+            "of data, models, images and media."
         )
     return (
-        f"<p>{len(with_assets):,} of {len(frame):,} repositories commit data, models or "
-        f"media files.{lead}</p>"
+        f"<p>{len(with_assets):,} of {len(frame):,} repositories commit data, models, images "
+        f"or media files.{lead}</p>"
     )
 
 
@@ -280,6 +361,7 @@ def plot_checks(frame: pd.DataFrame, top: int = 15) -> Axes:
         return empty_chart(ax, title, "no check found anything")
     with styled():
         ax.barh(table["check"], table["repositories"], color="#c03d3e")
+        count_axis(ax, "x")
         ax.set_xlabel("repositories")
         ax.set_title(title)
     return ax

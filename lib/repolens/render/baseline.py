@@ -21,6 +21,7 @@ import msgspec
 
 from ..core import safeio
 from ..core.findings import Finding
+from ..core.linekinds import CODE_CATEGORIES
 from .summary import Summary
 
 __all__ = [
@@ -80,6 +81,15 @@ class Baseline:
     summary: EarlierSummary
     timestamp: str | None = None
     findings: list[EarlierFinding] | None = field(default=None)
+    schema_version: Annotated[str, msgspec.Meta(max_length=40)] = ""
+
+    def code_lines(self, category: str, group: Group) -> int:
+        """Lines of code of a category then: a report before 2.0.0 counted rows of data,
+        markup and text as code lines of their categories; only code and notebooks held
+        code then as now."""
+        if category in CODE_CATEGORIES or self.schema_version.split(".")[0] not in ("", "0", "1"):
+            return group.code_lines
+        return 0
 
 
 _DECODER = msgspec.json.Decoder(Baseline)
@@ -138,7 +148,7 @@ def compare(summary: Summary, findings: Sequence[Finding], baseline: Baseline) -
             name,
             (old.files, 0 if now is None else now.files),
             (old.size_bytes, 0 if now is None else now.size_bytes),
-            (old.code_lines, 0 if now is None else now.counts.code),
+            (baseline.code_lines(name, old), 0 if now is None else now.kinds.code),
         )
         for index, pair in enumerate((change.files, change.size_bytes, change.code_lines)):
             totals[2 * index] += pair[0]

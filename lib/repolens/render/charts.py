@@ -18,7 +18,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from ..core.records import FileRecord
 from ..core.units import human_bytes
@@ -31,8 +31,11 @@ from .chartstyle import (
     ERROR,
     STYLE,
     axes_for,
+    count_axis,
     empty_chart,
+    legend_below,
     literal_label,
+    size_axis,
     styled,
 )
 from .summary import Summary, as_summary
@@ -51,13 +54,7 @@ __all__ = [
 
 
 def _size_axis(ax: Axes, largest: float) -> None:
-    """Ticks at round numbers of the unit that fits (KiB, MiB, ...), labelled in that unit."""
-    unit = 1.0
-    while largest / unit >= 1024 and unit < 1024**4:
-        unit *= 1024
-    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, largest / unit)
-    ax.xaxis.set_major_locator(FixedLocator([t * unit for t in ticks if t >= 0]))
-    ax.xaxis.set_major_formatter(FuncFormatter(human_bytes))
+    size_axis(ax, largest, "x")
 
 
 def _shorten(text: str, width: int = 42) -> str:
@@ -103,29 +100,32 @@ def plot_bytes_by_category(summary: Summary, ax: Axes | None = None) -> Axes:
 
 
 def plot_lines_by_language(summary: Summary, ax: Axes | None = None, top: int = 12) -> Axes:
-    """Lines per language split into code, comment and blank (top languages by code)."""
+    """Lines of code per language split into code, comment and blank (the languages with
+    the most code; data, markup, text and configuration are not code and not drawn)."""
     with styled():
-        ax = axes_for(ax)
-        title = "Lines of code by language"
         languages = [
-            (name, group) for name, group in summary.code_languages.items() if group.counts.lines
+            (name, group)
+            for name, group in summary.code_languages.items()
+            if group.kinds.code_lines
         ][:top]
+        ax = axes_for(ax, height=max(2.6, 0.4 * len(languages) + 1.4))
+        title = "Lines of code by language"
         if not languages:
-            return empty_chart(ax, title, "No counted text lines")
+            return empty_chart(ax, title, "No lines of code")
         languages = languages[::-1]
         names = [literal_label(name) for name, _ in languages]
-        code = [group.counts.code for _, group in languages]
-        comment = [group.counts.comment for _, group in languages]
-        blank = [group.counts.blank for _, group in languages]
+        code = [group.kinds.code for _, group in languages]
+        comment = [group.kinds.comment for _, group in languages]
+        blank = [group.kinds.blank for _, group in languages]
         ax.barh(names, code, color=CODE, label="code")
         ax.barh(names, comment, left=code, color=COMMENT, label="comment")
         lefts = [c + m for c, m in zip(code, comment, strict=True)]
         ax.barh(names, blank, left=lefts, color=BLANK, label="blank")
         totals = [c + m + b for c, m, b in zip(code, comment, blank, strict=True)]
         _bar_labels(ax, totals, [f"{value:,}" for value in totals])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        count_axis(ax, "x")
         ax.set_xlabel("lines")
-        ax.legend(loc="lower right", frameon=False)
+        legend_below(ax, 3)
         hidden = len(summary.code_languages) - len(languages)
         ax.set_title(title + (f" (top {top}; {hidden} more)" if hidden > 0 else ""))
         return ax
@@ -258,18 +258,31 @@ def _plot_commits(history: GitActivity, ax: Axes | None) -> Axes:
         return ax
 
 
-def show(ax: Axes, reading: str = "") -> None:
+def show(ax: Axes, reading: str = "", close: bool = False) -> None:
     """Display the chart in a notebook with alt text: its title and a one-line reading
-    (``reading`` may be the HTML sentence under it: its tags are dropped)."""
+    (``reading`` may be the HTML sentence under it: its tags are dropped), drawn for wide
+    windows and for phones (``pictures``); ``close`` closes its figure afterwards (when
+    it is not saved too)."""
     import re
     from html import unescape
 
     from IPython.display import display
 
-    title = ax.get_title(loc="left") or ax.get_title()
+    from .display import HTML
+    from .pictures import picture_html
+
+    title = ax.get_title(loc="left") or ax.get_title() or _suptitle(ax)
     text = unescape(re.sub(r"<[^>]+>", "", reading)).strip()
     alt = f"{title}. {text}" if text else title
-    display(ax.figure, metadata={"image/png": {"alt": alt}})
+    with styled():
+        display(HTML(picture_html(ax.figure, alt or "A chart")))
+    if close:
+        plt.close(ax.figure)
+
+
+def _suptitle(ax: Axes) -> str:
+    title = getattr(ax.figure, "_suptitle", None)
+    return title.get_text() if title is not None else ""
 
 
 def save_chart(ax: Axes, path: str | Path, close: bool = True) -> Path:

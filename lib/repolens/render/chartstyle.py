@@ -19,9 +19,13 @@ __all__ = [
     "ERROR",
     "STYLE",
     "axes_for",
+    "count_axis",
     "empty_chart",
+    "legend_below",
     "literal_label",
+    "size_axis",
     "styled",
+    "time_axis",
 ]
 
 STYLE = {
@@ -88,3 +92,53 @@ def empty_chart(ax: Axes, title: str, message: str) -> Axes:
 def literal_label(text: str) -> str:
     """Text from the tree as a literal label: every ``$`` escaped, so no mathtext."""
     return text.replace("$", r"\$")
+
+
+def count_axis(ax: Axes, axis: str = "y") -> None:
+    """An axis of counts: whole numbers only (no 0.5 repositories), with thousands
+    separators (25,000 50,000, never 2500050000), at most six ticks."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=2))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+
+
+def legend_below(ax: Axes, columns: int = 4) -> None:
+    """The legend under the chart, in ``columns`` columns, so it covers no data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(0.0, -0.14),
+            ncol=max(1, min(columns, len(labels))),
+            frameon=False,
+        )
+
+
+def size_axis(ax: Axes, largest: float, axis: str = "x") -> None:
+    """Ticks at round numbers of the unit that fits (0, 5, 10, 15 MiB, never 4.8 / 9.5 /
+    14.3), labelled in that unit."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    power = 0
+    while largest / 1024**power >= 1024 and power < 4:
+        power += 1
+    unit, name = 1024**power, ("B", "KiB", "MiB", "GiB", "TiB")[power]
+    ticks = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(0, largest / unit or 1)
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(FixedLocator([t * unit for t in ticks if t >= 0]))
+    target.set_major_formatter(
+        FuncFormatter(lambda value, _pos: "0" if not value else f"{value / unit:,.4g} {name}")
+    )
+
+
+def time_axis(ax: Axes) -> None:
+    """Dates along x, at most five ticks, written as briefly as the span allows."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..core.findings import Finding
+from ..core.linekinds import Lines, other_lines
 from ..core.records import FileRecord
 from ..core.units import human_bytes
 from .rows import (
@@ -138,8 +139,13 @@ def _size(size: float) -> str:
     return human_bytes(size)
 
 
+def _other(kinds: Lines) -> str:
+    return ", ".join(f"{count:,} {name}" for name, count in other_lines(kinds))
+
+
 def overview_frame(summary: Summary) -> pd.DataFrame:
-    """One row per category: files, size, lines of code; a total row last."""
+    """One row per category: files, size, lines of code and the other lines named for what
+    they are (rows of data, lines of text, ...); a total row last."""
     import pandas as pd
 
     total = summary.total_size_bytes or 1
@@ -149,8 +155,9 @@ def overview_frame(summary: Summary) -> pd.DataFrame:
             "files": f"{group.files:,}",
             "size": _size(group.size_bytes),
             "share of bytes": f"{group.size_bytes / total:.0%}",
-            "lines of code": f"{group.counts.code:,}",
-            "comment lines": f"{group.counts.comment:,}",
+            "lines of code": f"{group.kinds.code:,}",
+            "comment lines": f"{group.kinds.comment:,}",
+            "other lines": _other(group.kinds),
         }
         for name, group in summary.by_category.items()
     ]
@@ -160,30 +167,31 @@ def overview_frame(summary: Summary) -> pd.DataFrame:
             "files": f"{summary.total_files:,}",
             "size": _size(summary.total_size_bytes),
             "share of bytes": "100%" if summary.total_files else "0%",
-            "lines of code": f"{summary.files.counts.code:,}",
-            "comment lines": f"{summary.files.counts.comment:,}",
+            "lines of code": f"{summary.code_lines:,}",
+            "comment lines": f"{summary.files.kinds.comment:,}",
+            "other lines": _other(summary.files.kinds),
         }
     )
     return pd.DataFrame(rows).set_index("category")
 
 
 def languages_frame(summary: Summary, top: int = 15) -> pd.DataFrame:
-    """Lines per language (most code first), cut to ``top`` rows."""
+    """Lines of code per language (most code first), cut to ``top`` rows: only the
+    languages of code (data, markup, text and configuration are not code)."""
     import pandas as pd
 
     rows = [
         {
             "language": name,
             "files": f"{group.files:,}",
-            "code": f"{group.counts.code:,}",
-            "comment": f"{group.counts.comment:,}",
-            "blank": f"{group.counts.blank:,}",
+            "lines of code": f"{group.kinds.code:,}",
+            "comment lines": f"{group.kinds.comment:,}",
+            "blank lines": f"{group.kinds.blank:,}",
         }
         for name, group in list(summary.code_languages.items())[:top]
     ]
-    return pd.DataFrame(rows, columns=["language", "files", "code", "comment", "blank"]).set_index(
-        "language"
-    )
+    columns = ["language", "files", "lines of code", "comment lines", "blank lines"]
+    return pd.DataFrame(rows, columns=columns).set_index("language")
 
 
 def ranked_frame(records: Sequence[FileRecord]) -> pd.DataFrame:

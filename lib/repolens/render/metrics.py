@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from .._version import __version__
+from ..core.linekinds import Lines
 from ..core.records import FileRecord, NotebookStats
 from ..core.times import iso_time
 from ..scanning.counting import engine_version
@@ -35,7 +36,7 @@ __all__ = [
     "metrics_document",
 ]
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "2.0.0"
 _MB = 1024 * 1024
 _PLACEHOLDER = "\u0000file_metrics\u0000"
 
@@ -100,14 +101,25 @@ def file_metric(record: FileRecord) -> dict[str, Any]:
     }
 
 
+def _lines(kinds: Lines) -> dict[str, int]:
+    """Counted lines by what they are: code (with its comments) only where it is code."""
+    return {
+        "code_lines": kinds.code,
+        "comment_lines": kinds.comment,
+        "blank_lines": kinds.blank_lines,
+        "data_rows": kinds.data,
+        "markup_lines": kinds.markup,
+        "text_lines": kinds.text,
+        "config_lines": kinds.config,
+    }
+
+
 def _group(group: Group) -> dict[str, int]:
     return {
         "files": group.files,
         "size_bytes": group.size_bytes,
         "lines": group.lines,
-        "code_lines": group.counts.code,
-        "comment_lines": group.counts.comment,
-        "blank_lines": group.counts.blank,
+        **_lines(group.kinds),
     }
 
 
@@ -142,9 +154,9 @@ def _summary(summary: Summary) -> dict[str, Any]:
         "average_lines_per_file": round(summary.average_lines_per_file, 2),
         "average_file_size_mb": round(summary.average_file_size_bytes / _MB, 6),
         "total_records": summary.records,
-        "code_lines": summary.files.counts.code,
-        "comment_lines": summary.files.counts.comment,
-        "blank_lines": summary.files.counts.blank,
+        **_lines(summary.files.kinds),
+        "code_files": summary.code_files,
+        "files_by_line_kind": summary.files_by_kind,
         "binary_files": summary.binary_files,
         "by_category": {name: _group(group) for name, group in summary.by_category.items()},
         "by_language": {name: _group(group) for name, group in summary.by_language.items()},

@@ -14,6 +14,7 @@ from html import escape
 
 from ..checks.table import checks_table
 from ..core.findings import Finding, Level
+from ..core.linekinds import other_lines
 from ..core.records import FileRecord
 from ..core.units import human_bytes as _size
 from ..scanning.activity import GitActivity
@@ -64,20 +65,21 @@ def overview_sentence(summary: Summary) -> str:
         return _paragraph(
             _strong("This tree holds no files") + ", so there is nothing to chart below."
         )
-    code = summary.by_category.get("code")
     notebooks = summary.notebooks.notebooks
     parts = [
         f"{_strong(_plural(summary.total_files, 'file'))} taking "
         f"{_strong(_size(summary.total_size_bytes))}",
         f"{_plural(summary.code_lines, 'line')} of code",
     ]
-    if code:
-        parts.append(f"{_plural(code.files, 'source file')}")
+    if summary.source_files:
+        parts.append(f"{_plural(summary.source_files, 'source file')}")
     if notebooks:
         parts.append(_plural(notebooks, "notebook"))
-    if summary.data_rows:
-        parts.append(f"{_plural(summary.data_rows, 'row')} of data beside the code")
-    return _paragraph("This tree holds " + ", ".join(parts) + ".")
+    others = [f"{count:,} {name}" for name, count in other_lines(summary.files.kinds)]
+    text = "This tree holds " + ", ".join(parts) + "."
+    if others:
+        text += " Beside the code: " + ", ".join(others) + " (never counted as code)."
+    return _paragraph(text)
 
 
 def bytes_sentence(summary: Summary) -> str:
@@ -95,20 +97,22 @@ def bytes_sentence(summary: Summary) -> str:
         f"{_strong(name.capitalize())} files hold the most bytes: {_size(group.size_bytes)} "
         f"({group.size_bytes / total:.0%}) in {_plural(group.files, 'file')}. "
         f"Code, notebooks, configuration and docs together take {_size(text_like)} "
-        f"({text_like / total:.0%}); the rest is data, media, models and archives."
+        f"({text_like / total:.0%}); the rest is data, images, media, models, archives "
+        "and other files."
     )
 
 
 def languages_sentence(summary: Summary) -> str:
-    languages = [(n, g) for n, g in summary.code_languages.items() if g.counts.code]
+    languages = [(n, g) for n, g in summary.code_languages.items() if g.kinds.code]
     if not languages:
         return _paragraph("No lines of code were counted.")
     name, group = languages[0]
-    total = sum(g.counts.code for _, g in languages) or 1
-    comment_share = group.counts.comment / (group.counts.code + group.counts.comment or 1)
+    total = summary.code_lines or 1
+    code, comment = group.kinds.code, group.kinds.comment
+    comment_share = comment / (code + comment or 1)
     lead = (
-        f"{_strong(name)} has the most code: {_plural(group.counts.code, 'line')} "
-        f"({group.counts.code / total:.0%} of all code), "
+        f"{_strong(name)} has the most code: {_plural(code, 'line')} "
+        f"({code / total:.0%} of all code), "
     )
     if comment_share:
         return _paragraph(

@@ -11,14 +11,19 @@ in a checkout is a link to it), so an installed repolens runs from any folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core.atomic import atomic_write
+from ..core.progress import PROGRESS_VARIABLE, follow
+
+Progress = Callable[[str, int, int | None], None]
 
 __all__ = [
     "PAGES",
@@ -79,26 +84,97 @@ def find_notebook(explicit: str | None = None) -> Path:
     return path
 
 
+def _kernel_manager() -> type:
+    """The kernel manager the notebooks run under: jupyter_client's, except that it does
+    not interrupt a kernel it is shutting down. jupyter_client sends SIGINT before the
+    shutdown request, and a kernel caught between two steps logs "KeyboardInterrupt
+    caught in kernel." on the terminal of a run that went well."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietShutdown(AsyncKernelManager):  # type: ignore[misc]
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:  # the shutdown request ends the kernel by itself
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdown
+
+
+def _engine(progress: Progress) -> str:
+    """A papermill engine that reports each cell run to ``progress`` ("notebook", cells
+    done, of all); its name, registered with papermill."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class Counting(NBClientEngine):  # type: ignore[misc]
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            total = len(nb_man.nb.cells)
+            done = [0]
+            original = nb_man.cell_complete
+
+            def complete(cell: Any, *args: Any, **more: Any) -> Any:
+                done[0] += 1
+                progress("notebook", done[0], total)
+                return original(cell, *args, **more)
+
+            nb_man.cell_complete = complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register("repolens-progress", Counting)
+    return "repolens-progress"
+
+
+@contextlib.contextmanager
+def _kernel_progress(progress: Progress | None) -> Iterator[None]:
+    """While a notebook runs: the kernel reports into a file (``$REPOLENS_PROGRESS``)
+    that a thread of this process hands on to ``progress``."""
+    if progress is None:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="repolens-progress-") as folder:
+        path = os.path.join(folder, "progress")
+        previous = os.environ.get(PROGRESS_VARIABLE)
+        os.environ[PROGRESS_VARIABLE] = path
+        follower = follow(path, progress)
+        try:
+            yield
+        finally:
+            follower.stop()
+            if previous is None:
+                os.environ.pop(PROGRESS_VARIABLE, None)
+            else:
+                os.environ[PROGRESS_VARIABLE] = previous
+
+
 def run_notebook(
-    notebook: Path, executed: Path, parameters: dict[str, Any], log_output: bool = False
+    notebook: Path,
+    executed: Path,
+    parameters: dict[str, Any],
+    log_output: bool = False,
+    progress: Progress | None = None,
 ) -> None:
     """Execute ``notebook`` with papermill into ``executed``; ``NotebookFailed`` when a
-    cell fails."""
+    cell fails. ``progress`` hears of the cells run and of what the kernel reports (the
+    files a scan reads)."""
     import papermill
 
+    engine = {} if progress is None else {"engine_name": _engine(progress)}
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(executed),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=log_output,
-            cwd=str(Path.cwd()),
-            # The kernel's own notices (it talks over local TCP) are not the report's
-            # business; its errors still reach stderr.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        with _kernel_progress(progress):
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=log_output,
+                cwd=str(Path.cwd()),
+                # The kernel's own notices (it talks over local TCP) are not the report's
+                # business; its errors still reach stderr.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                kernel_manager_class=_kernel_manager(),
+                **engine,
+            )
     except papermill.PapermillExecutionError as error:
         raise NotebookFailed(f"{error.ename}: {error.evalue}") from None
 
@@ -146,12 +222,13 @@ def notebook_page(
     title: str,
     notebook: Path | None = None,
     log_output: bool = False,
+    progress: Progress | None = None,
 ) -> ReportFiles:
     """Run a bundled notebook (``PAGES``) into ``output_dir`` and write its page there:
     ``history.ipynb`` and ``history.html``, say. ``NotebookFailed`` when a cell fails."""
     output_dir.mkdir(parents=True, exist_ok=True)
     executed = output_dir / name
-    run_notebook(notebook or bundled_notebook(name), executed, parameters, log_output)
+    run_notebook(notebook or bundled_notebook(name), executed, parameters, log_output, progress)
     return ReportFiles(executed, write_page(executed, output_dir / PAGES[name], title))
 
 
@@ -165,6 +242,7 @@ def run_report(
     title: str = "",
     baseline: str = "",
     log_output: bool = False,
+    progress: Progress | None = None,
 ) -> ReportFiles:
     """Execute ``notebook`` on ``path`` into ``output_dir``.
 
@@ -184,4 +262,5 @@ def run_report(
         title or f"What is in {Path(path).name}",
         notebook,
         log_output,
+        progress,
     )

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..core.linekinds import CODE_CATEGORIES, DATA_LANGUAGES, LineKind, Lines, line_kind
 from ..core.records import FileRecord, Kind, LineCounts, State
 from ..core.times import time_in_range
 from ..scanning.filetypes import CATEGORIES
@@ -26,9 +27,6 @@ __all__ = [
 
 UNKNOWN_LANGUAGE = "(unknown)"
 _EPOCH_DATE = date(1970, 1, 1)
-CODE_CATEGORIES = ("code", "notebook")  # what "lines of code" counts
-# Text formats whose lines are rows of data, not code, whatever category holds them.
-DATA_LANGUAGES = frozenset({"CSV", "TSV", "JSON Lines", "JSON", "XML", "Data", "Log"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +35,18 @@ class Group:
 
     files: int
     size_bytes: int
-    counts: LineCounts  # over files whose lines were split
+    counts: LineCounts  # the engine's split of every line it counted, whatever the file
     physical_lines: int  # lines of files counted physically only (too_large)
+    kinds: Lines = field(default_factory=Lines)  # the same lines by kind (``core.linekinds``)
 
     @property
     def lines(self) -> int:
         return self.counts.lines + self.physical_lines
+
+    @property
+    def code_lines(self) -> int:
+        """Lines of code: of code files and notebooks' code cells, never rows of data."""
+        return self.kinds.code
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,7 @@ class Summary:
     files: Group  # every regular file
     records: int  # every record: files, links, special files, unlistable folders
     by_category: dict[str, Group]  # in CATEGORIES order, empty categories left out
-    by_language: dict[str, Group]  # text files, most code first
+    by_language: dict[str, Group]  # text files, most lines of code first
     by_state: dict[str, int]
     by_extension: dict[str, int]  # files per extension ("" for none)
     largest: tuple[FileRecord, ...]
@@ -80,6 +84,8 @@ class Summary:
     problem_records: tuple[
         FileRecord, ...
     ] = ()  # first PROBLEMS_KEPT of each problem state, by state
+    files_by_kind: dict[str, int] = field(default_factory=dict)  # counted files by line kind
+    counted_notebooks: int = 0  # notebooks whose lines were counted
 
     @property
     def problem_counts(self) -> tuple[int, int]:
@@ -112,20 +118,29 @@ class Summary:
     @property
     def code_lines(self) -> int:
         """Lines of code in code files and notebook cells: never rows of data."""
-        return sum(
-            group.counts.code for name, group in self.by_category.items() if name in CODE_CATEGORIES
-        )
+        return self.files.kinds.code
 
     @property
     def data_rows(self) -> int:
         """Non-blank lines of data files (CSV rows, log lines, ...)."""
-        group = self.by_category.get("data")
-        return 0 if group is None else group.counts.code
+        return self.files.kinds.data
+
+    @property
+    def code_files(self) -> int:
+        """Files whose lines are code: source files (markup left out) and notebooks."""
+        return self.files_by_kind.get(LineKind.CODE.value, 0)
+
+    @property
+    def source_files(self) -> int:
+        """Code files that are not notebooks."""
+        return self.code_files - self.counted_notebooks
 
     @property
     def code_languages(self) -> dict[str, Group]:
-        """``by_language`` without the data formats, most code first."""
-        return {n: g for n, g in self.by_language.items() if n not in DATA_LANGUAGES}
+        """The languages that hold lines of code (``by_language`` without data, markup,
+        text and configuration), most code first."""
+        found = {n: g for n, g in self.by_language.items() if g.kinds.code_lines}
+        return dict(sorted(found.items(), key=lambda item: (-item[1].kinds.code, item[0])))
 
     @property
     def problems(self) -> int:
@@ -133,16 +148,21 @@ class Summary:
         return self.by_state.get(State.UNREADABLE, 0) + self.by_state.get(State.INVALID, 0)
 
 
-class _Tally:
-    """A group being added up (files, bytes, lines)."""
+_KIND_SLOT = {kind: index for index, kind in enumerate(LineKind)}
 
-    __slots__ = ("blank", "code", "comment", "files", "physical", "size")
+
+class _Tally:
+    """A group being added up (files, bytes, lines, and lines by kind)."""
+
+    __slots__ = ("blank", "code", "comment", "files", "kinds", "physical", "size")
 
     def __init__(self) -> None:
         self.files = self.size = self.physical = 0
         self.code = self.comment = self.blank = 0
+        # per kind (LineKind order): [code or non-blank lines, comment, blank]
+        self.kinds = [[0, 0, 0] for _ in LineKind]
 
-    def add(self, record: FileRecord) -> None:
+    def add(self, record: FileRecord, kind: LineKind) -> None:
         self.files += 1
         self.size += record.size_bytes
         counts = record.counts
@@ -150,12 +170,31 @@ class _Tally:
             self.code += counts.code
             self.comment += counts.comment
             self.blank += counts.blank
+            slot = self.kinds[_KIND_SLOT[kind]]
+            slot[0] += counts.code
+            slot[1] += counts.comment
+            slot[2] += counts.blank
         elif record.lines is not None:
             self.physical += record.lines
 
     def group(self) -> Group:
+        code, data, markup, text, config = self.kinds
+        kinds = Lines(
+            code=code[0],
+            comment=code[1],
+            blank=code[2],
+            data=data[0] + data[1],
+            markup=markup[0] + markup[1],
+            text=text[0] + text[1],
+            config=config[0] + config[1],
+            other_blank=data[2] + markup[2] + text[2] + config[2],
+        )
         return Group(
-            self.files, self.size, LineCounts(self.code, self.comment, self.blank), self.physical
+            self.files,
+            self.size,
+            LineCounts(self.code, self.comment, self.blank),
+            self.physical,
+            kinds,
         )
 
 
@@ -225,6 +264,16 @@ class Summariser:
         self._binary = 0
         self._days: Counter[int] = Counter()
         self._problems: dict[State, list[FileRecord]] = {state: [] for state in PROBLEM_STATES}
+        self._kinds: dict[tuple[str, str | None], LineKind] = {}
+        self._files_by_kind: Counter[str] = Counter()
+        self._counted_notebooks = 0
+
+    def _kind(self, record: FileRecord) -> LineKind:
+        key = (record.category, record.language)
+        kind = self._kinds.get(key)
+        if kind is None:
+            kind = self._kinds[key] = line_kind(*key)
+        return kind
 
     def add(self, record: FileRecord) -> None:
         self.records += 1
@@ -235,18 +284,22 @@ class Summariser:
             kept.append(record)
         if record.kind is not Kind.FILE:
             return
-        self._files.add(record)
+        kind = self._kind(record)
+        self._files.add(record, kind)
         category = self._categories.get(record.category)
         if category is None:
             category = self._categories[record.category] = _Tally()
-        category.add(record)
+        category.add(record, kind)
         lines = record.lines
         if lines is not None:
+            self._files_by_kind[kind.value] += 1
+            if record.category == "notebook":
+                self._counted_notebooks += 1
             name = record.language or UNKNOWN_LANGUAGE
             language = self._languages.get(name)
             if language is None:
                 language = self._languages[name] = _Tally()
-            language.add(record)
+            language.add(record, kind)
             self._most_lines.add(lines, record)
         self._extensions[record.extension] += 1
         self._largest.add(record.size_bytes, record)
@@ -274,7 +327,7 @@ class Summariser:
             by_language=dict(
                 sorted(
                     languages.items(),
-                    key=lambda item: (-item[1].counts.code, -item[1].lines, item[0]),
+                    key=lambda item: (-item[1].kinds.code, -item[1].lines, item[0]),
                 )
             ),
             by_state={
@@ -291,6 +344,12 @@ class Summariser:
             notebook_files=tuple(self._notebooks),
             modified_by_day={_day(day): count for day, count in sorted(self._days.items())},
             problem_records=tuple(problems),
+            files_by_kind={
+                kind.value: self._files_by_kind[kind.value]
+                for kind in LineKind
+                if self._files_by_kind[kind.value]
+            },
+            counted_notebooks=self._counted_notebooks,
         )
 
 

@@ -20,6 +20,7 @@ from .._version import __version__
 from ..core.records import FileRecord
 from .cache import CacheKey, ScanCache
 from .counting import EngineProcess, engine_version
+from .estimate import estimate_in_background
 from .filetypes import file_types
 from .ignore import InvalidPattern, validate_excludes
 from .options import Progress, ScanError, ScanOptions, ScanResult, check_root, identities
@@ -85,6 +86,12 @@ class ScanStream:
             identities([*options.skip, options.cache_dir, cache.path]),
         )
         report = self._progress or (lambda phase, done, total: None)
+        estimate = getattr(self._progress, "estimate", None)  # a total ahead of the walk
+        counting = (
+            None
+            if estimate is None
+            else estimate_in_background(self.root, lambda count: estimate("scan", count))
+        )
         entries = walk(self.root, settings, self._walk_stats)
         use_cache = cache.path is not None
         inspect = options.inspect
@@ -106,7 +113,10 @@ class ScanStream:
                     done += len(records)
                     report("scan", done, None)
             complete = True
+            report("scan", done, done)  # the walk is over: the exact total
         finally:
+            if counting is not None:
+                counting.set()
             engine.close()
             cache.close(complete)
             self._elapsed = time.perf_counter() - self._clock
