@@ -233,27 +233,37 @@ def _module_cause(error: CellError, context: Context, evidence: str) -> Cause:
     )
 
 
-def _shares_root(first: str, second: str) -> bool:
-    """Whether two absolute paths share their first two folders (``/home/ana/...``)."""
-    a = [part for part in re.split(r"[\\/]+", first) if part][:2]
-    b = [part for part in re.split(r"[\\/]+", second) if part][:2]
-    return len(a) == 2 and a == b
+def _parts(path: str) -> list[str]:
+    return [part for part in re.split(r"[\\/]+", path) if part]
+
+
+def _common_parts(first: str, second: str) -> int:
+    """How many leading folders (and names) two absolute paths share."""
+    count = 0
+    for a, b in zip(_parts(first), _parts(second), strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _absolute_cause(path: str, execution: Execution, context: Context, evidence: str) -> Cause:
+    """The PA001 finding that names this path, or the one that shares the most of it
+    (two folders at least: ``/home/ana/...``), the failing notebook's first."""
     quoted = re.compile(r"'([^']{1,400})'")
     candidates = []
     for item in context.findings:
         if item.check != "PA001":
             continue
         seen = [found.group(1) for found in quoted.finditer(item.message)] + [item.evidence]
+        shared = max((_common_parts(value, path) for value in seen if value), default=0)
         exact = any(value and (value in path or path in value) for value in seen)
-        near = any(value and _shares_root(value, path) for value in seen)
-        if exact or near:
-            candidates.append((not exact, item.path != execution.path, item.sort_key(), item))
+        if exact or shared >= 2:
+            rank = (not exact, -shared, item.path != execution.path, item.sort_key())
+            candidates.append((rank, item))
     detail = f"absolute path {path}: it exists only where the notebook was written"
     if candidates:
-        best = min(candidates, key=lambda entry: entry[:3])[3]
+        best = min(candidates, key=lambda entry: entry[0])[1]
         return Cause(
             CauseKind.MISSING_FILE,
             f"{detail}; PA001 predicted it",

@@ -264,7 +264,7 @@ def _pairs(
 
 def _has_saved_run(cell: dict[str, Any]) -> bool:
     outputs = cell.get("outputs")
-    return bool(outputs) or cell.get("execution_count") is not None
+    return (isinstance(outputs, list) and bool(outputs)) or cell.get("execution_count") is not None
 
 
 def ran_at(notebook: dict[str, Any]) -> datetime | None:
