@@ -279,7 +279,7 @@ def execute_notebook(
     done = channel.done
     if done is None or killed:
         if killed:
-            resources["killed"] = killed
+            resources["killed"] = "time" if "ran past" in killed else "output"
         state = (
             ExecutionState.TIMED_OUT
             if "ran past" in killed

@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import CheckSettings, check, load_settings
+from ..checks.environment import distribution_of
 from ..core import safeio
 from ..core.findings import Finding, Level
 from ..core.records import FileRecord, path_bytes
 from ..scanning.options import ScanOptions
+from .causes import Context, gather
 from .environment import Environment, build_environment, current_environment
 from .execute import Settings, execute_notebook, kernel_for
-from .judge import Judges, default_judges
+from .judge import judge
 from .model import (
     CauseKind,
     CellState,
@@ -42,7 +44,6 @@ from .model import (
 from .specs import read_specification
 
 __all__ = [
-    "Context",
     "Options",
     "Progress",
     "Rerun",
@@ -66,14 +67,6 @@ class Options:
     tolerance: float = 1e-6
     settings: Settings = field(default_factory=Settings)
     excludes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What the causes are tied to: the static findings of the same tree, and the tree."""
-
-    root: str
-    findings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,27 +105,31 @@ def inferred_distributions(findings: Sequence[Finding]) -> tuple[str, ...]:
         words = item.message.split()
         if len(words) < 2 or words[0] != "imports":
             continue
-        name = words[1].rstrip(",")
-        if "(distribution" in item.message:
-            name = item.message.split("(distribution ", 1)[1].split(")", 1)[0]
+        name = distribution_of(words[1].rstrip(","))
         found[name] = None
     return tuple(found)
 
 
-def _static(root: str, excludes: Sequence[str]) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
-    """The notebooks of the tree (names as they are on disk) and its static findings."""
+def _static(
+    root: str, excludes: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[Finding, ...], tuple[str, ...]]:
+    """The notebooks of the tree (names as they are on disk), its static findings, and
+    its Python files (the repository's own modules)."""
     notebooks: list[str] = []
+    modules: list[str] = []
 
     def consume(record: FileRecord) -> None:
         if record.notebook is not None or record.extension == ".ipynb":
             notebooks.append(os.fsdecode(path_bytes(record.path)))
+        elif record.extension in (".py", ".pyx", ".so"):
+            modules.append(record.path)
 
     try:
         settings = load_settings(root)
     except Exception:  # a tree's broken settings do not stop a rerun: the defaults do
         settings = CheckSettings()
     outcome = check(root, ScanOptions(excludes=tuple(excludes)), settings, consume=consume)
-    return tuple(notebooks), outcome.findings
+    return tuple(notebooks), outcome.findings, tuple(modules)
 
 
 def _saved(root: str, path: str) -> tuple[dict[str, Any] | None, str]:
@@ -157,45 +154,39 @@ def _code_cells(document: dict[str, Any]) -> tuple[int, ...]:
     )
 
 
-class _Slots:
-    """Which of the ``jobs`` places a running notebook holds (its sandbox uid)."""
+@dataclass(frozen=True, slots=True)
+class _Ran:
+    """One notebook's runs, before they are judged."""
 
-    def __init__(self, jobs: int) -> None:
-        self.free: queue.Queue[int] = queue.Queue()
-        for slot in range(jobs):
-            self.free.put(slot)
+    saved: dict[str, Any] | None
+    execution: Execution
+    second: Execution | None = None
 
 
-def _one(
+def _not_run(path: str, saved: dict[str, Any] | None, reason: str, **more: Any) -> _Ran:
+    return _Ran(saved, Execution(path, ExecutionState.NOT_RUN, reason=reason, **more))
+
+
+def _run_one(
     root: str,
     path: str,
     environment: Environment,
     options: Options,
     out: Path | None,
-    slots: _Slots,
-    judges: Judges,
-    context: Context,
+    slots: queue.Queue[int],
     on_cell: Callable[[str, dict[str, Any]], None],
-) -> NotebookResult:
+) -> _Ran:
     saved, problem = _saved(root, path)
     if saved is None:
-        execution = Execution(path, ExecutionState.NOT_RUN, reason=f"the notebook is {problem}")
-        return judges.judge(execution, None, None, options.tolerance, context)
+        return _not_run(path, None, f"the notebook is {problem}")
     kernel, why = kernel_for(saved.get("metadata"))
-    code = _code_cells(saved)
     if not kernel:
-        execution = Execution(path, ExecutionState.NOT_RUN, reason=why)
-        return judges.judge(execution, saved, None, options.tolerance, context)
+        return _not_run(path, saved, why)
     if not environment.ready:
-        execution = Execution(
-            path,
-            ExecutionState.NOT_RUN,
-            tuple(),
-            reason=f"the environment was not built: {environment.problem.splitlines()[0]}",
-            resources={"environment": environment.problem},
-        )
-        return judges.judge(execution, saved, None, options.tolerance, context)
-    slot = slots.free.get()
+        first = environment.problem.splitlines()[0] if environment.problem else ""
+        return _not_run(path, saved, f"the environment was not built: {first}")
+    code = _code_cells(saved)
+    slot = slots.get()
     try:
         keep = None if out is None else out / "notebooks" / path
         run = execute_notebook(
@@ -209,8 +200,8 @@ def _one(
                 slot,
             )  # fmt: skip
     finally:
-        slots.free.put(slot)
-    return judges.judge(run, saved, second, options.tolerance, context)
+        slots.put(slot)
+    return _Ran(saved, run, second)
 
 
 def _environment(root: str, mode: str, static: Sequence[Finding], cache: Path) -> Environment:
@@ -226,19 +217,18 @@ def rerun(
     out: Path | None,
     cache: Path,
     progress: Progress | None = None,
-    judges: Judges | None = None,
 ) -> Rerun:
     """Rerun the notebooks of ``root``; executed notebooks go under ``out/notebooks``."""
     started = time.monotonic()
     say = progress or (lambda text: None)
-    judges = judges or default_judges()
     say("reading the tree and its static findings")
-    notebooks, static = _static(root, options.excludes)
+    notebooks, static, modules = _static(root, options.excludes)
     chosen = select_notebooks(notebooks, options.notebooks)
     say("building the environment" if options.environment != "current" else "")
     environment = _environment(root, options.environment, static, cache)
-    context = Context(root, static)
-    slots = _Slots(options.jobs)
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(options.jobs):
+        slots.put(slot)
     done = [0]
     lock = threading.Lock()
     running: dict[str, str] = {}
@@ -250,22 +240,32 @@ def rerun(
             line = "; ".join(running.values())
             say(f"{done[0]}/{len(chosen)} notebooks, running {line}")
 
-    def one(path: str) -> NotebookResult:
-        result = _one(root, path, environment, options, out, slots, judges, context, on_cell)
+    def one(path: str) -> _Ran:
+        ran = _run_one(root, path, environment, options, out, slots, on_cell)
         with lock:
             done[0] += 1
             running.pop(path, None)
             say(
                 f"{done[0]}/{len(chosen)} notebooks, {time.monotonic() - started:.0f} s: "
-                f"{path}: {result.verdict.value}"
+                f"{path}: {ran.execution.state.value}"
             )
-        return result
+        return ran
 
     if options.jobs > 1 and len(chosen) > 1:
         with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-            results = tuple(pool.map(one, chosen))
+            runs = tuple(pool.map(one, chosen))
     else:
-        results = tuple(one(path) for path in chosen)
+        runs = tuple(one(path) for path in chosen)
+    context: Context = gather(
+        root,
+        static,
+        [ran.execution for ran in runs],
+        modules,
+        environment.problem,
+    )
+    results = tuple(
+        judge(ran.execution, ran.saved, ran.second, options.tolerance, context) for ran in runs
+    )
     result = RerunResult(
         root=root,
         environment=options.environment,
