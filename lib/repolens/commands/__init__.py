@@ -3,8 +3,8 @@
 options and settings they share are ``options``, the exit codes and the exceptions that
 map to them ``errors``. ``COMMANDS`` is the order ``repolens --help`` lists them in."""
 
-from . import check, history, portfolio, report, scan
+from . import check, history, portfolio, report, rerun, scan
 
 __all__ = ["COMMANDS"]
 
-COMMANDS = (scan, report, check, history, portfolio)
+COMMANDS = (scan, report, check, history, portfolio, rerun)
