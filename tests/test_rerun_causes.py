@@ -23,7 +23,6 @@ from repolens.rerun.model import (
     DifferenceKind,
     Execution,
     ExecutionState,
-    NotebookResult,
     Verdict,
 )
 
@@ -295,22 +294,18 @@ def test_results_that_differ_only_where_two_runs_differ_are_nondeterministic() -
     assert classify(COMPLETED, Context(), (SAME,), nondeterministic=(0,)) is None
 
 
-def result(verdict_: Verdict, cause: Cause | None) -> NotebookResult:
-    return NotebookResult(NOTEBOOK, verdict_, COMPLETED, cause=cause)
-
-
 def test_recall_counts_the_failures_a_static_finding_predicted() -> None:
     module = Cause(CauseKind.MISSING_MODULE, "m", finding="EN002 a", predicted=True)
     missed = Cause(CauseKind.MISSING_MODULE, "m")
     network = Cause(CauseKind.NETWORK, "n")
     measured = recall(
         [
-            result(Verdict.FAILED, module),
-            result(Verdict.FAILED, missed),
-            result(Verdict.FAILED, network),
-            result(Verdict.TIMED_OUT, Cause(CauseKind.TIMEOUT, "t")),
-            result(Verdict.REPRODUCED, None),
-            result(Verdict.DIFFERS, None),
+            (Verdict.FAILED, module),
+            (Verdict.FAILED, missed),
+            (Verdict.FAILED, network),
+            (Verdict.TIMED_OUT, Cause(CauseKind.TIMEOUT, "t")),
+            (Verdict.REPRODUCED, None),
+            (Verdict.DIFFERS, None),
         ]
     )
     assert (measured.failures, measured.predicted) == (4, 1)

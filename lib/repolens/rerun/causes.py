@@ -32,7 +32,6 @@ from .model import (
     CellError,
     Execution,
     ExecutionState,
-    NotebookResult,
     Verdict,
 )
 
@@ -435,16 +434,17 @@ class Recall:
         )
 
 
-def recall(results: Iterable[NotebookResult]) -> Recall:
-    """The static checks' recall over ``results``: failures a static finding predicted."""
+def recall(outcomes: Iterable[tuple[Verdict, Cause | None]]) -> Recall:
+    """The static checks' recall over notebooks' ``(verdict, cause)``: the runtime
+    failures (failed or timed out) a static finding predicted."""
     counts: dict[str, list[int]] = {}
-    for result in results:
-        if result.verdict not in (Verdict.FAILED, Verdict.TIMED_OUT):
+    for found, cause in outcomes:
+        if found not in (Verdict.FAILED, Verdict.TIMED_OUT):
             continue
-        kind = result.cause.kind.value if result.cause else CauseKind.OTHER.value
+        kind = cause.kind.value if cause else CauseKind.OTHER.value
         entry = counts.setdefault(kind, [0, 0])
         entry[0] += 1
-        entry[1] += int(bool(result.cause and result.cause.predicted))
+        entry[1] += int(bool(cause and cause.predicted))
     by_cause = tuple(
         (kind, count, predicted) for kind, (count, predicted) in sorted(counts.items())
     )
