@@ -63,6 +63,11 @@ from repolens.rerun.sanitise import SANITISERS, near, parse_date, sanitise, sett
             "saved to /tmp/tmpab12cd34/out.csv", "saved to /tmp/tmpzz99yy77/out.csv", id="tmp-path"
         ),
         pytest.param(
+            "saved /tmp/tmpab12cd34 and /tmp/x.png",
+            "saved /scratch/tmp/tmpzz99yy77 and /var/tmp/job-7/x.png",
+            id="tmp-anywhere",
+        ),
+        pytest.param(
             r"C:\Users\ana\AppData\Local\Temp\x.txt",
             r"C:\Users\bo\AppData\Local\Temp\y.txt",
             id="windows-tmp",
