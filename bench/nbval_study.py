@@ -200,6 +200,11 @@ def tally(document: dict[str, Any], judged: list[CellJudgement]) -> Counter[str]
     return Counter(
         notebooks=len(document["notebooks"]),
         reproduced=verdicts["reproduced"],
+        no_code=sum(
+            1
+            for item in document["notebooks"]
+            if item["verdict"] == "reproduced" and not item["cells"]
+        ),
         differ=verdicts["ran, results differ"],
         failed=verdicts["failed"],
         timed_out=verdicts["timed out"],
@@ -267,7 +272,8 @@ def table(results: list[tuple[str, list[CellJudgement], dict[str, Any]]]) -> str
         f"{totals['noise'] - totals['sanitised']} through numbers within the tolerance. "
         f"Reproduction rate: {totals['reproduced']} of {totals['notebooks']} notebooks "
         f"({_percent(totals['reproduced'], totals['notebooks'])}) with this interpreter's "
-        f"packages; {totals['timed_out']} timed out.",
+        f"packages ({totals['no_code']} of them without a code cell); "
+        f"{totals['timed_out']} timed out.",
         "",
     ]
     return "\n".join(lines)
