@@ -10,7 +10,15 @@ import pytest
 
 from repolens.checks.environment import distribution_of
 from repolens.core.findings import Finding, Level
-from repolens.rerun.causes import Context, FileFacts, classify, named_paths, recall, verdict
+from repolens.rerun.causes import (
+    AS_SAVED,
+    Context,
+    FileFacts,
+    classify,
+    named_paths,
+    recall,
+    verdict,
+)
 from repolens.rerun.facts import gather, is_ignored
 from repolens.rerun.model import (
     Cause,
@@ -157,6 +165,28 @@ def test_each_exception_is_named_by_its_cause(name: str, value: str, kind: Cause
     cause = classify(failed(name, value))
     assert cause is not None and cause.kind is kind
     assert cause.evidence == f"{name}: {value}".strip()
+
+
+def test_an_error_the_notebook_saved_is_said_to_be_kept_on_purpose() -> None:
+    """The failing cell (index 2) gave the outputs it saved, its error included: a lesson's
+    "this fails" cell. Only then; a cause told by its kind stays as it is."""
+    run = failed("ValueError", "invalid literal for int() with base 10: 'hello'")
+    as_saved = CellComparison(2, (), 1)
+    cause = classify(run, Context(), (SAME, as_saved))
+    assert cause == Cause(
+        CauseKind.OTHER,
+        f"ValueError: invalid literal for int() with base 10: 'hello' ({AS_SAVED})",
+        "ValueError: invalid literal for int() with base 10: 'hello'",
+    )
+    other_error = CellComparison(2, (Difference(DifferenceKind.TEXT, "KeyError", "ValueError"),), 1)
+    for comparisons in ((SAME,), (SAME, other_error), (CellComparison(2, (), 0),)):
+        cause = classify(run, Context(), comparisons)
+        assert cause is not None and AS_SAVED not in cause.detail
+    missing = classify(
+        failed("ModuleNotFoundError", "No module named 'cv2'"), Context(), (as_saved,)
+    )
+    assert missing is not None and missing.kind is CauseKind.MISSING_MODULE
+    assert AS_SAVED not in missing.detail
 
 
 def test_a_missing_module_names_its_distribution_and_the_en002_that_predicted_it() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..checks.environment import distribution_of
 from ..core.findings import Finding
@@ -37,6 +37,7 @@ from .model import (
 
 __all__ = [
     "ABSOLUTE",
+    "AS_SAVED",
     "PREDICTABLE",
     "RULES",
     "Context",
@@ -164,6 +165,10 @@ _QUOTED_PATH = re.compile(
 )
 ABSOLUTE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
 EVIDENCE = 300  # characters of the error kept as evidence
+AS_SAVED = (
+    "raised as it did when saved: an error kept on purpose; tag the cell raises-exception "
+    "so that a run goes on past it"
+)
 
 
 def _error_text(error: CellError) -> str:
@@ -366,7 +371,10 @@ def classify(
         reason = execution.reason or f"{where} ran past its time limit"
         return Cause(CauseKind.TIMEOUT, reason[:EVIDENCE], execution.reason[:EVIDENCE])
     if execution.state is ExecutionState.FAILED:
-        return _failure_cause(execution, context)
+        cause = _failure_cause(execution, context)
+        if cause.kind is CauseKind.OTHER and _raised_as_saved(execution, comparisons):
+            return replace(cause, detail=f"{cause.detail[:EVIDENCE]} ({AS_SAVED})")
+        return cause
     differing = _differing(comparisons)
     unstable = sorted(set(differing).intersection(nondeterministic))
     if differing and len(unstable) == len(differing):
@@ -375,6 +383,17 @@ def classify(
             f"{_cells(unstable)} gave different outputs in two fresh runs",
         )
     return None
+
+
+def _raised_as_saved(execution: Execution, comparisons: Sequence[CellComparison]) -> bool:
+    """Whether the cell that stopped the run gave the outputs it saved, its error included:
+    an error the notebook keeps on purpose (a lesson's "this fails" cell)."""
+    failure = execution.first_failure
+    if failure is None or failure.error is None:
+        return False
+    return any(
+        item.index == failure.index and item.same and item.compared > 0 for item in comparisons
+    )
 
 
 def _failure_cause(execution: Execution, context: Context) -> Cause:
