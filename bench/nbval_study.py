@@ -254,15 +254,17 @@ def table(results: list[tuple[str, list[CellJudgement], dict[str, Any]]]) -> str
     lines.append(_row("**all**", totals))
     lines += [
         "",
-        "| repository | failed | causes | a static finding predicted it |",
-        "|---|---:|---|---:|",
+        "| repository | failed | causes | a static finding predicted it "
+        "| stopped by the error it saved |",
+        "|---|---:|---|---:|---:|",
     ]
     for name, _judged, document in results:
         summary = document["summary"]
         causes = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["by_cause"].items()))
         lines.append(
             f"| {name} | {summary['failures']} | {causes} | "
-            f"{summary['failures_predicted']} of {summary['failures']} |"
+            f"{summary['failures_predicted']} of {summary['failures']} | "
+            f"{sum(1 for item in document['notebooks'] if raised_as_saved(item))} |"
         )
     lines += [
         "",
@@ -277,6 +279,16 @@ def table(results: list[tuple[str, list[CellJudgement], dict[str, Any]]]) -> str
         "",
     ]
     return "\n".join(lines)
+
+
+def raised_as_saved(item: dict[str, Any]) -> bool:
+    """A notebook of rerun.json stopped by a cell whose outputs, its error included, are
+    the ones it saved: a lesson's "this fails" cell, not a failure to reproduce."""
+    failed = [cell["cell"] for cell in item["cells"] if cell["state"] == "failed"]
+    return bool(failed) and any(
+        comparison["cell"] == failed[0] and comparison["same"] and comparison["compared"] > 0
+        for comparison in item["comparisons"]
+    )
 
 
 def _versions() -> str:
