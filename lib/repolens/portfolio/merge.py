@@ -34,7 +34,7 @@ __all__ = [
     "read_rows",
 ]
 
-PORTFOLIO_SCHEMA_VERSION = "1.1.0"
+PORTFOLIO_SCHEMA_VERSION = "1.2.0"  # 1.2: the rerun's columns
 STATUSES = ("ok", "failed", "missing", "stale")
 
 

@@ -11,24 +11,20 @@
   absolute path (the PA001 finding that predicted it) or a relative one, and then the
   tree and git say why it is absent: git-ignored, an LFS pointer never fetched,
   committed once and deleted since, or never committed.
-- ``gather(root, findings, executions)`` asks the tree and git, once, about every file
-  the failures name: the one function here that reads anything.
+- The facts about the files the failures name come in the ``Context``
+  (``facts.gather`` asks the tree and git); classifying reads nothing.
 - ``recall(results)``: how many runtime failures a static finding predicted.
 """
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..checks.environment import add_local_names, distribution_of
-from ..core import safeio
+from ..checks.environment import distribution_of
 from ..core.findings import Finding
-from ..core.gitsafe import git_output
-from ..scanning.ignore import IgnoreRules, find_work_tree, read_patterns
 from .model import (
     Cause,
     CauseKind,
@@ -36,11 +32,11 @@ from .model import (
     CellError,
     Execution,
     ExecutionState,
-    NotebookResult,
     Verdict,
 )
 
 __all__ = [
+    "ABSOLUTE",
     "PREDICTABLE",
     "RULES",
     "Context",
@@ -48,7 +44,6 @@ __all__ = [
     "Recall",
     "Rule",
     "classify",
-    "gather",
     "named_paths",
     "recall",
     "verdict",
@@ -167,7 +162,7 @@ _QUOTED_PATH = re.compile(
     r"|name = ['\"]([^'\"\n]{1,400})['\"], errno = 2"
     r"|b?['\"]([^'\"\n\s]{1,400}\.[A-Za-z0-9]{1,8})['\"]"
 )
-_ABSOLUTE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
+ABSOLUTE = re.compile(r"^(?:/|~|[A-Za-z]:[\\/]|\\\\)")
 EVIDENCE = 300  # characters of the error kept as evidence
 
 
@@ -198,7 +193,7 @@ def named_paths(execution: Execution) -> tuple[str, ...]:
     found: list[str] = []
     for match in _QUOTED_PATH.finditer(_error_text(failure.error)):
         raw = next(group for group in match.groups() if group)
-        path = raw if _ABSOLUTE.match(raw) else posixpath.normpath(posixpath.join(folder, raw))
+        path = raw if ABSOLUTE.match(raw) else posixpath.normpath(posixpath.join(folder, raw))
         if path not in found:
             found.append(path)
     return tuple(found)
@@ -237,27 +232,37 @@ def _module_cause(error: CellError, context: Context, evidence: str) -> Cause:
     )
 
 
-def _shares_root(first: str, second: str) -> bool:
-    """Whether two absolute paths share their first two folders (``/home/ana/...``)."""
-    a = [part for part in re.split(r"[\\/]+", first) if part][:2]
-    b = [part for part in re.split(r"[\\/]+", second) if part][:2]
-    return len(a) == 2 and a == b
+def _parts(path: str) -> list[str]:
+    return [part for part in re.split(r"[\\/]+", path) if part]
+
+
+def _common_parts(first: str, second: str) -> int:
+    """How many leading folders (and names) two absolute paths share."""
+    count = 0
+    for a, b in zip(_parts(first), _parts(second), strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _absolute_cause(path: str, execution: Execution, context: Context, evidence: str) -> Cause:
+    """The PA001 finding that names this path, or the one that shares the most of it
+    (two folders at least: ``/home/ana/...``), the failing notebook's first."""
     quoted = re.compile(r"'([^']{1,400})'")
     candidates = []
     for item in context.findings:
         if item.check != "PA001":
             continue
         seen = [found.group(1) for found in quoted.finditer(item.message)] + [item.evidence]
+        shared = max((_common_parts(value, path) for value in seen if value), default=0)
         exact = any(value and (value in path or path in value) for value in seen)
-        near = any(value and _shares_root(value, path) for value in seen)
-        if exact or near:
-            candidates.append((not exact, item.path != execution.path, item.sort_key(), item))
+        if exact or shared >= 2:
+            rank = (not exact, -shared, item.path != execution.path, item.sort_key())
+            candidates.append((rank, item))
     detail = f"absolute path {path}: it exists only where the notebook was written"
     if candidates:
-        best = min(candidates, key=lambda entry: entry[:3])[3]
+        best = min(candidates, key=lambda entry: entry[0])[1]
         return Cause(
             CauseKind.MISSING_FILE,
             f"{detail}; PA001 predicted it",
@@ -299,7 +304,7 @@ def _file_cause(execution: Execution, context: Context, evidence: str) -> Cause:
     if not paths:
         return Cause(CauseKind.MISSING_FILE, "a file that is not there", evidence)
     path = paths[0]
-    if _ABSOLUTE.match(path):
+    if ABSOLUTE.match(path):
         return _absolute_cause(path, execution, context, evidence)
     return _relative_cause(path, context, evidence)
 
@@ -402,99 +407,6 @@ def _failure_cause(execution: Execution, context: Context) -> Cause:
     return Cause(rule.kind, f"{details.get(rule.kind, rule.kind.value)}: {evidence}", evidence)
 
 
-# -- asking the tree and git ------------------------------------------------------------
-
-_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
-
-
-def _inside(root: str, path: str) -> str | None:
-    """``path`` (relative to ``root``) on disk, or None when it would leave the root."""
-    if not path or path.startswith("../") or path == ".." or _ABSOLUTE.match(path):
-        return None
-    return os.path.join(root, *path.split("/"))
-
-
-def _head(path: str) -> bytes:
-    try:
-        return safeio.read_content(path, len(_LFS_POINTER))
-    except OSError:
-        return b""
-
-
-def _is_ignored(work_tree: str, relative: str) -> bool:
-    """Whether git would ignore ``relative`` (from the work-tree top) or a folder above
-    it: ``.git/info/exclude``, then each folder's ``.gitignore`` on the way down."""
-    rules = IgnoreRules.from_patterns(
-        read_patterns(os.path.join(work_tree, ".git", "info", "exclude")), ""
-    )
-    rules = rules.with_patterns(read_patterns(os.path.join(work_tree, ".gitignore")), "")
-    parts = relative.split("/")
-    for depth in range(1, len(parts) + 1):
-        name = "/".join(parts[:depth])
-        if rules.ignored(name, depth < len(parts)):
-            return True
-        if depth < len(parts):
-            ignore_file = os.path.join(work_tree, *parts[:depth], ".gitignore")
-            rules = rules.with_patterns(read_patterns(ignore_file), name)
-    return False
-
-
-def _facts(root: str, path: str, work_tree: str | None, tracked: set[str]) -> FileFacts:
-    disk = _inside(root, path)
-    if disk is None:
-        return FileFacts(path)
-    try:
-        exists = os.path.lexists(disk)
-    except (OSError, ValueError):
-        exists = False
-    pointer = exists and _head(disk).startswith(_LFS_POINTER)
-    ignored = committed = False
-    if work_tree is not None:
-        top = os.path.relpath(os.path.abspath(root), work_tree).replace(os.sep, "/")
-        relative = path if top == "." else f"{top}/{path}"
-        ignored = _is_ignored(work_tree, relative)
-        log = git_output(
-            root, "--literal-pathspecs", "log", "--all", "--format=%H", "-1", "--", path
-        )
-        committed = bool(log and log.strip())
-    return FileFacts(path, exists, pointer, ignored, path in tracked, committed)
-
-
-def gather(
-    root: str,
-    findings: Iterable[Finding] = (),
-    executions: Iterable[Execution] = (),
-    paths: Iterable[str] = (),
-    environment_problem: str = "",
-) -> Context:
-    """A ``Context`` for classifying ``executions`` of the repository at ``root``: the
-    findings, the facts about each relative file their failures name, and the top-level
-    modules of the repository's own files (``paths``, relative to ``root``)."""
-    wanted = sorted(
-        {
-            path
-            for execution in executions
-            for path in named_paths(execution)
-            if not _ABSOLUTE.match(path)
-        }
-    )[:100]
-    work_tree = find_work_tree(root)
-    tracked: set[str] = set()
-    if work_tree is not None and wanted:
-        listing = git_output(root, "--literal-pathspecs", "ls-files", "-z", "--", *wanted)
-        tracked = {os.fsdecode(item) for item in (listing or b"").split(b"\0") if item}
-    local: set[str] = set()
-    for path in paths:
-        add_local_names(path, local)
-    return Context(
-        findings=tuple(findings),
-        files={path: _facts(root, path, work_tree, tracked) for path in wanted},
-        local_modules=frozenset(local),
-        git=work_tree is not None,
-        environment_problem=environment_problem,
-    )
-
-
 # -- recall ------------------------------------------------------------------------------
 
 
@@ -522,16 +434,17 @@ class Recall:
         )
 
 
-def recall(results: Iterable[NotebookResult]) -> Recall:
-    """The static checks' recall over ``results``: failures a static finding predicted."""
+def recall(outcomes: Iterable[tuple[Verdict, Cause | None]]) -> Recall:
+    """The static checks' recall over notebooks' ``(verdict, cause)``: the runtime
+    failures (failed or timed out) a static finding predicted."""
     counts: dict[str, list[int]] = {}
-    for result in results:
-        if result.verdict not in (Verdict.FAILED, Verdict.TIMED_OUT):
+    for found, cause in outcomes:
+        if found not in (Verdict.FAILED, Verdict.TIMED_OUT):
             continue
-        kind = result.cause.kind.value if result.cause else CauseKind.OTHER.value
+        kind = cause.kind.value if cause else CauseKind.OTHER.value
         entry = counts.setdefault(kind, [0, 0])
         entry[0] += 1
-        entry[1] += int(bool(result.cause and result.cause.predicted))
+        entry[1] += int(bool(cause and cause.predicted))
     by_cause = tuple(
         (kind, count, predicted) for kind, (count, predicted) in sorted(counts.items())
     )

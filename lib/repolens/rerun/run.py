@@ -28,9 +28,10 @@ from ..core import safeio
 from ..core.findings import Finding, Level
 from ..core.records import FileRecord, path_bytes
 from ..scanning.options import ScanOptions
-from .causes import Context, gather
+from .causes import Context
 from .environment import Environment, build_environment, current_environment
 from .execute import Settings, execute_notebook, kernel_for
+from .facts import gather
 from .judge import judge
 from .model import (
     CauseKind,

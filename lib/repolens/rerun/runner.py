@@ -143,7 +143,7 @@ def run(config: dict[str, Any], channel: Any) -> dict[str, Any]:
         timeout=int(config["cell_timeout"]),
         kernel_name=config["kernel"],
         resources={"metadata": {"path": os.path.dirname(path)}},
-        record_timing=False,
+        record_timing=True,  # when each cell ran: the comparison tells the run's clock from data
     )
     deadline = time.monotonic() + float(config["notebook_timeout"])
     cells: list[dict[str, Any]] = []

@@ -82,7 +82,8 @@ SANITISERS: tuple[Sanitiser, ...] = (
     ),
     _rule(
         "temporary paths",
-        r"(?:/private)?/(?:tmp|var/tmp|var/folders|dev/shm)/[^\s'\"<>:,;)\]]{0,400}"
+        r"(?:/[\w.-]{1,100}){0,6}?/(?:tmp|temp|Temp|TEMP|var/folders|dev/shm)/"
+        r"[^\s'\"<>:,;)\]]{0,400}"
         r"|[A-Za-z]:\\Users\\[^\\\s]{1,100}\\AppData\\Local\\Temp\\[^\s'\"<>:,;)\]]{0,400}",
         "<tmp>",
     ),
