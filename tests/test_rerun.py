@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
@@ -434,3 +437,76 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], wor
 def test_a_missing_root_exits_2(tmp_path: Path) -> None:
     done = rerun_cli(str(tmp_path / "nowhere"), "--sandbox", "none", "-o", str(tmp_path / "o"))
     assert done.returncode == 2 and "nowhere" in done.stderr
+
+
+@needs_bwrap
+def test_odd_names_links_and_fifos_are_results_not_crashes(tmp_path: Path) -> None:
+    root = make_tree(
+        tmp_path / "repo",
+        {
+            "new\nline.ipynb": notebook_json([cell("print(1)\n", "1\n")]),
+            "bidi\u202eenilno.ipynb": notebook_json([cell("print(2)\n", "2\n")]),
+            "deep.ipynb": "[" * 100_000 + "]" * 100_000,
+        },
+    )
+    (root / b"\xff.ipynb".decode("utf-8", "surrogateescape")).write_text(
+        notebook_json([cell("print(3)\n", "3\n")])
+    )
+    (root / "zero.ipynb").symlink_to("/dev/zero")
+    os.mkfifo(root / "fifo.ipynb")
+    out = tmp_path / "out"
+    done = rerun_cli(str(root), "--env", "current", "--sandbox", "bwrap", "-o", str(out),
+                     "--fail-on", "never")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads((out / "rerun.json").read_text())
+    jsonschema.validate(document, schema())
+    verdicts = {item["path"]: item["verdict"] for item in document["notebooks"]}
+    assert verdicts["new\nline.ipynb"] == "reproduced"
+    assert verdicts["bidi\u202eenilno.ipynb"] == "reproduced"
+    assert verdicts["\\xff.ipynb"] == "reproduced"  # shown as the reports show such names
+    assert verdicts["deep.ipynb"] == "not run"
+    assert verdicts["zero.ipynb"] == "not run" and verdicts["fifo.ipynb"] == "not run"
+    assert (out / "notebooks" / "new\nline.ipynb").is_file()
+    with open(out / "rerun.csv", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 6
+
+
+@needs_bwrap
+def test_an_interrupted_rerun_stops_its_sandboxes_and_exits_130(tmp_path: Path) -> None:
+    root = make_tree(
+        tmp_path / "repo",
+        {
+            f"sleep{index}.ipynb": notebook_json([cell("import time\ntime.sleep(300)\n")])
+            for index in range(2)
+        },
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "repolens", "rerun", str(root), "--env", "current",
+         "--sandbox", "bwrap", "--jobs", "2", "-o", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(sandboxes_of(process.pid)) < 2:
+        time.sleep(0.2)
+    assert len(sandboxes_of(process.pid)) == 2, "the sandboxes did not start"
+    started = sandboxes_of(process.pid)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    time.sleep(1)
+    assert not [pid for pid in started if Path(f"/proc/{pid}").exists()]
+
+
+def sandboxes_of(parent: int) -> list[int]:
+    """The bubblewrap processes started by ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if command == "bwrap" and int(fields[1]) == parent:
+            found.append(int(entry.name))
+    return found

@@ -172,6 +172,9 @@ def _cells_after_kill(channel: _Channel, code_cells: tuple[int, ...]) -> tuple[C
     return tuple(cells)
 
 
+_INTERRUPTED = "the rerun was interrupted"
+
+
 def _kill(process: subprocess.Popen[bytes], kind: str, plan: Plan) -> None:
     stop = kill_command(kind, plan)
     if stop is not None:
@@ -206,10 +209,16 @@ def execute_notebook(
     keep: Path | None,
     slot: int = 0,
     on_event: Event | None = None,
+    stop: threading.Event | None = None,
 ) -> Execution:
     """Run ``path`` (relative to ``root``) in ``sandbox``; ``keep`` is where the executed
-    notebook goes (None: not kept). Never raises for what the notebook does."""
+    notebook goes (None: not kept). Never raises for what the notebook does. When ``stop``
+    is set (the rerun was interrupted) the sandbox is killed and the notebook is not run;
+    an interrupt in this thread kills the sandbox before it goes on up."""
     from .sandbox import sandbox_uid
+
+    if stop is not None and stop.is_set():
+        return Execution(path, ExecutionState.NOT_RUN, reason=_INTERRUPTED)
 
     events = on_event or (lambda kind, event: None)
     scratch = tempfile.mkdtemp(prefix="repolens-rerun-") if sandbox == "none" else ""
@@ -255,15 +264,23 @@ def execute_notebook(
     drain.start()
     deadline = started + settings.notebook_timeout + settings.grace
     killed = ""
-    while process.poll() is None:
-        if channel.over:
-            killed = f"it sent more than {settings.notebook_cap + MARGIN} bytes"
-        elif time.monotonic() > deadline:
-            killed = f"it ran past {settings.notebook_timeout:g} s"
-        if killed:
-            _kill(process, sandbox, plan)
-            break
-        time.sleep(0.05)
+    try:
+        while process.poll() is None:
+            if stop is not None and stop.is_set():
+                killed = _INTERRUPTED
+            elif channel.over:
+                killed = f"it sent more than {settings.notebook_cap + MARGIN} bytes"
+            elif time.monotonic() > deadline:
+                killed = f"it ran past {settings.notebook_timeout:g} s"
+            if killed:
+                _kill(process, sandbox, plan)
+                break
+            time.sleep(0.05)
+    except BaseException:  # an interrupt: the sandbox must not outlive the rerun
+        _kill(process, sandbox, plan)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     try:
         process.wait(timeout=60)
     except subprocess.TimeoutExpired:
@@ -278,13 +295,13 @@ def execute_notebook(
     resources: dict[str, Any] = {"exit": process.returncode, "stderr": stderr[-2000:]}
     done = channel.done
     if done is None or killed:
-        if killed:
+        if killed and killed != _INTERRUPTED:
             resources["killed"] = "time" if "ran past" in killed else "output"
         state = (
             ExecutionState.TIMED_OUT
             if "ran past" in killed
             else ExecutionState.FAILED
-            if killed
+            if killed and killed != _INTERRUPTED
             else ExecutionState.NOT_RUN
         )
         cells = _cells_after_kill(channel, code_cells)

@@ -176,6 +176,7 @@ def _run_one(
     out: Path | None,
     slots: queue.Queue[int],
     on_cell: Callable[[str, dict[str, Any]], None],
+    stop: threading.Event,
 ) -> _Ran:
     saved, problem = _saved(root, path)
     if saved is None:
@@ -192,13 +193,13 @@ def _run_one(
         keep = None if out is None else out / "notebooks" / path
         run = execute_notebook(
             root, path, code, kernel, environment, options.sandbox, options.settings, keep,
-            slot, lambda kind, event: on_cell(path, event) if kind == "cell" else None,
+            slot, lambda kind, event: on_cell(path, event) if kind == "cell" else None, stop,
         )  # fmt: skip
         second = None
         if options.twice and run.state is ExecutionState.COMPLETED:
             second = execute_notebook(
                 root, path, code, kernel, environment, options.sandbox, options.settings, None,
-                slot,
+                slot, None, stop,
             )  # fmt: skip
     finally:
         slots.put(slot)
@@ -242,7 +243,7 @@ def rerun(
             say(f"{done[0]}/{len(chosen)} notebooks, running {line}")
 
     def one(path: str) -> _Ran:
-        ran = _run_one(root, path, environment, options, out, slots, on_cell)
+        ran = _run_one(root, path, environment, options, out, slots, on_cell, stop)
         with lock:
             done[0] += 1
             running.pop(path, None)
@@ -252,9 +253,16 @@ def rerun(
             )
         return ran
 
+    stop = threading.Event()  # set on an interrupt: every running sandbox is killed
     if options.jobs > 1 and len(chosen) > 1:
-        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        pool = ThreadPoolExecutor(max_workers=options.jobs)
+        try:
             runs = tuple(pool.map(one, chosen))
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         runs = tuple(one(path) for path in chosen)
     context: Context = gather(

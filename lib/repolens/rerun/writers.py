@@ -16,6 +16,7 @@ from .._version import __version__
 from ..core.atomic import atomic_write
 from ..core.cells import guard_cell
 from ..core.findings import Finding
+from ..core.records import display_path
 from ..render.findings import dumps, finding_dict, sarif_document, write_findings_csv
 from .environment import Environment
 from .execute import Settings
@@ -99,14 +100,15 @@ def _comparison(item: CellComparison) -> dict[str, Any]:
 
 def _notebook(item: NotebookResult, kept: bool) -> dict[str, Any]:
     run = item.execution
+    shown = display_path(item.path)[0]  # a name that is not UTF-8 as the reports show it
     return {
-        "path": item.path,
+        "path": shown,
         "verdict": item.verdict.value,
         "state": run.state.value,
         "kernel": run.kernel,
         "seconds": round(run.seconds, 3),
         "reason": run.reason,
-        "executed": f"notebooks/{item.path}" if kept and run.fresh is not None else None,
+        "executed": f"notebooks/{shown}" if kept and run.fresh is not None else None,
         "cells": [
             {
                 "cell": cell.index,
@@ -188,7 +190,7 @@ def _row(item: NotebookResult) -> dict[str, Any]:
     failure = run.first_failure
     differing = [c.index for c in item.comparisons if not c.same]
     return {
-        "path": item.path,
+        "path": display_path(item.path)[0],
         "verdict": item.verdict.value,
         "state": run.state.value,
         "kernel": run.kernel,
