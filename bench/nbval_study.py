@@ -2,8 +2,8 @@
 
 Each repository of ``STUDY`` (clones under ``--repos``, /work/realrepos by default) is
 rerun by ``repolens rerun`` in bubblewrap with this interpreter's packages
-(``--env current``: the declared environments would each download several hundred MB of
-wheels). Then, on the SAME executions, every code cell that ran in the fresh run and had
+(``--env current``: one repository declares no environment, the other pins 2016 releases
+that have no wheels for this Python). Then, on the SAME executions, every code cell that ran in the fresh run and had
 a saved run is judged twice:
 
 - by nbval's own comparison (``nbval.plugin.IPyNbCell.compare_outputs`` of PyPI ``nbval``,
