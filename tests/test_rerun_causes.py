@@ -4,6 +4,7 @@ static checks counted."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from repolens.rerun.causes import (
     recall,
     verdict,
 )
-from repolens.rerun.facts import gather, is_ignored
+from repolens.rerun.facts import declared_names, gather, is_ignored
 from repolens.rerun.model import (
     Cause,
     CauseKind,
@@ -210,6 +211,51 @@ def test_a_missing_module_no_finding_predicted_says_the_check_missed_it() -> Non
         "check missed it"
     )
     assert distribution_of("sklearn") == "scikit-learn" and distribution_of("numpy") == "numpy"
+
+
+@pytest.mark.parametrize(
+    ("module", "declared"),
+    [("seaborn", "seaborn"), ("sklearn.svm", "scikit-learn"), ("cv2", "opencv-python")],
+)
+def test_a_declared_module_the_run_lacked_is_not_a_miss_of_the_static_check(
+    module: str, declared: str
+) -> None:
+    """``--env current``, or a build that left a requirement out: the specification
+    declares the distribution, so EN002 rightly said nothing."""
+    context = Context(declared={declared: "requirements.txt:8", "numpy": "requirements.txt:1"})
+    cause = classify(failed("ModuleNotFoundError", f"No module named '{module}'"), context)
+    assert cause is not None and cause.kind is CauseKind.MISSING_MODULE
+    assert cause.detail.endswith(
+        ": declared (requirements.txt:8) but not in the environment the notebook ran in"
+    )
+    assert not cause.predicted and "missed" not in cause.detail
+    undeclared = classify(failed("ModuleNotFoundError", "No module named 'torch'"), context)
+    assert undeclared is not None and "the static check missed it" in undeclared.detail
+
+
+def test_declared_names_read_the_specifications_as_en002_does(tmp_path: Path) -> None:
+    """Expected: 3 names from the top requirements.txt, 1 from binder/environment.yml, 1
+    from requirements/dev.txt; a nested requirements file, a link to /dev/zero and a FIFO
+    give none."""
+    make_tree(
+        tmp_path,
+        {
+            "requirements.txt": "Seaborn==0.7.0\nnumpy\n# a comment\nscikit_learn>=1\n",
+            "binder/environment.yml": "dependencies:\n  - pip:\n    - vega_datasets\n",
+            "requirements/dev.txt": "pytest\n",
+            "sub/requirements.txt": "torch\n",
+        },
+    )
+    (tmp_path / "Pipfile").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "binder" / "requirements.txt")
+    assert declared_names(str(tmp_path)) == {
+        "seaborn": "requirements.txt:1",
+        "numpy": "requirements.txt:2",
+        "scikit-learn": "requirements.txt:4",
+        "vega-datasets": "binder/environment.yml:3",
+        "pytest": "requirements/dev.txt:1",
+    }
+    assert declared_names(str(tmp_path / "absent")) == {}
 
 
 def test_a_module_of_the_repository_itself_is_said_to_be_off_the_path() -> None:

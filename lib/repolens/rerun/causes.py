@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..checks.environment import distribution_of
+from ..checks.environment import distribution_of, normalise
 from ..core.findings import Finding
 from .model import (
     Cause,
@@ -85,13 +85,15 @@ class FileFacts:
 class Context:
     """What a classification may know beyond the run: the static findings, the facts
     about the files the failures name (``gather``), the repository's own top-level
-    modules, whether git answered, and why the environment could not be built."""
+    modules, whether git answered, why the environment could not be built, and what the
+    specifications declare (``declared``: normalised distribution -> ``file:line``)."""
 
     findings: tuple[Finding, ...] = ()
     files: Mapping[str, FileFacts] = field(default_factory=dict)
     local_modules: frozenset[str] = frozenset()
     git: bool = False
     environment_problem: str = ""
+    declared: Mapping[str, str] = field(default_factory=dict)  # distribution -> "file:line"
 
 
 # -- the table of causes ----------------------------------------------------------------
@@ -230,6 +232,13 @@ def _module_cause(error: CellError, context: Context, evidence: str) -> Cause:
                 _finding_name(item),
                 True,
             )
+    where = context.declared.get(normalise(distribution or module))
+    if where:
+        return Cause(
+            CauseKind.MISSING_MODULE,
+            f"{named}: declared ({where}) but not in the environment the notebook ran in",
+            evidence,
+        )
     return Cause(
         CauseKind.MISSING_MODULE,
         f"{named}; no EN002 finding: the static check missed it",

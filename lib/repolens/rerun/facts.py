@@ -5,7 +5,9 @@ classification of causes reads anything.
 name (at most ``MAX_PATHS``): is it in the tree, is it a Git LFS pointer (its first
 bytes, through the safe reader), would git ignore it (``.git/info/exclude`` and each
 folder's ``.gitignore``, read as the walk reads them), does git track it, did any commit
-hold it (git run as data, through ``core.gitsafe``).
+hold it (git run as data, through ``core.gitsafe``). It also reads what the tree's
+environment specifications declare, as the EN002 check reads them, so that a module the
+specification declares but the run lacked is not called a miss of the static check.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from ..checks.environment import add_local_names
+from ..checks.environment import add_local_names, declarations, is_specification
+from ..checks.source import Source
 from ..core import safeio
 from ..core.findings import Finding
 from ..core.gitsafe import git_output
 from ..scanning.ignore import IgnoreRules, find_work_tree, read_patterns
 from .causes import ABSOLUTE, Context, FileFacts, named_paths
 from .model import Execution
+from .specs import MAX_SPEC_BYTES
 
-__all__ = ["MAX_PATHS", "gather", "is_ignored"]
+__all__ = ["MAX_PATHS", "declared_names", "gather", "is_ignored"]
 
 MAX_PATHS = 100
 
@@ -81,6 +85,38 @@ def _facts(root: str, path: str, work_tree: str | None, tracked: set[str]) -> Fi
     return FileFacts(path, exists, pointer, ignored, path in tracked, committed)
 
 
+def _spec_paths(root: str) -> list[str]:
+    """The environment specifications repo2docker would use: at the top, in binder/ or
+    .binder/, requirements files in requirements/ (names as the checks spell them)."""
+    found: list[str] = []
+    for folder in ("", "binder", ".binder", "requirements"):
+        try:
+            names = sorted(os.listdir(os.path.join(root, folder) if folder else root))
+        except OSError:
+            continue
+        found += [
+            path
+            for path in (f"{folder}/{name}" if folder else name for name in names)
+            if is_specification(path)
+        ]
+    return found
+
+
+def declared_names(root: str) -> dict[str, str]:
+    """Each distribution the specifications declare (normalised) -> where (``file:line``);
+    a file that is a link, unreadable or over ``MAX_SPEC_BYTES`` is left out."""
+    found: dict[str, str] = {}
+    for path in _spec_paths(root):
+        try:
+            data = safeio.read_small_file(os.path.join(root, *path.split("/")), MAX_SPEC_BYTES)
+        except OSError:
+            continue
+        source = Source(path, "text", data.decode("utf-8", "replace"))
+        for item in declarations(source):
+            found.setdefault(item.name, f"{item.path}:{item.line}")
+    return found
+
+
 def gather(
     root: str,
     findings: Iterable[Finding] = (),
@@ -113,4 +149,5 @@ def gather(
         local_modules=frozenset(local),
         git=work_tree is not None,
         environment_problem=environment_problem,
+        declared=declared_names(root),
     )
