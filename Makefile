@@ -16,7 +16,7 @@ TOP_N ?= 10
 K8S_VERSION ?= 1.37.0
 OVERLAYS := $(wildcard k8s/overlays/*)
 
-.PHONY: help setup scan report test lint format bench bench-checks bench-truth bench-million bench-hostile deploy-lint container-test k8s-run k8s-portfolio portfolio history wheel-test
+.PHONY: help setup scan report test lint format bench bench-checks bench-truth bench-million bench-hostile bench-rerun bench-nbval deploy-lint container-test k8s-run k8s-portfolio portfolio history wheel-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ bench-million: ## repolens report on 1,000,000 files in the container under 512 
 
 bench-hostile: ## every check on adversarial inputs of several MiB: time and memory per MiB into bench/RESULTS.md
 	$(PYTHON) bench/hostile.py
+
+bench-rerun: ## repolens rerun against papermill on the same notebooks, and the environment's build and reuse, into bench/RESULTS.md
+	$(PYTHON) bench/rerun.py $(BENCH_RERUN_ARGS)
+
+bench-nbval: ## repolens rerun's comparison against nbval's on real notebooks (needs nbval and /work/realrepos)
+	$(PYTHON) bench/nbval_study.py --validate --write
 
 deploy-lint: ## hadolint, actionlint (with shellcheck), yamllint, kustomize + kubernetes-validate
 	hadolint Dockerfile

@@ -298,6 +298,69 @@ def main() -> None:
         '{\n "cells": [\n<<<<<<< HEAD\n  {"cell_type": "markdown"}\n=======\n'
         '  {"cell_type": "code"}\n>>>>>>> other\n ]\n}\n',
     )
+    # Three notebooks a rerun judges (repolens rerun): one gives its saved results again,
+    # one drifts (the correction changed after its outputs were saved), one needs a module
+    # that requirements.txt does not declare (the EN002 check predicts the failure).
+    angles = [round(((index * 37) % 21 - 10) / 40, 4) for index in range(12)]
+    stats = (
+        f"frames: {len(angles)}\n"
+        f"mean steering: {sum(angles) / len(angles):.6f}\n"
+        f"largest turn: {max(abs(a) for a in angles):.4f}\n"
+    )
+    read_log = (
+        "import csv\n\nwith open('../data/driving_log.csv') as handle:\n"
+        "    angles = [float(row['steering']) for row in csv.DictReader(handle)]\n"
+    )
+    write(
+        ROOT / "notebooks/05_steering_stats.ipynb",
+        notebook(
+            [
+                md("d1", "# Steering statistics\n"),
+                code("d2", read_log, 1),
+                code(
+                    "d3",
+                    "print(f'frames: {len(angles)}')\n"
+                    "print(f'mean steering: {sum(angles) / len(angles):.6f}')\n"
+                    "print(f'largest turn: {max(abs(a) for a in angles):.4f}')\n",
+                    2,
+                    [stream(stats)],
+                ),
+            ]
+        ),
+    )
+    corrected = [angle + 0.2 for angle in angles]  # saved with the old correction
+    write(
+        ROOT / "notebooks/06_side_cameras.ipynb",
+        notebook(
+            [
+                md("e1", "# Side cameras\n\nLeft frames steer back by the correction.\n"),
+                code("e2", read_log + "CORRECTION = 0.25\n", 1),
+                code(
+                    "e3",
+                    "left = [angle + CORRECTION for angle in angles]\n"
+                    "print(f'mean left steering: {sum(left) / len(left):.6f}')\n",
+                    2,
+                    [stream(f"mean left steering: {sum(corrected) / len(corrected):.6f}\n")],
+                ),
+            ]
+        ),
+    )
+    write(
+        ROOT / "notebooks/07_lane_video.ipynb",
+        notebook(
+            [
+                md("f1", "# Lane video\n\nThe detected lanes drawn on the test video.\n"),
+                code(
+                    "f2",
+                    "from moviepy.editor import VideoFileClip\n\n"
+                    "clip = VideoFileClip('../data/test_video.mp4')\n"
+                    "print(f'{clip.duration:.1f} s')\n",
+                    1,
+                    [stream("10.0 s\n")],
+                ),
+            ]
+        ),
+    )
     write(
         ROOT / "notebooks/.ipynb_checkpoints/01_explore_data-checkpoint.ipynb",
         notebook([md("a1", "# Explore the driving log\n")]),

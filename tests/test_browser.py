@@ -23,6 +23,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+SAMPLE = REPO / "examples" / "Detect_Lines"
 WIDTHS = (1280, 390)
 SMALLEST_PX = 9.0
 
@@ -108,6 +109,53 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def rerun_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's report in a folder a rerun wrote into (rerun.json stated in
+    test_rerun_view: 5 notebooks, long paths and excerpts)."""
+    import subprocess
+
+    from .test_rerun_view import rerun_json
+
+    out = tmp_path_factory.mktemp("rerun-report")
+    rerun_json(out, "_a_rather_long_name_that_does_not_break_" * 3)
+    done = subprocess.run(
+        [PYTHON, "-m", "repolens", "report", str(SAMPLE), "-o", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return out / "report.html"
+
+
+def test_does_it_reproduce_comes_first_and_fits_a_phone(browser, rerun_report: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(rerun_report.as_uri())
+    assert errors == []
+    headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent.trim())")
+    assert headings[0].startswith("Does it reproduce?"), headings
+    assert headings[1].startswith("What to fix first"), headings
+    links = page.eval_on_selector_all(
+        "nav.repolens-toc a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert links[0] == "#Does-it-reproduce?" and len(links) == len(headings)
+    assert page.query_selector("[id='Does-it-reproduce?']") is not None
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        scroll, client = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, f"the page is {scroll} px wide in a {client} px window"
+        box = page.eval_on_selector("table.repolens-rerun", "t => t.getBoundingClientRect().right")
+        assert box <= client, f"the rerun table ends at {box} px in a {client} px window"
+    rows = page.eval_on_selector_all("table.repolens-rerun tbody tr", "rows => rows.length")
+    assert rows == 5
 
 
 @pytest.mark.parametrize("name", ["report", "history", "portfolio"])

@@ -74,7 +74,7 @@ def test_one_bar_per_category_whatever_the_file_count() -> None:
 def test_sentences_read_the_sample() -> None:
     records = scan(SAMPLE).records
     summary = summarise(records)
-    assert "56 files" in narrative.overview_sentence(summary)
+    assert "59 files" in narrative.overview_sentence(summary)
     assert narrative.bytes_sentence(summary).startswith(
         "<p><strong>Image</strong> files hold the most bytes"
     )

@@ -19,8 +19,9 @@ from repolens.commands.report import REPORT_ENVIRONMENT
 
 from .conftest import REPO
 
-# The report Job's overlays; the portfolio's two have their own contracts (test_portfolio_k8s.py).
-PORTFOLIO_OVERLAYS = ("portfolio", "portfolio-merge")
+# The report Job's overlays; the portfolio's two have their own contracts (test_portfolio_k8s.py),
+# and so has the rerun's (test_rerun_k8s.py).
+PORTFOLIO_OVERLAYS = ("portfolio", "portfolio-merge", "rerun")
 OVERLAYS = sorted(
     path.name
     for path in (REPO / "k8s" / "overlays").iterdir()
@@ -260,6 +261,8 @@ def test_ci_installs_every_program_the_container_scripts_call() -> None:
         "catatonit": "catatonit",
         "debootstrap": "debootstrap",
         "setpriv": "util-linux",
+        "prlimit": "util-linux",  # the rerun sandbox's limits
+        "bwrap": "bubblewrap",  # the rerun sandbox
         "chromium": "chromium",
     }
     installed = apt_packages()

@@ -24,7 +24,7 @@ def test_to_frame_has_a_typed_row_per_record() -> None:
 
 def test_notebooks_frame_has_a_row_per_readable_notebook() -> None:
     frame = notebooks_frame(scan(SAMPLE).records)
-    assert len(frame) == 5  # the merge-conflicted notebook is not readable
+    assert len(frame) == 8  # the merge-conflicted notebook is not readable
     assert frame.loc["notebooks/02_train_model.ipynb", "error_cells"] == 1
     assert bool(frame.loc["notebooks/02_train_model.ipynb", "out_of_order"])
 

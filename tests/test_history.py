@@ -451,7 +451,7 @@ def test_the_sample_built_as_a_repository(tmp_path: Path, capsys) -> None:  # ty
     }
     assert found == expected
     assert last["notebooks"]["notebooks"] == books[0] == 5
-    assert [row["files"] for row in document["commits"]] == [9, 15, 53, 56]
+    assert [row["files"] for row in document["commits"]] == [9, 18, 56, 59]
 
 
 def test_history_reports_git_failures_as_history_errors(tmp_path: Path) -> None:

@@ -199,3 +199,23 @@ def test_notebook_path_prints_each_installed_notebook(capsys) -> None:  # type: 
     assert main(["notebook-path"]) == 0
     assert capsys.readouterr().out.strip().endswith("analyze.ipynb")
     assert main(["notebook-path", "nothing"]) == 2
+
+
+def test_the_report_page_with_a_hostile_rerun_shows_it_first_as_text(tmp_path: Path) -> None:
+    from .test_rerun_view import rerun_json
+
+    tree = make_tree(tmp_path / "tree", {"a.py": "x = 1\n"})
+    out = tmp_path / "out"
+    rerun_json(out, SUBJECT)
+    files = run_report(str(tree), out, notebook=bundled_notebook())
+    shown = SUBJECT.replace("\u202e", "\\u202e")
+    page = assert_no_script_and_text_as_text(files.html, shown, "Does it reproduce?")
+    assert page.shown.index("Does it reproduce?") < page.shown.index("What to fix first")
+    assert_outputs_out_of_maths(files.notebook)
+
+
+def test_the_report_page_without_a_rerun_has_no_such_section(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree", {"a.py": "x = 1\n"})
+    files = run_report(str(tree), tmp_path / "out", notebook=bundled_notebook())
+    assert "Does it reproduce?" not in files.html.read_text("utf-8")
+    assert "Does it reproduce?" in files.notebook.read_text("utf-8")  # the notebook keeps it

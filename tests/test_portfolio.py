@@ -97,7 +97,7 @@ def test_every_repository_gets_a_row_and_failures_say_why(portfolio: Path, tmp_p
         assert (out / row["name"] / "metrics.json").is_file()
         assert (out / row["name"] / "findings.sarif").is_file()
     sample = rows[4]
-    assert (sample["notebooks"], sample["notebooks_with_errors"], sample["errors"]) == (5, 1, 2)
+    assert (sample["notebooks"], sample["notebooks_with_errors"], sample["errors"]) == (8, 1, 2)
     with open(out / "portfolio.csv", newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     assert [row["name"] for row in table] == names

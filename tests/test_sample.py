@@ -7,10 +7,10 @@ from repolens import State, scan, summarise
 from .conftest import SAMPLE
 
 # What examples/Detect_Lines holds (see examples/make_sample.py):
-EXPECTED_FILES = 56
+EXPECTED_FILES = 59
 EXPECTED_BY_CATEGORY = {
     "code": 5,  # model.py drive.py video.py utils/__init__.py utils/preprocess.py
-    "notebook": 6,  # four notebooks, "01_explore_data - Copy.ipynb", one checkpoint
+    "notebook": 9,  # seven notebooks, "01_explore_data - Copy.ipynb", one checkpoint
     "config": 3,  # .gitignore config.yaml requirements.txt
     "docs": 2,  # README.md data/notes.txt
     "data": 1,  # data/driving_log.csv
@@ -19,7 +19,7 @@ EXPECTED_BY_CATEGORY = {
     "archive": 1,  # archive/run1_frames.zip
     "other": 1,  # __pycache__/model.cpython-38.pyc
 }
-EXPECTED_STATES = {"ok": 14, "empty": 2, "binary": 39, "invalid": 1}
+EXPECTED_STATES = {"ok": 17, "empty": 2, "binary": 39, "invalid": 1}
 EXPECTED_CSV_LINES = 13  # header + 12 frames
 
 
@@ -35,7 +35,7 @@ def test_the_sample_holds_what_it_states() -> None:
     assert by_path["data/driving_log.csv"].lines == EXPECTED_CSV_LINES
     assert by_path["notebooks/04_merge_conflict.ipynb"].state is State.INVALID
     notebooks = summary.notebooks
-    assert (notebooks.notebooks, notebooks.invalid) == (5, 1)
+    assert (notebooks.notebooks, notebooks.invalid) == (8, 1)
     assert (notebooks.with_errors, notebooks.out_of_order, notebooks.image_outputs) == (1, 1, 2)
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "Imported",
     "add_local_names",
     "declarations",
+    "distribution_of",
     "environment_findings",
     "imports_of",
     "is_requirements_file",
@@ -99,6 +100,13 @@ def _distributions() -> dict[str, tuple[str, ...]]:
     modules = _table()["modules"]
     assert isinstance(modules, dict)
     return {module: tuple(normalise(name) for name in names) for module, names in modules.items()}
+
+
+def distribution_of(module: str) -> str:
+    """The distribution to install for an import name (``cv2`` -> ``opencv-python``);
+    the import name itself when ``imports.toml`` does not list it."""
+    found = _distributions().get(module)
+    return found[0] if found else module
 
 
 def _python2_stdlib() -> frozenset[str]:
@@ -386,7 +394,7 @@ def environment_findings(
         if declared_names.intersection(candidates) or normalise(module) in declared_names:
             continue
         reported.add(module)
-        distribution = table[module][0] if module in table else module
+        distribution = distribution_of(module)
         target = specifications[0]
         yield finding(
             "EN002",

@@ -3,8 +3,8 @@
 options and settings they share are ``options``, the exit codes and the exceptions that
 map to them ``errors``. ``COMMANDS`` is the order ``repolens --help`` lists them in."""
 
-from . import check, history, notebook_path, portfolio, report, scan
+from . import check, history, notebook_path, portfolio, report, rerun, scan
 
 __all__ = ["COMMANDS"]
 
-COMMANDS = (scan, report, check, history, portfolio, notebook_path)
+COMMANDS = (scan, report, check, history, portfolio, rerun, notebook_path)

@@ -16,8 +16,13 @@ from ..core.printable import printable
 from ..core.progress import progress_text
 from ..portfolio.listing import ListError, Repository, read_list, shard_of
 from ..portfolio.merge import STATUSES, merge
+from ..portfolio.reproduce import RerunRequest
 from ..portfolio.rows import RUN_ID, new_run_id
 from ..portfolio.run import analyse_all
+from ..rerun.environment import ENVIRONMENTS, uv_available
+from ..rerun.run import Options
+from ..rerun.sandbox import SANDBOXES, SandboxUnavailable, choose
+from ..scanning.cache import default_cache_dir
 from .errors import EXIT_REPOSITORY_FAILED, EXIT_TERMINATED, UsageError, write_failed
 from .options import (
     DEFAULT_OUTPUT,
@@ -41,9 +46,11 @@ DESCRIPTION = (
     "or a folder whose subfolders are the repositories. With --shard (or "
     "$JOB_COMPLETION_INDEX and $REPOLENS_SHARDS, as in a Kubernetes Indexed Job) only "
     "that shard is analysed and nothing is merged; --merge only merges the rows of the "
-    "run (--run-id). Exit 5 when a repository failed, is missing or is stale (the others "
-    "and the table are still written); 130 on Ctrl-C, 143 on SIGTERM. A run that merges "
-    "also writes the page portfolio.html."
+    "run (--run-id). With --rerun each repository's notebooks are also rerun in a sandbox "
+    "(as repolens rerun does, into DIR/<name>/rerun/) and the table gains how many "
+    "reproduced. Exit 5 when a repository failed, is missing or is stale (the others "
+    "and the table are still written); 2 when --rerun has no sandbox; 130 on Ctrl-C, 143 "
+    "on SIGTERM. A run that merges also writes the page portfolio.html."
 )
 PORTFOLIO_ENVIRONMENT = (
     "REPOLENS_PORTFOLIO_LIST",
@@ -99,7 +106,43 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         "everything makes one; --shard and --merge need the same one)",
     )
     add_page_option(command, "portfolio.html")
+    command.add_argument(
+        "--rerun",
+        action="store_true",
+        help="also rerun each repository's notebooks in a sandbox and compare their outputs "
+        "(repolens rerun): the table gains a reproduction column and sorts by it",
+    )
+    command.add_argument(
+        "--sandbox",
+        choices=SANDBOXES,
+        default="auto",
+        help="with --rerun: where the notebooks run (default: auto, as repolens rerun)",
+    )
+    command.add_argument(
+        "--env",
+        dest="environment",
+        choices=ENVIRONMENTS,
+        default="declared",
+        help="with --rerun: the environment each rerun builds (default: declared)",
+    )
     add_quiet(command, "print nothing but errors")
+
+
+def _rerun(args: argparse.Namespace) -> RerunRequest | None:
+    """How each repository is rerun with --rerun (exit 2 now when it cannot be)."""
+    if not args.rerun:
+        return None
+    try:
+        sandbox = choose(args.sandbox)
+    except SandboxUnavailable as error:
+        raise UsageError(str(error)) from None
+    if args.environment != "current" and not uv_available():
+        raise UsageError(
+            f"--rerun --env {args.environment} builds with uv, which is not installed: "
+            "pip install 'repolens[rerun]', or pass --env current"
+        )
+    options = Options(environment=args.environment, sandbox=sandbox)
+    return RerunRequest(options, str(default_cache_dir()))
 
 
 def _shard(args: argparse.Namespace) -> tuple[int, int] | None:
@@ -193,6 +236,7 @@ def _portfolio(args: argparse.Namespace) -> int:
     if args.merge and args.shard is not None:
         raise UsageError("--merge and --shard do not go together: merge after the shards ran")
     run_id = _run_id(args, alone=not args.merge and shard is None)
+    rerun = None if args.merge else _rerun(args)
     try:
         repositories = read_list(source, skip=folder)
     except ListError as error:
@@ -212,6 +256,10 @@ def _portfolio(args: argparse.Namespace) -> int:
                 what = (
                     row["status"] if row["status"] == "ok" else f"{row['status']}: {row['reason']}"
                 )
+                if row.get("rerun_notebooks") is not None:
+                    what += f", {row['reproduced']}/{row['rerun_notebooks']} reproduced"
+                if row.get("rerun_problem"):
+                    what += f" (rerun: {row['rerun_problem']})"
                 print(
                     f"[{done}/{total}] {printable(repository.name)}: {printable(what)} "
                     f"({row.get('seconds', 0):.1f} s); "
@@ -230,7 +278,7 @@ def _portfolio(args: argparse.Namespace) -> int:
                 flush=True,
             )
         try:
-            rows = analyse_all(mine, folder, jobs, report, run_id=run_id)
+            rows = analyse_all(mine, folder, jobs, report, run_id=run_id, rerun=rerun)
         except OSError as error:
             raise write_failed("", folder, error) from None
         if shard is not None:  # a pod of the Indexed Job: the merge is a later step

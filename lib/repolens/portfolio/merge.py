@@ -34,7 +34,7 @@ __all__ = [
     "read_rows",
 ]
 
-PORTFOLIO_SCHEMA_VERSION = "2.0.0"
+PORTFOLIO_SCHEMA_VERSION = "2.1.0"  # 2.1: the rerun's columns
 STATUSES = ("ok", "failed", "missing", "stale")
 
 

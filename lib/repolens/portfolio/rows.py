@@ -33,6 +33,7 @@ __all__ = [
     "MAX_REASON",
     "MAX_ROW_BYTES",
     "MEASURES",
+    "RERUN_COLUMNS",
     "ROW_FILE",
     "RUN_ID",
     "Row",
@@ -90,6 +91,9 @@ class Row(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     warnings: _Count | None = None
     notes: _Count | None = None
     checks: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+    rerun_notebooks: _Count | None = None
+    reproduced: _Count | None = None
+    rerun_problem: Annotated[str, msgspec.Meta(max_length=MAX_REASON)] | None = None
     seconds: Annotated[float, msgspec.Meta(ge=0, le=1e9)] | None = None
     worker_peak_kib: _Count | None = None
 
@@ -97,8 +101,14 @@ class Row(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 _RUN_FIELDS = ("run_id", "seconds", "worker_peak_kib")
 COLUMNS = tuple(name for name in Row.__struct_fields__ if name not in _RUN_FIELDS)
 """The table's columns (portfolio.json rows and portfolio.csv), in order."""
+RERUN_COLUMNS = ("rerun_notebooks", "reproduced", "rerun_problem")
+"""What ``--rerun`` adds to an ``ok`` row: notebooks rerun, how many reproduced, and
+what kept the rerun from running ('' when nothing did; the counts are empty when it did
+not run at all); all three empty without ``--rerun``."""
 MEASURES = tuple(
-    name for name in COLUMNS if name not in ("index", "name", "path", "status", "reason")
+    name
+    for name in COLUMNS
+    if name not in ("index", "name", "path", "status", "reason", *RERUN_COLUMNS)
 )
 """What an ``ok`` row has and a failed, missing or stale one leaves empty."""
 
@@ -134,9 +144,27 @@ def valid_row(value: Any) -> Row:
     if row.status == "ok" and len(present) != len(MEASURES):
         lacking = [name for name in MEASURES if getattr(row, name) is None]
         raise ValueError(f"an ok row without {', '.join(lacking[:3])}")
-    if row.status == "failed" and present:
-        raise ValueError(f"a failed row with {', '.join(present[:3])}")
+    reran = [name for name in RERUN_COLUMNS if getattr(row, name) is not None]
+    if row.status == "failed" and (present or reran):
+        raise ValueError(f"a failed row with {', '.join([*present, *reran][:3])}")
+    _check_rerun(row)
     return row
+
+
+def _check_rerun(row: Row) -> None:
+    """A rerun's columns: none (no --rerun), or its problem with both counts, or a
+    problem that says why there are none; never more reproduced than rerun."""
+    counts = (row.rerun_notebooks, row.reproduced)
+    if row.rerun_problem is None:
+        if counts != (None, None):
+            raise ValueError("a rerun's counts without its problem column")
+        return
+    if (counts[0] is None) != (counts[1] is None):
+        raise ValueError("a rerun's counts come together: notebooks and reproduced")
+    if counts[0] is None and not row.rerun_problem:
+        raise ValueError("a rerun with no counts must say why")
+    if counts[0] is not None and counts[1] > counts[0]:  # type: ignore[operator]
+        raise ValueError("more notebooks reproduced than were rerun")
 
 
 def _decode(data: bytes) -> Row:

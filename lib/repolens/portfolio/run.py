@@ -33,6 +33,7 @@ from ..core.folders import OutputFolderError
 from ..core.printable import printable
 from ..scanning.options import ScanError
 from .listing import Repository, identity
+from .reproduce import RerunRequest, rerun_columns
 from .rows import MAX_REASON, ROW_FILE, failed_row, read_row, write_row
 from .workers import describe_exit, run_each
 
@@ -167,10 +168,13 @@ def _record(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def analyse_repository(repository: Repository, output: str, run_id: str) -> dict[str, Any]:
-    """Scan and check one repository into ``output/<name>/``; its row (also written to
-    ``row.json`` there, with ``run_id``). Never raises for a repository's own failure:
-    the row says it. Interrupted, it writes no row."""
+def analyse_repository(
+    repository: Repository, output: str, run_id: str, rerun: RerunRequest | None = None
+) -> dict[str, Any]:
+    """Scan and check one repository into ``output/<name>/``, and with ``rerun`` rerun its
+    notebooks into ``output/<name>/rerun/``; its row (also written to ``row.json`` there,
+    with ``run_id``). Never raises for a repository's own failure: the row says it.
+    Interrupted, it writes no row."""
     started = time.perf_counter()
     out = Path(output)
     folder = out / repository.name
@@ -189,6 +193,8 @@ def analyse_repository(repository: Repository, output: str, run_id: str) -> dict
     row = (
         failed_row(repository, "failed", refusal) if refusal else _checked(repository, out, folder)
     )
+    if rerun is not None and row["status"] == "ok":
+        row.update(rerun_columns(repository.location, folder, out, rerun))
     row["run_id"] = run_id
     row["seconds"] = round(time.perf_counter() - started, 3)
     row["worker_peak_kib"] = _peak_kib()  # of the process so far: the worker's high-water mark
@@ -244,11 +250,13 @@ def analyse_all(
     report: Report | None = None,
     *,
     run_id: str,
+    rerun: RerunRequest | None = None,
 ) -> list[dict[str, Any]]:
-    """Analyse the repositories, ``jobs`` at a time (1: in this process, else in
-    ``jobs`` worker processes); rows in list order. A worker that dies takes only its
-    repository with it (recorded as failed, with how it ended). Interrupted, every
-    worker is ended before ``KeyboardInterrupt`` goes on (see ``workers``)."""
+    """Analyse the repositories (and rerun them, with ``rerun``), ``jobs`` at a time (1:
+    in this process, else in ``jobs`` worker processes); rows in list order. A worker
+    that dies takes only its repository with it (recorded as failed, with how it
+    ended). Interrupted, every worker is ended before ``KeyboardInterrupt`` goes on (see
+    ``workers``)."""
     done = 0
     total = len(repositories)
     rows: dict[int, dict[str, Any]] = {}
@@ -274,11 +282,13 @@ def analyse_all(
 
     if jobs <= 1 or total <= 1:
         for repository in repositories:
-            finished(repository, analyse_repository(repository, str(output), run_id))
+            finished(repository, analyse_repository(repository, str(output), run_id, rerun))
     else:
         context = _context()
         if context.get_start_method() == "fork":
             _preload()
-        target = functools.partial(analyse_repository, output=str(output), run_id=run_id)
+        target = functools.partial(
+            analyse_repository, output=str(output), run_id=run_id, rerun=rerun
+        )
         run_each(repositories, min(jobs, total), context, target, ended)
     return [rows[repository.index] for repository in repositories]

@@ -48,6 +48,9 @@ __all__ = [
     "plot_committed_bytes",
     "plot_distributions",
     "portfolio_frame",
+    "reproduction_rate",
+    "reproduction_sentence",
+    "reran",
 ]
 
 DISTRIBUTED = {  # measure: what it is, as its chart names it
@@ -110,19 +113,45 @@ def page_heading(document: dict[str, Any]) -> str:
     )
 
 
+def reran(frame: pd.DataFrame) -> bool:
+    """Whether the portfolio was rerun (``--rerun``): some repository has counts."""
+    return "rerun_notebooks" in frame.columns and bool(frame["rerun_notebooks"].notna().any())
+
+
+def reproduction_rate(frame: pd.DataFrame) -> pd.Series:
+    """Reproduced over rerun notebooks per repository (NaN where none was rerun)."""
+    total = pd.to_numeric(frame["rerun_notebooks"], errors="coerce")
+    done = pd.to_numeric(frame["reproduced"], errors="coerce")
+    return (done / total.where(total > 0)).astype(float)
+
+
 def league(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFrame:
-    """The league table: worst findings first (errors, then warnings, then notes), or
-    sorted by any column (``by``), largest first; ties by name."""
+    """The league table: after a rerun, the repositories that reproduce least first (a
+    ``reproduction`` column, reproduced/rerun), then worst findings (errors, warnings,
+    notes); or sorted by any column (``by``), largest first; ties by name."""
     keys = [by] if isinstance(by, str) else list(by or WORST_FIRST)
     unknown = [key for key in keys if key not in frame.columns]
     if unknown:
         raise KeyError(f"no column {', '.join(unknown)}; choose from {', '.join(frame.columns)}")
     shown = frame.reset_index()
+    rerun = reran(frame)
+    first: list[str] = []
+    if rerun:
+        shown["reproduction rate"] = reproduction_rate(shown)
+        shown["reproduction"] = [
+            "" if pd.isna(total) else f"{int(done)}/{int(total)}"
+            for done, total in zip(shown["reproduced"], shown["rerun_notebooks"], strict=True)
+        ]
+        first = [] if by else ["reproduction rate"]
     shown = shown.sort_values(
-        [*keys, "name"], ascending=[False] * len(keys) + [True], kind="stable"
+        [*first, *keys, "name"],
+        ascending=[True] * len(first) + [False] * len(keys) + [True],
+        kind="stable",
+        na_position="last",
     )
     columns = [
         "name",
+        *(["reproduction"] if rerun else []),
         *dict.fromkeys(
             [*keys, "errors", "warnings", "notes", "files", "bytes", "code", "top_language"]
         ),
@@ -137,6 +166,32 @@ def league(frame: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataFra
         table[column] = table[column].map(human_bytes)
     table["checks"] = table["checks"].fillna("").map(lambda text: ", ".join(text.split(",")))
     return table
+
+
+def reproduction_sentence(frame: pd.DataFrame) -> str:
+    """After a rerun: how many notebooks reproduced in all, and which repository least."""
+    if frame.empty or not reran(frame):
+        return ""
+    total = int(pd.to_numeric(frame["rerun_notebooks"], errors="coerce").fillna(0).sum())
+    done = int(pd.to_numeric(frame["reproduced"], errors="coerce").fillna(0).sum())
+    rates = reproduction_rate(frame).dropna().sort_values(kind="stable")
+    least = ""
+    if not rates.empty:
+        name = str(rates.index[0])
+        row = frame.loc[name]
+        least = (
+            f" <code>{escape(name)}</code> reproduces least "
+            f"({int(row['reproduced']):,} of {int(row['rerun_notebooks']):,})."
+        )
+    problems = int((frame["rerun_problem"].fillna("") != "").sum())
+    trouble = (
+        f" {problems:,} could not be rerun as declared (see rerun_problem)." if problems else ""
+    )
+    rate = f" ({done / total:.0%})" if total else ""
+    return (
+        f"<p>Rerun in a sandbox: {done:,} of {total:,} notebooks reproduced{rate}.{least}"
+        f"{trouble}</p>"
+    )
 
 
 def outliers(frame: pd.DataFrame, column: str) -> list[str]:
@@ -184,13 +239,13 @@ def failures_html(document: dict[str, Any]) -> str:
 def league_sentence(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p>No repository was analysed.</p>"
-    worst = league(frame).iloc[0]
+    worst = league(frame, WORST_FIRST).iloc[0]
     clean = frame[(frame["errors"] == 0) & (frame["warnings"] == 0)]
     return (
         f"<p>{len(frame):,} repositories; <code>{escape(str(worst['name']))}</code> has the "
         f"most to fix ({int(worst['errors']):,} errors, {int(worst['warnings']):,} warnings). "
         f"{len(clean):,} have no error or warning. Sort by any column with "
-        '<code>league(frame, "code")</code>.</p>'
+        '<code>league(frame, "code")</code>.</p>' + reproduction_sentence(frame)
     )
 
 

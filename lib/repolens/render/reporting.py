@@ -26,10 +26,12 @@ from ..core.progress import PROGRESS_VARIABLE, follow
 Progress = Callable[[str, int, int | None], None]
 
 __all__ = [
+    "OPTIONAL",
     "PAGES",
     "NotebookFailed",
     "ReportFiles",
     "bundled_notebook",
+    "drop_silent_sections",
     "find_notebook",
     "notebook_page",
     "run_notebook",
@@ -179,12 +181,39 @@ def run_notebook(
         raise NotebookFailed(f"{error.ename}: {error.evalue}") from None
 
 
+OPTIONAL = "report-optional"
+"""A section whose cells carry this tag is on the page only when one of its code cells
+showed something (the rerun's "Does it reproduce?" when rerun.json is in the folder)."""
+
+
+def drop_silent_sections(cells: list[Any]) -> list[Any]:
+    """``cells`` without the optional sections (runs of cells tagged ``OPTIONAL``) whose
+    code cells have no output."""
+    kept: list[Any] = []
+    section: list[Any] = []
+
+    def close() -> None:
+        if any(cell.get("cell_type") == "code" and cell.get("outputs") for cell in section):
+            kept.extend(section)
+        section.clear()
+
+    for cell in cells:
+        if OPTIONAL in (cell.get("metadata", {}).get("tags") or ()):
+            section.append(cell)
+            continue
+        close()
+        kept.append(cell)
+    close()
+    return kept
+
+
 def write_page(executed: Path, html: Path, title: str) -> Path:
     """An executed notebook as a page that carries no script: no code cells or prompts,
     no MathJax, Mermaid, require.js or widgets, no JavaScript output, and a
     Content-Security-Policy that lets the browser run none and load nothing from
     elsewhere. So ``$…$`` in a name or a commit subject is text, never maths; a bidi
-    control from one is shown as its escape (``_BIDI``).
+    control from one is shown as its escape (``_BIDI``). An optional section that
+    showed nothing is left out (``drop_silent_sections``).
 
     The title reaches ``<title>`` through nbconvert's escaping; the page's own heading is
     written (escaped) by the notebook."""
@@ -197,6 +226,7 @@ def write_page(executed: Path, html: Path, title: str) -> Path:
     document = nbformat.read(executed, as_version=4)
     document.metadata["title"] = title
     document.metadata.pop("widgets", None)
+    document.cells = drop_silent_sections(document.cells)
     template = Path(str(resources.files("repolens").joinpath("bundled")))
     exporter = HTMLExporter(
         template_name="report",
