@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from repolens.render.encoding import encode_window
 from repolens.render.metrics import item_text
 from repolens.render.rows import csv_row
 from repolens.render.summary import Summariser
@@ -94,6 +95,9 @@ def steps(tree: str) -> dict[str, Callable[[], object]]:
         "summary (render.summary)": summary,
         "files.csv rows (render.rows)": csv_rows,
         "metrics.json items (render.metrics)": lambda: [item_text(record) for record in records],
+        "both rows, a window at a time (render.encoding)": lambda: [
+            encode_window(records[start : start + 4096]) for start in range(0, len(records), 4096)
+        ],
     }
 
 
