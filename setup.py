@@ -1,10 +1,9 @@
 """Compiled modules for the wheel (everything else about the package is in pyproject.toml).
 
-With ``REPOLENS_MYPYC=1`` the modules in ``COMPILED`` are compiled by mypyc from their own
-source, as black compiles itself; without it (the sdist, ``pip install -e .``) they stay
-pure Python, with identical output (tests/test_compiled.py compares the two byte for byte).
-Only modules whose compiled form measured faster are listed (bench/RESULTS.md,
-"Compiled and pure Python, module by module").
+With ``REPOLENS_MYPYC=1`` the modules named in build_backend/compiled.txt are compiled by
+mypyc from their own source, as black compiles itself; without it (the sdist,
+``pip install -e .``) they stay pure Python, with identical output (tests/test_compiled.py
+compares the two byte for byte).
 """
 
 from __future__ import annotations
@@ -14,16 +13,16 @@ import sys
 
 from setuptools import setup
 
-COMPILED = (
-    "repolens/scanning/sniff.py",
-    "repolens/scanning/build.py",
-    "repolens/scanning/reading.py",
-    "repolens/scanning/chunks.py",
-    "repolens/render/rows.py",
-    "repolens/render/metrics.py",
-    "repolens/core/cells.py",
-    "repolens/core/times.py",
-)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def compiled_modules() -> list[str]:
+    """The paths under lib/ that build_backend/compiled.txt names (one a line, # comments)."""
+    with open(os.path.join(HERE, "build_backend", "compiled.txt"), encoding="utf-8") as handle:
+        lines = [line.split("#", 1)[0].strip() for line in handle]
+    return [line for line in lines if line]
+
+
 # Type-checked as mypyc compiles them; modules they import but that are not compiled
 # are read for their types only.
 MYPYC_OPTIONS = ("--ignore-missing-imports", "--follow-imports=silent")
@@ -38,10 +37,10 @@ def ext_modules() -> list[object]:
         return []
     from mypyc.build import mypycify
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    paths = [os.path.join("lib", path) for path in COMPILED]
-    os.chdir(here)
+    paths = [os.path.join("lib", path) for path in compiled_modules()]
+    os.chdir(HERE)
     return mypycify([*MYPYC_OPTIONS, *paths], opt_level="3")
 
 
-setup(ext_modules=ext_modules())
+if __name__ == "__main__":  # as setuptools runs it; importing it builds nothing
+    setup(ext_modules=ext_modules())

@@ -10,7 +10,6 @@ clean venv, so .ci/run always runs them); without it they are skipped.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import subprocess
@@ -34,13 +33,13 @@ STDLIB_EXCLUDES = ("--exclude", "site-packages", "--exclude", "__pycache__")
 
 
 def compiled_names() -> list[str]:
-    """The modules setup.py compiles, as dotted names (read from its ``COMPILED`` table)."""
-    tree = ast.parse((REPO / "setup.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "COMPILED":
-            paths = ast.literal_eval(node.value)
-            return [path.removesuffix(".py").replace("/", ".") for path in paths]
-    raise AssertionError("setup.py has no COMPILED table")
+    """The modules the wheel compiles, as dotted names (build_backend/compiled.txt)."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from setup import compiled_modules
+    finally:
+        sys.path.remove(str(REPO))
+    return [path.removesuffix(".py").replace("/", ".") for path in compiled_modules()]
 
 
 def scan(python: str, env: dict[str, str], tree: Path, out: Path, *extra: str) -> None:
