@@ -11,6 +11,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python}
 log() { printf 'wheel-smoke: %s\n' "$*" >&2; }
+# Whether a wheel holds a member whose whole name matches an expression. Read with Python's
+# zipfile: a fresh machine may lack unzip, and `unzip | grep -q` fails under pipefail when
+# grep stops reading first.
+has_member() {
+  "$PYTHON" -c 'import re, sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+sys.exit(not any(re.fullmatch(sys.argv[2], name) for name in names))' "$1" "$2"
+}
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -21,17 +29,17 @@ REPOLENS_MYPYC=1 "$PYTHON" -m build --outdir dist . >"$scratch/build.log" 2>&1 \
 wheel=$(ls dist/*.whl)
 sdist=$(ls dist/*.tar.gz)
 log "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB, compiled) and $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KiB) in $((SECONDS - started)) s"
-if ! unzip -l "$wheel" | grep -q "repolens/bundled/analyze.ipynb"; then
+if ! has_member "$wheel" 'repolens/bundled/analyze\.ipynb'; then
   log "FAIL: the wheel does not carry the analysis notebook"
   exit 1
 fi
-if ! unzip -l "$wheel" | grep -q "repolens/scanning/sniff\.cpython.*\.so"; then
+if ! has_member "$wheel" 'repolens/scanning/sniff\.cpython.*\.so'; then
   log "FAIL: the wheel does not carry the compiled modules"
   exit 1
 fi
 "$PYTHON" -m pip wheel --quiet --no-deps --disable-pip-version-check -w "$scratch/pure" "$sdist" \
   >"$scratch/pure.log" 2>&1 || { cat "$scratch/pure.log"; exit 1; }
-if unzip -l "$scratch"/pure/*.whl | grep -q "\.so$"; then
+if has_member "$scratch"/pure/*.whl '.*\.so'; then
   log "FAIL: the sdist built without REPOLENS_MYPYC=1 gave a compiled wheel"
   exit 1
 fi
