@@ -18,7 +18,7 @@ import msgspec
 from ..core.cells import guard_cell
 from ..core.records import FileRecord
 from ..core.times import iso_time
-from .metrics import item_text
+from .metrics import item_text, notebook_item
 
 __all__ = ["encode_window"]
 
@@ -98,26 +98,7 @@ def _fields(record: FileRecord) -> tuple[list[Any], dict[str, Any]]:
             stats.error_cells,
             stats.out_of_order,
         ]
-        code_lines = stats.code_lines
-        notebook = {
-            "kernel": kernel,
-            "language": stats.language,
-            "cells": cells,
-            "code_cells": stats.code_cells,
-            "markdown_cells": stats.markdown_cells,
-            "raw_cells": stats.raw_cells,
-            "code_lines": code_lines.code,
-            "code_comment_lines": code_lines.comment,
-            "code_blank_lines": code_lines.blank,
-            "markdown_lines": stats.markdown_lines,
-            "outputs": stats.outputs,
-            "output_bytes": stats.output_bytes,
-            "image_outputs": stats.image_outputs,
-            "image_bytes": stats.image_bytes,
-            "error_cells": stats.error_cells,
-            "executed_cells": stats.executed_cells,
-            "out_of_order": stats.out_of_order,
-        }
+        notebook = notebook_item(stats)
     item = {
         "file_path": path,
         "file_name": name,
