@@ -17,7 +17,9 @@ WORKDIR /src
 RUN python3 -m venv /opt/venv
 COPY requirements.lock ./
 RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
-COPY pyproject.toml README.md ./
+# Pure Python here: the slim base has no C compiler for the compiled wheel (README, "Compiled wheels").
+COPY pyproject.toml README.md setup.py MANIFEST.in ./
+COPY build_backend ./build_backend
 COPY lib ./lib
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \
     && /opt/venv/bin/python -m ipykernel install --prefix /opt/venv --name python3 \

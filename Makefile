@@ -36,11 +36,11 @@ test: ## the whole test suite (unit, CLI, notebooks through nbmake)
 	$(PYTHON) -m pytest
 
 lint: ## ruff lint and format check
-	$(PYTHON) -m ruff check lib tests examples bench scripts
-	$(PYTHON) -m ruff format --check lib tests examples bench scripts
+	$(PYTHON) -m ruff check lib tests examples bench scripts build_backend setup.py
+	$(PYTHON) -m ruff format --check lib tests examples bench scripts build_backend setup.py
 
 format: ## apply ruff's formatting
-	$(PYTHON) -m ruff format lib tests examples bench scripts
+	$(PYTHON) -m ruff format lib tests examples bench scripts build_backend setup.py
 
 bench: ## compare repolens with scc, tokei, cloc and pygount; writes bench/RESULTS.md
 	$(PYTHON) bench/run.py

@@ -20,3 +20,7 @@ class Case:
     exercises: str  # the check or matcher it drives: "PA001", "gitignore **", ...
     build: Callable[[int, Path], object]  # (target size in bytes, scratch folder) -> input
     run: Callable[[object], object]  # processes the input as repolens would
+    # The largest input repolens accepts (bytes), when a larger one is refused: the harness
+    # then measures the case at this size too, so the table shows the real worst cost and
+    # not only the refusal's.
+    cap: int | None = None

@@ -25,6 +25,7 @@ from hostile_case import Case
 
 from repolens.checks.archives import list_members
 from repolens.checks.config import CheckSettings
+from repolens.checks.environment import MAX_TOML_CHARS
 from repolens.checks.run import Inspector
 from repolens.core.records import FileRecord, Kind, State
 from repolens.scanning.filetypes import file_types
@@ -83,14 +84,17 @@ def units(unit: str, head: str = "", tail: str = "") -> Callable[[int], str]:
     return lambda size: repeated(unit, size, head, tail)
 
 
-def file_case(name: str, exercises: str, path: str, make: Callable[[int], str]) -> Case:
-    """A case of one file's content, made to a size by ``make``."""
+def file_case(
+    name: str, exercises: str, path: str, make: Callable[[int], str], cap: int | None = None
+) -> Case:
+    """A case of one file's content, made to a size by ``make``; ``cap``: the largest
+    content read in full (a larger one is refused, ``Case.cap``)."""
 
     def build(size: int, _scratch: Path) -> tuple[FileRecord, bytes]:
         data = make(size).encode("utf-8")
         return record(path, len(data)), data
 
-    return Case(name, exercises, build, inspected)  # type: ignore[arg-type]
+    return Case(name, exercises, build, inspected, cap)  # type: ignore[arg-type]
 
 
 def notebook_case(name: str, exercises: str, make: Callable[[int], str], first: str = "") -> Case:
@@ -292,9 +296,19 @@ CASES = [
         units("try:\n import a\nexcept ImportError:\n pass\n"),
     ),
     file_case(
-        "pyproject.toml of many dependencies", "EN (pyproject)", "pyproject.toml", _pyproject
+        "pyproject.toml of many dependencies",
+        "EN (pyproject)",
+        "pyproject.toml",
+        _pyproject,
+        MAX_TOML_CHARS,
     ),
-    file_case("a Poetry table of many dependencies", "EN (Poetry)", "pyproject.toml", _poetry),
+    file_case(
+        "a Poetry table of many dependencies",
+        "EN (Poetry)",
+        "pyproject.toml",
+        _poetry,
+        MAX_TOML_CHARS,
+    ),
     file_case(
         "setup.py of quoted '\"a[' strings",
         "EN (setup.py)",

@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 from hostile_case import Case  # noqa: E402
 
 from repolens.checks import ConfigError, Finding, Level, load_settings  # noqa: E402
+from repolens.checks.config import MAX_BYTES  # noqa: E402
 from repolens.render.baseline import BaselineError, compare, load_baseline  # noqa: E402
 from repolens.render.summary import Summariser  # noqa: E402
 
@@ -164,32 +165,43 @@ CASES = [
         "settings: per-file-ignores",
         _per_file(lambda n: f'"l{n}/*.py" = ["PA001"]\n'),
         _check_findings,
+        cap=MAX_BYTES,
     ),
     Case(
         "per-file-ignores '*xN' (no literal to skip on) x 300 findings",
         "settings: per-file-ignores",
         _per_file(lambda n: f'"*x{n}" = ["PA001"]\n'),
         _check_findings,
+        cap=MAX_BYTES,
     ),
     Case(
         "per-file-ignores each with other checks x 300 findings",
         "settings: per-file-ignores",
         _per_file(lambda n: f'"l{n}/*.py" = ["{("PA001", "NB", "SE", "FI001")[n % 4]}"]\n'),
         _check_findings,
+        cap=MAX_BYTES,
     ),
     Case(
         "settings: arrays nested to the size",
         "settings: TOML",
         _settings_only(_nested),
         _check_findings,
+        cap=MAX_BYTES,
     ),
     Case(
         "settings: dotted keys of 31 parts",
         "settings: TOML",
         _settings_only(_dotted),
         _check_findings,
+        cap=MAX_BYTES,
     ),
-    Case("settings: a table per line", "settings: TOML", _settings_only(_tables), _check_findings),
+    Case(
+        "settings: a table per line",
+        "settings: TOML",
+        _settings_only(_tables),
+        _check_findings,
+        cap=MAX_BYTES,
+    ),
     Case("baseline: findings and file_metrics", "report --baseline", _baseline, _compare),
     Case("baseline: a category per entry", "report --baseline", _categories, _compare),
 ]

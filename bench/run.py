@@ -8,6 +8,10 @@ runs on the same tree in the same session; the page cache is warmed first, so
 
 (d) one folder of 100,000 small text files.
 
+With REPOLENS_COMPILED_PYTHON naming a Python whose repolens came from the compiled wheel
+(REPOLENS_MYPYC=1, scripts/wheel-smoke.sh), each tree also times "repolens compiled" cold
+and warm in the same run, beside the pure source.
+
 Usage: python bench/run.py [--runs N] [--trees stdlib,linux,ml,...,portfolio] [--timeout S]
 
 (e) `repolens history` on psf/requests: see bench/history.py.
@@ -251,10 +255,21 @@ def tools(tree: Path, out: Path, cache: Path) -> dict[str, list[str]]:
             "repolens before (cold)": [*scan, "--no-cache"],
             "repolens before (warm)": [*scan, "--cache-dir", str(cache) + "-before"],
         }
+    # A Python whose repolens came from the compiled wheel (REPOLENS_MYPYC=1), timed in the
+    # same run as the pure source: what the compiled modules buy on each tree.
+    compiled_python = os.environ.get("REPOLENS_COMPILED_PYTHON")
+    compiled = {}
+    if compiled_python:
+        scan = [compiled_python, "-m", "repolens", "scan", str(tree), "-o", str(out), "-q"]
+        compiled = {
+            "repolens compiled (cold)": [*scan, "--no-cache"],
+            "repolens compiled (warm)": [*scan, "--cache-dir", str(cache) + "-compiled"],
+        }
     return {
         **earlier,
         "repolens (cold)": [*repolens, "--no-cache"],
         "repolens (warm)": [*repolens, "--cache-dir", str(cache)],
+        **compiled,
         "repolens check": [*checks, "-q", "--fail-on", "never"],
         "scc": [shutil.which("scc") or "scc", "--no-gitignore", "--format", "json", str(tree)],
         "tokei": [python, "-c", TOKEI, str(tree)],
@@ -516,6 +531,19 @@ def main() -> int:
                     f"{now.peak_mib:.0f} MiB now ({now.median / earlier.median:.2f}x the time, "
                     f"{now.peak_mib / earlier.peak_mib:.2f}x the memory).",
                 ]
+        for kind in ("cold", "warm"):
+            pure, built = (
+                results.get(f"repolens ({kind})"),
+                results.get(f"repolens compiled ({kind})"),
+            )
+            if fastest and pure and built and pure.median and built.median:
+                sections += [
+                    "",
+                    f"Compiled and pure, {kind}: {built.median:.2f} s compiled, "
+                    f"{pure.median:.2f} s pure ({built.median / pure.median:.2f}x); "
+                    f"{built.median / fastest[1].median:.2f}x the fastest peer compiled, "
+                    f"{pure.median / fastest[1].median:.2f}x pure.",
+                ]
         checked = results.get("repolens check")
         if checked and checked.median and cold and cold.median:
             sections += [
@@ -535,7 +563,7 @@ def main() -> int:
         for tool, numbers in table_counts.items():
             if tool.startswith("repolens before") or numbers is None:
                 continue
-            if tool in ("repolens (warm)", "repolens check"):
+            if tool.endswith("(warm)") or tool == "repolens check":
                 continue
             sections.append(
                 f"| {tool} | {numbers['files']:,} | {numbers['code']:,} | "

@@ -115,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
         raise
     summariser = Summariser(args.top)
     try:
-        for record in stream:
-            summariser.add(record)
-            stream.encoded = writer.add(record, stream.encoded)  # rows kept by the cache
+        for batch in stream.batches():
+            summariser.add_window(batch.records)
+            batch.encoded = writer.add_window(batch.records, batch.encoded)  # the cache keeps them
         result = stream.result()
         summary = summariser.summary()
         written: list[Path] = []

@@ -20,11 +20,19 @@ def time_in_range(ns: int | None) -> bool:
     return ns is not None and MIN_TIME_NS <= ns <= MAX_TIME_NS
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of a whole second since the epoch (files share seconds)."""
+    return (_EPOCH + timedelta(seconds=seconds)).isoformat()[:19]
+
+
 def iso_time(ns: int | None) -> str | None:
     """Nanoseconds since the epoch as ISO 8601 in UTC, to the microsecond; None when
-    absent or outside the years 1 to 9999 (the record's reason then says so)."""
-    if not time_in_range(ns):
+    absent or outside the years 1 to 9999 (the record's reason then says so). The text
+    ``datetime.isoformat`` gives: the fraction only when it is not zero, then ``+00:00``."""
+    if ns is None or ns < MIN_TIME_NS or ns > MAX_TIME_NS:
         return None
-    assert ns is not None
-    return (_EPOCH + timedelta(microseconds=ns // 1000)).isoformat()
+    seconds, micro = divmod(ns // 1000, 1_000_000)
+    if micro:
+        return f"{_second(seconds)}.{micro:06d}+00:00"
+    return _second(seconds) + "+00:00"

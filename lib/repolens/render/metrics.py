@@ -34,6 +34,7 @@ __all__ = [
     "item_text",
     "load_schema",
     "metrics_document",
+    "notebook_item",
 ]
 
 SCHEMA_VERSION = "2.0.0"
@@ -48,7 +49,8 @@ def load_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def _notebook(stats: NotebookStats | None) -> dict[str, Any] | None:
+def notebook_item(stats: NotebookStats | None) -> dict[str, Any] | None:
+    """A record's ``notebook`` value in metrics.json (None for a file that is not one)."""
     if stats is None:
         return None
     return {
@@ -97,7 +99,7 @@ def file_metric(record: FileRecord) -> dict[str, Any]:
         "birth_time": iso_time(record.birth_ns),
         "link_target": record.link_target,
         "path_is_utf8": record.path_is_utf8,
-        "notebook": _notebook(record.notebook),
+        "notebook": notebook_item(record.notebook),
     }
 
 

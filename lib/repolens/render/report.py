@@ -23,6 +23,7 @@ from ..core.atomic import AtomicFile, atomic_write, remove_stale_temporaries
 from ..core.cells import guard_cell
 from ..core.records import FileRecord
 from ..scanning.options import ScanResult
+from .encoding import encode_window
 from .metrics import document_halves, item_text
 from .rows import CSV_COLUMNS, csv_row
 from .summary import Summary
@@ -179,7 +180,7 @@ class ReportWriter:
 
     def encode(self, record: FileRecord) -> tuple[str, str]:
         """A record's files.csv row (with its CRLF) and metrics.json item, as text."""
-        return self._row_text(record), item_text(record)
+        return encode_window([record])[0]
 
     def _row_text(self, record: FileRecord) -> str:
         self._rows.writerow(csv_row(record))
@@ -202,6 +203,32 @@ class ReportWriter:
             self._items.write(encoded[1] if encoded is not None else item_text(record))
         self.rows += 1
         return encoded
+
+    def add_window(
+        self, records: Sequence[FileRecord], encoded: Sequence[tuple[str, str] | None]
+    ) -> list[tuple[str, str] | None]:
+        """``add`` for a window of records at once (``encoded``: each one's rows from a
+        cache, or None): the rows not given are encoded together (``encode_window``) and
+        each file gets one write. Returns each record's rows, as ``add`` does."""
+        if self._csv is None or self._items is None:  # one format: record by record
+            return [self.add(record, rows) for record, rows in zip(records, encoded, strict=True)]
+        kept: list[tuple[str, str] | None] = [
+            rows if rows is not None and _fits(record, rows) else None
+            for record, rows in zip(records, encoded, strict=True)
+        ]
+        missing = [index for index, rows in enumerate(kept) if rows is None]
+        if missing:
+            fresh = encode_window([records[index] for index in missing])
+            for index, rows in zip(missing, fresh, strict=True):
+                kept[index] = rows
+        if not kept:
+            return kept
+        texts = [rows for rows in kept if rows is not None]
+        self._csv.handle.write("".join([row for row, _item in texts]))
+        self._items.write(",\n    " if self.rows else "[\n    ")
+        self._items.write(",\n    ".join([item for _row, item in texts]))
+        self.rows += len(texts)
+        return kept
 
     def add_all(self, records: Iterable[FileRecord]) -> None:
         for record in records:

@@ -313,6 +313,12 @@ class Summariser:
         if modified > 0 and time_in_range(modified):
             self._days[modified // _DAY_NS] += 1
 
+    def add_window(self, records: Iterable[FileRecord]) -> None:
+        """``add`` each record of a window (a scan hands them out a window at a time)."""
+        add = self.add
+        for record in records:
+            add(record)
+
     def summary(self) -> Summary:
         languages = {name: tally.group() for name, tally in self._languages.items()}
         problems = [record for state in PROBLEM_STATES for record in self._problems[state]]

@@ -27,6 +27,7 @@ def _finish_text(
     item: Text, counted: dict[str, tuple[str, LineCounts]], table: FileTypes, limit: int
 ) -> FileRecord:
     found = counted.get(item.entry.path)
+    language: str | None
     if found is not None:
         language, counts = found
     else:

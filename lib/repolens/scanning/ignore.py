@@ -88,6 +88,8 @@ class Pattern:
     directory_only: bool
     basename_only: bool  # no "/" inside: matched against the last component at any depth
     match_bytes: Callable[[bytes], object]  # fullmatch against a path's bytes
+    literal: bytes | None = None  # a glob with no wildcard: it matches these bytes only
+    suffix: bytes | None = None  # "*" then no wildcard (a name pattern): names ending so
 
     def match(self, path: str) -> bool:
         """Whether the pattern matches ``path`` (a str that may hold surrogate escapes)."""
@@ -309,10 +311,39 @@ def _trim_trailing_spaces(line: str) -> str:
     return line[:end]
 
 
-def compile_pattern(line: str) -> Pattern | None:
+_WILDCARDS = b"*?[\\"
+
+
+def _plain(glob: bytes) -> bool:
+    """Whether a glob has no wildcard and no escape: it matches its own bytes only."""
+    return len(glob.translate(None, _WILDCARDS)) == len(glob)
+
+
+def _equals(literal: bytes) -> Callable[[bytes], object]:
+    return lambda path: True if path == literal else None
+
+
+def _ends_with(suffix: bytes) -> Callable[[bytes], object]:
+    return lambda name: True if name.endswith(suffix) else None
+
+
+def _fast(glob: bytes, basename_only: bool) -> tuple[bytes | None, bytes | None]:
+    """``(literal, suffix)`` of a glob a regular expression is not needed for: no wildcard
+    at all (``build``, ``docs/_build``), or a name pattern of ``*`` then no wildcard
+    (``*.pyc``; ``*`` never meets a ``/`` in a name, and may match nothing)."""
+    if _plain(glob):
+        return glob, None
+    if basename_only and len(glob) > 1 and glob[0] == ord("*") and _plain(glob[1:]):
+        return None, glob[1:]
+    return None, None
+
+
+def compile_pattern(line: str, fast: bool = False) -> Pattern | None:
     """One ignore-file line as a ``Pattern``; None for blanks and comments.
 
-    Raises ``InvalidPattern`` for a line git would never match."""
+    ``fast``: a line with no wildcard, or a name pattern of ``*`` then none, is compared
+    as bytes (``Pattern.literal``, ``Pattern.suffix``) and compiles no regular expression;
+    the same paths match. Raises ``InvalidPattern`` for a line git would never match."""
     text = _trim_trailing_spaces(line)
     if not text or text.startswith("#"):
         return None
@@ -331,18 +362,25 @@ def compile_pattern(line: str) -> Pattern | None:
     glob = body.encode("utf-8", "surrogateescape")
     if len(glob) > MAX_PATTERN_BYTES:
         raise PatternTooLong(f"longer than {MAX_PATTERN_BYTES:,} bytes")
+    if fast:
+        literal, suffix = _fast(glob, basename_only)
+        if literal is not None:
+            return Pattern(line, negated, directory_only, basename_only, _equals(literal), literal)
+        if suffix is not None:
+            match = _ends_with(suffix)
+            return Pattern(line, negated, directory_only, basename_only, match, None, suffix)
     match = _compile(glob, anchored=not basename_only)
     return Pattern(line, negated, directory_only, basename_only, match)
 
 
 def compile_patterns(
-    lines: list[str], where: str, problems: list[str] | None = None
+    lines: list[str], where: str, problems: list[str] | None = None, fast: bool = False
 ) -> tuple[Pattern, ...]:
     """The usable patterns of a file; an unusable line is skipped and told in ``problems``."""
     patterns = []
     for number, line in enumerate(lines, 1):
         try:
-            pattern = compile_pattern(line)
+            pattern = compile_pattern(line, fast)
         except InvalidPattern as error:
             if problems is not None:
                 shown = repr(line) if len(line) <= 80 else repr(line[:80]) + "…"
@@ -418,10 +456,77 @@ def read_patterns(path: str, problems: list[str] | None = None, shown: str = "")
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
+_Indexes = dict[bytes, tuple[int, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Level:
+    """The patterns of one ignore file, those without a wildcard and the ``*.ext`` ones
+    looked up by the bytes they match (a dictionary each) rather than tried one by one:
+    a file of 100,000 such lines costs a few look-ups per path."""
+
     base: str  # directory the patterns are relative to ("" for the work-tree top)
     patterns: tuple[Pattern, ...]  # in file order; the last match wins
+    names: _Indexes  # literal name patterns, by the name: their places in ``patterns``
+    paths: _Indexes  # literal patterns of a path from ``base``, by that path
+    suffixes: _Indexes  # "*suffix" name patterns, by the suffix
+    suffix_lengths: tuple[int, ...]
+    others: tuple[int, ...]  # the rest, matched by expression
+
+    @classmethod
+    def build(cls, base: str, patterns: tuple[Pattern, ...]) -> _Level:
+        names: dict[bytes, list[int]] = {}
+        paths: dict[bytes, list[int]] = {}
+        suffixes: dict[bytes, list[int]] = {}
+        others = []
+        for index, pattern in enumerate(patterns):
+            if pattern.literal is not None:
+                table = names if pattern.basename_only else paths
+                table.setdefault(pattern.literal, []).append(index)
+            elif pattern.suffix is not None:
+                suffixes.setdefault(pattern.suffix, []).append(index)
+            else:
+                others.append(index)
+        return cls(
+            base,
+            patterns,
+            {key: tuple(value) for key, value in names.items()},
+            {key: tuple(value) for key, value in paths.items()},
+            {key: tuple(value) for key, value in suffixes.items()},
+            tuple(sorted({len(suffix) for suffix in suffixes})),
+            tuple(others),
+        )
+
+    def _last(self, places: tuple[int, ...] | None, is_dir: bool) -> int:
+        """The last of ``places`` whose pattern applies to a path of this kind, or -1."""
+        if places is None:
+            return -1
+        for index in reversed(places):
+            if is_dir or not self.patterns[index].directory_only:
+                return index
+        return -1
+
+    def decide(self, name: bytes, relative: bytes, is_dir: bool) -> bool | None:
+        """Whether the last pattern of this file matching the path ignores it (True) or
+        re-includes it (False); None when none matches."""
+        best = max(
+            self._last(self.names.get(name), is_dir), self._last(self.paths.get(relative), is_dir)
+        )
+        for length in self.suffix_lengths:
+            if length > len(name):
+                break
+            best = max(best, self._last(self.suffixes.get(name[-length:]), is_dir))
+        patterns = self.patterns
+        for index in reversed(self.others):
+            if index < best:
+                break
+            pattern = patterns[index]
+            if pattern.directory_only and not is_dir:
+                continue
+            if pattern.match_bytes(name if pattern.basename_only else relative) is not None:
+                best = index
+                break
+        return None if best < 0 else not patterns[best].negated
 
 
 class IgnoreRules:
@@ -442,10 +547,11 @@ class IgnoreRules:
         self, lines: list[str], base: str, problems: list[str] | None = None, where: str = ""
     ) -> IgnoreRules:
         """These rules plus one deeper level; unchanged when there is no pattern."""
-        patterns = compile_patterns(lines, where or f"{base or '.'}/.gitignore", problems)
+        where = where or f"{base or '.'}/.gitignore"
+        patterns = compile_patterns(lines, where, problems, fast=True)
         if not patterns:
             return self
-        return IgnoreRules((*self._levels, _Level(base, patterns)))
+        return IgnoreRules((*self._levels, _Level.build(base, patterns)))
 
     def __bool__(self) -> bool:
         return bool(self._levels)
@@ -453,7 +559,7 @@ class IgnoreRules:
     def ignored(self, path: str, is_dir: bool) -> bool:
         """Whether git would ignore ``path`` itself: the deepest level with a matching
         pattern decides, and in it the last matching line."""
-        name = path.rsplit("/", 1)[-1]
+        name = path.rsplit("/", 1)[-1].encode("utf-8", "surrogateescape")
         for level in reversed(self._levels):
             if level.base:
                 if not path.startswith(level.base + "/"):
@@ -461,11 +567,9 @@ class IgnoreRules:
                 relative = path[len(level.base) + 1 :]
             else:
                 relative = path
-            for pattern in reversed(level.patterns):
-                if pattern.directory_only and not is_dir:
-                    continue
-                if pattern.match(name if pattern.basename_only else relative):
-                    return not pattern.negated
+            decided = level.decide(name, relative.encode("utf-8", "surrogateescape"), is_dir)
+            if decided is not None:
+                return decided
         return False
 
 

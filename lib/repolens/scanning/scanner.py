@@ -14,6 +14,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .._version import __version__
@@ -27,9 +28,20 @@ from .options import Progress, ScanError, ScanOptions, ScanResult, check_root, i
 from .walk import WalkSettings, WalkStats, walk
 from .windows import Pending, cut_windows, finish_window, start_window
 
-__all__ = ["ScanStream", "scan"]
+__all__ = ["Batch", "ScanStream", "scan"]
 
 _DEFAULTS = ScanOptions()  # frozen: one shared default, as a default argument is
+
+
+@dataclass(slots=True)
+class Batch:
+    """A window of records handed out at once (``ScanStream.batches``), sorted by path, with
+    each record's files.csv row and metrics.json item as the cache kept them (None where it
+    did not). A consumer that writes the reports leaves in ``encoded`` the rows it wrote
+    (``ReportWriter.add_window``), and the cache keeps them for the next scan."""
+
+    records: list[FileRecord]
+    encoded: list[Any]
 
 
 def _cache_identity(options: ScanOptions, table_digest: str) -> dict[str, object]:
@@ -78,6 +90,18 @@ class ScanStream:
         it wrote here, and the cache keeps them for the next scan (``ReportWriter.add``)."""
 
     def __iter__(self) -> Iterator[FileRecord]:
+        for batch in self.batches():
+            encoded = batch.encoded
+            for index, record in enumerate(batch.records):
+                self.encoded = encoded[index]
+                yield record
+                encoded[index] = self.encoded
+            self.encoded = None
+
+    def batches(self) -> Iterator[Batch]:
+        """The records a window at a time, each window sorted by path and after the one
+        before: what iterating the stream yields one by one, for consumers that work on a
+        window at once (the reports' encoding, the summary)."""
         options, table, cache = self.options, self._table, self._cache
         settings = WalkSettings(
             options.gitignore,
@@ -109,7 +133,12 @@ class ScanStream:
                 # One window counts in the engine's process while this one reads the next.
                 while pending and (window is None or len(pending) > 1 or pending[0].future is None):
                     records = finish_window(pending.popleft(), table, options)
-                    yield from self._hand_out(records)
+                    batch = Batch(
+                        [record for record, _key, _cached in records],
+                        [cached for _record, _key, cached in records],
+                    )
+                    yield batch
+                    self._keep(records, batch.encoded)
                     done += len(records)
                     report("scan", done, None)
             complete = True
@@ -121,19 +150,15 @@ class ScanStream:
             cache.close(complete)
             self._elapsed = time.perf_counter() - self._clock
 
-    def _hand_out(
-        self, records: list[tuple[FileRecord, CacheKey | None, Any]]
-    ) -> Iterator[FileRecord]:
-        """Yield each record with its cached report rows in ``encoded``; keep in the cache
-        what the consumer left there (the rows it wrote)."""
+    def _keep(
+        self, records: list[tuple[FileRecord, CacheKey | None, Any]], encoded: Sequence[Any]
+    ) -> None:
+        """Keep each record in the cache with the rows the consumer left for it (the rows
+        it wrote)."""
         cache = self._cache
-        for record, key, cached in records:
-            self.encoded = cached
-            yield record
+        for (record, key, cached), rows in zip(records, encoded, strict=True):
             if key is not None:
-                encoded = self.encoded
-                cache.keep(record, key, encoded, changed=encoded is not cached)
-        self.encoded = None
+                cache.keep(record, key, rows, changed=rows is not cached)
 
     def result(self, records: Sequence[FileRecord] = ()) -> ScanResult:
         """What the scan found besides its records (pass them to hold them in the result)."""

@@ -152,9 +152,9 @@ def _text_encoding(head: bytes, complete: bool) -> str | None:
 
 def sniff(head: bytes, complete: bool = False) -> Sniff:
     """Classify content from its first bytes; ``complete`` says ``head`` is the whole file."""
-    for bom, encoding in _BOMS:
+    for bom, marked in _BOMS:
         if head.startswith(bom):
-            return Sniff(False, encoding, None, None, False)
+            return Sniff(False, marked, None, None, False)
     found = _signature(head)
     if found is not None:
         return Sniff(True, None, found[0], found[1], False)

@@ -132,7 +132,9 @@ def walk(
     apply_git = settings.gitignore if settings.gitignore is not None else work_tree is not None
     apply_git = apply_git and work_tree is not None
     notes: list[str] = []
-    rules, prefix = _initial_rules(root, work_tree, notes) if apply_git else (IgnoreRules(), "")
+    rules, prefix = IgnoreRules(), ""
+    if apply_git and work_tree is not None:
+        rules, prefix = _initial_rules(root, work_tree, notes)
     if apply_git and prefix and _ignored_path(rules, prefix):
         # The user named a folder git ignores (a data or build folder, a virtualenv):
         # analyse it as if it were outside the work tree rather than report nothing.
