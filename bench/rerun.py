@@ -139,7 +139,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()} (`python bench/rerun.py"
         f" --runs {args.runs} --work {args.work}`); load average {load_before:.1f} at the "
         f"start, {os.getloadavg()[0]:.1f} at the end (the machine is shared: a load above "
-        f"{os.cpu_count()} makes every row slower, not alike).",
+        f"{os.cpu_count()} slows the rows unevenly).",
         "",
         f"{NOTEBOOKS} generated notebooks of about {args.work:g} s of work each, saved with the "
         "outputs they give; median wall time of "
