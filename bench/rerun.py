@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--work", type=float, default=2.0, help="seconds of work per notebook")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="repolens-bench-rerun-") as scratch:
         base = Path(scratch)
         root = base / "repository"
@@ -136,7 +137,9 @@ def main() -> None:
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
         f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()} (`python bench/rerun.py"
-        f" --runs {args.runs} --work {args.work}`).",
+        f" --runs {args.runs} --work {args.work}`); load average {load_before:.1f} at the "
+        f"start, {os.getloadavg()[0]:.1f} at the end (the machine is shared: a load above "
+        f"{os.cpu_count()} slows the rows unevenly).",
         "",
         f"{NOTEBOOKS} generated notebooks of about {args.work:g} s of work each, saved with the "
         "outputs they give; median wall time of "

@@ -510,3 +510,12 @@ def sandboxes_of(parent: int) -> list[int]:
         if command == "bwrap" and int(fields[1]) == parent:
             found.append(int(entry.name))
     return found
+
+
+def test_no_sandbox_on_path_exits_2_saying_how_to_get_one(tmp_path: Path) -> None:
+    env = {**python_env(), "PATH": str(tmp_path / "empty")}  # no bwrap, podman or docker
+    done = rerun_cli(str(SAMPLE), "--env", "current", "-o", str(tmp_path / "out"), env=env)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "apt-get install bubblewrap" in line and "--sandbox none" in line
+    assert not (tmp_path / "out").exists()
