@@ -17,7 +17,7 @@ WORKDIR /src
 RUN python3 -m venv /opt/venv
 COPY requirements.lock ./
 RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
-# Pure Python here: the slim base has no C compiler for the compiled wheel (README, "Compiled wheels").
+# Pure Python here: the slim base has no C compiler for the compiled wheel (docs/development.md, "Compiled wheels").
 COPY pyproject.toml README.md setup.py MANIFEST.in ./
 COPY build_backend ./build_backend
 COPY lib ./lib

@@ -81,7 +81,7 @@ def test_the_checks_page_is_generated_from_the_table_of_checks() -> None:
 def test_the_schemas_page_shows_every_schema_field() -> None:
     source = (DOCS / "reference" / "schemas.md").read_text(encoding="utf-8")
     names = HOOKS.schema_names()
-    assert set(names) == {"metrics", "history", "portfolio"}
+    assert set(names) == {"metrics", "history", "portfolio", "rerun"}
     for name in names:
         assert f"<!-- repolens:schema {name} -->" in source
     page = HOOKS.expand(source)

@@ -140,6 +140,7 @@ def _row(**rerun: Any) -> dict[str, Any]:
         "notebook_output_bytes": 0, "notebooks_with_errors": 0, "notebooks_out_of_order": 0,
         "data_bytes": 0, "model_bytes": 0, "image_files": 0, "media_bytes": 0,
         "archive_bytes": 0, "largest_file": "a.py", "largest_file_bytes": 1, "unreadable": 0,
+        "data_rows": 0, "image_bytes": 0,
         "errors": 0, "warnings": 0, "notes": 0, "checks": "",
     }  # fmt: skip
     base = {"index": 0, "name": "a", "path": "a", "status": "ok", "reason": "", "run_id": "r1"}

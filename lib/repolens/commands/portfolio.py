@@ -19,9 +19,9 @@ from ..portfolio.merge import STATUSES, merge
 from ..portfolio.reproduce import RerunRequest
 from ..portfolio.rows import RUN_ID, new_run_id
 from ..portfolio.run import analyse_all
-from ..rerun.environment import ENVIRONMENTS, uv_available
+from ..rerun.environment import ENVIRONMENTS
 from ..rerun.run import Options
-from ..rerun.sandbox import SANDBOXES, SandboxUnavailable, choose
+from ..rerun.sandbox import SANDBOXES
 from ..scanning.cache import default_cache_dir
 from .errors import EXIT_REPOSITORY_FAILED, EXIT_TERMINATED, UsageError, write_failed
 from .options import (
@@ -34,6 +34,7 @@ from .options import (
     whole_number,
 )
 from .pages import add_page_option, write_page
+from .rerun import usable_sandbox
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "PORTFOLIO_ENVIRONMENT", "add_arguments", "run"]
 
@@ -132,15 +133,7 @@ def _rerun(args: argparse.Namespace) -> RerunRequest | None:
     """How each repository is rerun with --rerun (exit 2 now when it cannot be)."""
     if not args.rerun:
         return None
-    try:
-        sandbox = choose(args.sandbox)
-    except SandboxUnavailable as error:
-        raise UsageError(str(error)) from None
-    if args.environment != "current" and not uv_available():
-        raise UsageError(
-            f"--rerun --env {args.environment} builds with uv, which is not installed: "
-            "pip install 'repolens[rerun]', or pass --env current"
-        )
+    sandbox = usable_sandbox(args.sandbox, args.environment, "--rerun ")
     options = Options(environment=args.environment, sandbox=sandbox)
     return RerunRequest(options, str(default_cache_dir()))
 

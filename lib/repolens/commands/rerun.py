@@ -40,7 +40,7 @@ from .options import (
     whole_number,
 )
 
-__all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run"]
+__all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run", "usable_sandbox"]
 
 NAME = "rerun"
 HELP = "run the notebooks in a sandbox from the declared environment: do they reproduce?"
@@ -180,20 +180,28 @@ def _print(done: Rerun, document: dict[str, object], fmt: str) -> None:
     write_text(done.findings, sys.stdout, result.root)
 
 
+def usable_sandbox(name: str, environment: str, flag: str = "") -> str:
+    """The sandbox ``--sandbox NAME`` gives here, or exit 2 (UsageError) when there is none
+    or when ``--env ENVIRONMENT`` needs uv and uv is not installed; ``flag`` names the option
+    that asked for the rerun (``--rerun `` in the portfolio)."""
+    try:
+        sandbox = choose(name)
+    except SandboxUnavailable as error:
+        raise UsageError(str(error)) from None
+    if environment != "current" and not uv_available():
+        raise UsageError(
+            f"{flag}--env {environment} builds with uv, which is not installed: "
+            "pip install 'repolens[rerun]', or pass --env current"
+        )
+    return sandbox
+
+
 def run(args: argparse.Namespace) -> int:
     root = check_root(analysis_path(args))
     left_out = excludes(args.exclude)
     if args.timeout_cell > args.timeout_notebook:
         raise UsageError("--timeout-cell is longer than --timeout-notebook")
-    try:
-        sandbox = choose(args.sandbox)
-    except SandboxUnavailable as error:
-        raise UsageError(str(error)) from None
-    if args.environment != "current" and not uv_available():
-        raise UsageError(
-            f"--env {args.environment} builds with uv, which is not installed: "
-            "pip install 'repolens[rerun]', or pass --env current"
-        )
+    sandbox = usable_sandbox(args.sandbox, args.environment)
     folder = output_dir(args)
     prepare_output_dir(folder)
     settings = Settings(cell_timeout=args.timeout_cell, notebook_timeout=args.timeout_notebook)
