@@ -76,7 +76,7 @@ def test_sentences_read_the_sample() -> None:
     summary = summarise(records)
     assert "59 files" in narrative.overview_sentence(summary)
     assert narrative.bytes_sentence(summary).startswith(
-        "<p><strong>Image</strong> files hold the most bytes"
+        "<p><strong>Notebook</strong> files hold the most bytes"  # 8 notebooks, 8.8 KiB
     )
     assert "1 notebook</strong> was saved with an error" in narrative.notebooks_sentence(summary)
     assert "could not be analysed" in narrative.problems_sentence(records)
@@ -94,11 +94,14 @@ def test_sentences_say_one_line_not_one_lines(tmp_path: Path) -> None:
 
 
 def test_size_axes_tick_at_round_numbers_of_their_unit() -> None:
-    summary = summarise(scan(SAMPLE).records)  # largest category: 7.8 KiB of images
+    summary = summarise(scan(SAMPLE).records)  # largest category: 8.8 KiB of notebooks
     ax = charts.plot_bytes_by_category(summary)
     ticks = [tick for tick in ax.get_xticks() if tick <= ax.get_xlim()[1]]
     assert len(ticks) >= 3
-    assert all(tick % 1024 == 0 for tick in ticks)  # 0 B, 2.0 KiB, 4.0 KiB, ...
+    assert all(tick % 512 == 0 for tick in ticks)  # 0, 2.5 KiB, 5 KiB, ...: whole half KiB
+    labels = [label.get_text() for label in ax.get_xticklabels()][: len(ticks)]
+    assert all(label == "0" or label.endswith(" KiB") for label in labels), labels
+    assert not any("." in label and len(label.split(" ")[0].split(".")[1]) > 1 for label in labels)
     plt.close(ax.figure)
 
 

@@ -450,7 +450,7 @@ def test_the_sample_built_as_a_repository(tmp_path: Path, capsys) -> None:  # ty
         for g in last["groups"]
     }
     assert found == expected
-    assert last["notebooks"]["notebooks"] == books[0] == 5
+    assert last["notebooks"]["notebooks"] == books[0] == 8
     assert [row["files"] for row in document["commits"]] == [9, 18, 56, 59]
 
 

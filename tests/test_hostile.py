@@ -887,7 +887,7 @@ def test_tables_write_numbers_as_the_prose_does(tmp_path: Path) -> None:
     overview = frame.overview_frame(summary)
     assert overview.loc["code", "lines of code"] == "1,234"
     assert overview.loc["total", "files"] == "2"
-    assert frame.languages_frame(summary).loc["Python", "code"] == "1,234"
+    assert frame.languages_frame(summary).loc["Python", "lines of code"] == "1,234"
     assert frame.ranked_frame(summary.most_lines).loc["big.py", "lines"] == "1,234"
     assert overview.loc["code", "size"].endswith("KiB")
 

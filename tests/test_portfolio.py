@@ -16,6 +16,7 @@ import pytest
 from repolens.cli import main
 from repolens.core.linekinds import is_code
 from repolens.portfolio import COLUMNS, load_portfolio_schema, read_list
+from repolens.portfolio.names import RESERVED
 from repolens.scanning.scanner import scan
 
 from .conftest import SAMPLE
@@ -184,10 +185,8 @@ def test_hostile_names_become_safe_folders(tmp_path: Path) -> None:
     assert _run(str(tmp_path / "list.txt"), "-o", str(out)) == 0
     rows = _document(out)["rows"]
     assert all(row["name"][0].isalnum() for row in rows)
-    assert {path.name for path in out.iterdir()} == {row["name"] for row in rows} | {
-        "portfolio.json",
-        "portfolio.csv",
-    }
+    # beside the repositories' folders: the table and the page, the names kept from them
+    assert {path.name for path in out.iterdir()} == {row["name"] for row in rows} | RESERVED
     text = (out / "portfolio.csv").read_text("utf-8")
     assert "\n0,=" not in text and ",=cmd" not in text  # formula cells are guarded
 

@@ -72,11 +72,24 @@ def load_history(path: str | Path) -> dict[str, Any]:
     return document
 
 
-def _times(document: dict[str, Any]) -> list[datetime]:
-    return [
-        datetime.fromisoformat(row["time"]) if row["time"] else datetime.min
-        for row in document["commits"]
-    ]
+def _stamp(text: str | None) -> pd.Timestamp | None:
+    """A commit's time on the charts' axis (UTC); None for a commit without one, or one
+    pandas cannot place (before 1677 or after 2262)."""
+    if not text:
+        return None
+    try:
+        return pd.Timestamp(datetime.fromisoformat(text)).tz_convert("UTC")
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None
+
+
+def _timed(document: dict[str, Any], rows: list[Any], **options: Any) -> pd.DataFrame:
+    """One row per commit indexed by its time; commits without a time the axis can show
+    (``time_problem``) are left out of the charts over time."""
+    stamps = [_stamp(row["time"]) for row in document["commits"]]
+    index = pd.DatetimeIndex([pd.NaT if stamp is None else stamp for stamp in stamps], name="time")
+    frame = pd.DataFrame(rows, index=index, **options)
+    return frame[frame.index.notna()]
 
 
 def languages_frame(document: dict[str, Any], top: int = 6) -> pd.DataFrame:
@@ -89,7 +102,7 @@ def languages_frame(document: dict[str, Any], top: int = 6) -> pd.DataFrame:
             if group["language"] and group["code"] and group["kind"] == "code":
                 counts[group["language"]] = counts.get(group["language"], 0) + group["code"]
         rows.append(counts)
-    frame = pd.DataFrame(rows, index=pd.DatetimeIndex(_times(document), name="time")).fillna(0)
+    frame = _timed(document, rows).fillna(0)
     if frame.empty:
         return frame
     frame = frame.astype(int)
@@ -110,15 +123,12 @@ def bytes_frame(document: dict[str, Any]) -> pd.DataFrame:
         for group in row["groups"]:
             sizes[group["category"]] += group["bytes"]
         rows.append(sizes)
-    frame = pd.DataFrame(rows, index=pd.DatetimeIndex(_times(document), name="time"))
+    frame = _timed(document, rows)
     return frame[[name for name in CATEGORIES if name in frame and frame[name].any()]]
 
 
 def notebooks_frame(document: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [row["notebooks"] for row in document["commits"]],
-        index=pd.DatetimeIndex(_times(document), name="time"),
-    )
+    return _timed(document, [row["notebooks"] for row in document["commits"]])
 
 
 def events_frame(document: dict[str, Any]) -> pd.DataFrame:
@@ -204,9 +214,9 @@ def plot_bytes_over_time(document: dict[str, Any], ax: Axes | None = None) -> Ax
         )
         totals = frame.sum(axis=1)
         for event in document["events"][:30]:
-            if not event["time"]:
+            when = _stamp(event["time"])
+            if when is None:
                 continue
-            when = pd.Timestamp(datetime.fromisoformat(event["time"]))
             height = totals[totals.index <= when]
             ax.plot(
                 [when], [height.iloc[-1] if len(height) else 0], "v", color="#222", clip_on=False
