@@ -300,13 +300,18 @@ def git(root: Path, *args: str) -> None:
 
 
 def test_models_tracked_outside_lfs_are_found_and_lfs_ones_are_not(tmp_path: Path) -> None:
+    big = 200 << 10  # over AS003's floor of 100 KiB; the 1 KiB pickle is under it
     root = make_tree(
         tmp_path / "repo",
-        {"model.h5": b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "weights.pt": b"PK\x03\x04" + b"\0" * 64},
+        {
+            "model.h5": b"\x89HDF\r\n\x1a\n" + b"\0" * big,
+            "weights.pt": b"PK\x03\x04" + b"\0" * big,
+            "small.pkl": b"\x80\x04" + b"\0" * 1024,
+        },
     )
     git(root, "init", "-q")
     (root / ".gitattributes").write_text("*.pt filter=lfs diff=lfs merge=lfs -text\n")
-    git(root, "add", "model.h5", "weights.pt", ".gitattributes")
+    git(root, "add", "model.h5", "weights.pt", "small.pkl", ".gitattributes")
     outcome = check(root)
     lfs = [item for item in outcome.findings if item.check == "AS003"]
     assert [item.path for item in lfs] == ["model.h5"]

@@ -40,11 +40,45 @@ from .secrets import check_secrets
 from .source import Source
 from .streaming import stream_findings
 
-__all__ = ["FILE_CHECKS", "CheckResult", "Inspector", "check"]
+__all__ = ["FILE_CHECKS", "CheckResult", "Folded", "Inspector", "check"]
 
 FileCheck = Callable[[FileRecord, Source], Iterable[Finding]]
 FILE_CHECKS: tuple[FileCheck, ...] = (check_notebook, check_paths, check_secrets)
 """Checks of one file's content, in the order they run."""
+
+
+# Findings a junk file or folder explains: its paths, its notebooks, its copies. A secret
+# stays a secret wherever it lies.
+_FOLDED_FAMILIES = ("PA", "NB", "EN", "DU", "AS")
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The junk of a tree (JU001's folders and files): what lies there is one cause."""
+
+    folders: frozenset[str]  # "a/__pycache__", without the slash
+    files: frozenset[str]
+
+    @classmethod
+    def of(cls, junk: Iterable[Finding]) -> Folded:
+        paths = [item.path for item in junk]
+        folders = frozenset(path.rstrip("/") for path in paths if path.endswith("/"))
+        return cls(folders, frozenset(path for path in paths if not path.endswith("/")))
+
+    def holds(self, path: str) -> bool:
+        """Whether the path is junk or lies in a junk folder (its ancestors looked up)."""
+        if path in self.files:
+            return True
+        parts = path.rstrip("/").split("/")
+        return any("/".join(parts[:depth]) in self.folders for depth in range(1, len(parts)))
+
+    def covers(self, finding: Finding) -> bool:
+        return (
+            finding.check[:2] in _FOLDED_FAMILIES
+            and finding.check != "JU001"
+            and bool(finding.path)
+            and self.holds(finding.path)
+        )
 
 
 @dataclass(frozen=True)
@@ -178,10 +212,22 @@ class Inspector:
                 f"{' and '.join(unread)} not read"
             )
 
+    def _run(self, name: str, run: Callable[[], Iterable[Finding]]) -> list[Finding]:
+        """A tree check's findings; one that fails is said, and the others still report."""
+        try:
+            return list(run())
+        except Exception as error:
+            self.problems.append(f"the {name} checks failed: {type(error).__name__}: {error}")
+            return []
+
     def finish(self, result: ScanResult) -> list[Finding]:
         """Run the checks over the whole tree and return every finding kept, sorted."""
-        found = list(self.findings)
         kept = self.kept
+        junk = self._run("junk", lambda: junk_findings(kept))
+        folded = Folded.of(junk)  # what lies in junk is said once, by its JU001
+        found = [item for item in self.findings if not folded.covers(item)]
+        imported = [item for item in self.imported if not folded.holds(item.path)]
+        found += junk
         tree_checks: tuple[tuple[str, Callable[[], Iterable[Finding]]], ...] = (
             (
                 "environment",
@@ -189,26 +235,20 @@ class Inspector:
                     (),
                     self.code_files,
                     sorted(self.specifications),
-                    self.imported,
+                    imported,
                     self.declared,
                     self.local_names,
                 ),
             ),
             ("asset", lambda: asset_findings(kept, self.entries_per_folder)),
             ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree, self.problems)),
-            ("junk", lambda: junk_findings(kept)),
             ("duplicate", lambda: indexed_duplicate_findings(self.sizes, result.root)),
             ("archive", lambda: archive_findings(kept, result.root, self.problems)),
             ("findability", lambda: findability_findings(self.top_level)),
         )
         try:
             for name, run in tree_checks:
-                try:
-                    found += list(run())
-                except Exception as error:  # said, and the other checks still report
-                    self.problems.append(
-                        f"the {name} checks failed: {type(error).__name__}: {error}"
-                    )
+                found += [item for item in self._run(name, run) if not folded.covers(item)]
         finally:
             self.sizes.close()
         selected = {item for item in found if self.settings.keeps(item)}
