@@ -24,14 +24,17 @@ from .duplicates import (
 from .environment import (
     Declared,
     Imported,
-    add_local_names,
+    Include,
+    Tree,
     declarations,
     environment_findings,
     imports_of,
     is_requirements_file,
     is_specification,
+    source_facts,
 )
 from .findability import findability_findings
+from .includes import read_includes
 from .junk import is_junk_candidate, junk_findings
 from .notebook import check_notebook
 from .paths import check_paths
@@ -114,13 +117,15 @@ class Inspector:
         self.findings: list[Finding] = []
         self.imported: list[Imported] = []
         self.declared: list[Declared] = []
+        self.includes: list[Include] = []
+        self.read_specifications: set[str] = set()  # files read for what they declare
+        self.tree = Tree()
         self.specifications: list[str] = []
         self.code_files = 0
         self.problems: list[str] = []  # checks that failed on some input: said, never fatal
         # What the checks over the whole tree need, gathered as records stream by:
         self.kept: list[FileRecord] = []  # records some tree check looks at (few)
         self.entries_per_folder: Counter[str] = Counter()
-        self.local_names: set[str] = set()
         self.top_level: list[str] = []
         self.sizes = SizeIndex()  # files that could have a twin, with their CRC-32
 
@@ -133,7 +138,7 @@ class Inspector:
     def _gather(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         path = record.path
         self.entries_per_folder[folder_of(path)] += 1
-        add_local_names(path, self.local_names)
+        self.tree.add_path(path)
         if "/" not in path:
             self.top_level.append(path)
         if (
@@ -186,8 +191,14 @@ class Inspector:
         self.problems += source.suppression_notes(kept)
         for imported in imports_of(source, self.problems):
             self.imported.append(imported)
+        if python or record.category == "notebook":
+            facts = source_facts(source)
+            if facts is not None:
+                self.tree.facts[record.path] = facts
         if declares:
-            self.declared.extend(declarations(source, self.problems))
+            self.read_specifications.add(record.path)
+            for item in declarations(source, self.problems):
+                (self.includes if isinstance(item, Include) else self.declared).append(item)  # type: ignore[arg-type]
 
     def _inspect_stream(self, record: FileRecord, content: ContentStream) -> None:
         """A text file past the content cap: secrets and paths read in windows, and a note
@@ -232,12 +243,14 @@ class Inspector:
             (
                 "environment",
                 lambda: environment_findings(
-                    (),
                     self.code_files,
                     sorted(self.specifications),
                     imported,
-                    self.declared,
-                    self.local_names,
+                    self.declared
+                    + read_includes(
+                        result.root, self.includes, self.read_specifications, self.problems
+                    ),
+                    self.tree,
                 ),
             ),
             ("asset", lambda: asset_findings(kept, self.entries_per_folder)),
