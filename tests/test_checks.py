@@ -460,13 +460,28 @@ def test_the_sample_carries_every_kind_of_problem() -> None:
     assert {"NB001", "NB002", "PA001", "EN002", "SE001", "JU001", "DU001"} <= ids
 
 
-def test_the_readme_table_is_generated_from_the_table_of_checks() -> None:
-    from repolens.render.findings import checks_markdown
+def test_the_checks_page_is_generated_from_the_table_of_checks() -> None:
+    import importlib.util
 
+    spec = importlib.util.spec_from_file_location("doc", REPO / "scripts" / "write_checks_doc.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "docs" / "checks.md").read_text() == module.page()
+
+
+def test_the_readme_table_agrees_with_the_table_of_checks() -> None:
+    """README's copy of the table names checks of the table, each at its level."""
     readme = (REPO / "README.md").read_text()
-    assert checks_markdown() in readme
-    rows = re.findall(r"^\| `([A-Z]{2}\d{3})` \|", readme, flags=re.M)
-    assert rows == list(checks_table())
+    rows = re.findall(r"^\| `([A-Z]{2}\d{3})` \| (\w+) \|", readme, flags=re.M)
+    table = checks_table()
+    assert rows and [check_id for check_id, _ in rows] == [c for c in table if c in dict(rows)]
+    assert all(table[check_id].level.value == level for check_id, level in rows)
+
+
+def test_every_level_says_why() -> None:
+    for check in checks_table().values():
+        assert check.level_why.startswith(f"{check.level.value}: "), check.id
 
 
 def test_levels_are_the_three_sarif_levels() -> None:
