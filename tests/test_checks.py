@@ -480,8 +480,8 @@ def test_the_readme_table_agrees_with_the_table_of_checks() -> None:
 
 
 def test_every_level_says_why() -> None:
-    for check in checks_table().values():
-        assert check.level_why.startswith(f"{check.level.value}: "), check.id
+    for row in checks_table().values():
+        assert row.level_why.startswith(f"{row.level.value}: "), row.id
 
 
 def test_levels_are_the_three_sarif_levels() -> None:

@@ -113,8 +113,7 @@ def test_pre_commit_runs_the_hook_and_stops_a_commit_with_an_error_or_a_warning(
     repo.mkdir()
     git(repo, "init", "-q")
     (repo / ".pre-commit-config.yaml").write_text(  # the hook's documented default args
-        f"repos:\n  - repo: {REPO}\n    rev: {revision}\n    hooks:\n"
-        "      - id: repolens-check\n"
+        f"repos:\n  - repo: {REPO}\n    rev: {revision}\n    hooks:\n      - id: repolens-check\n"
     )
     (repo / "clean.py").write_text("import os\n")
     (repo / "config.yaml").write_text("key: " + "AKIA" + "Z7Q4XK3MPLW2R9TB" + "\n")

@@ -328,8 +328,10 @@ def _add_line(target: str, distribution: str, declared: list[Declared]) -> str:
     if name in ("environment.yml", "environment.yaml"):
         if "pip" in syntaxes:
             return f"Add the line `- {distribution}` to the pip list of {target}."
-        conda = {pypi: conda for conda, pypi in tables().conda.items()}
-        named = conda.get(distribution, distribution)
+        named = next(
+            (conda for conda, pypi in tables().conda.items() if pypi == distribution),
+            distribution,
+        )
         return f"Add the line `- {named}` to the dependencies of {target}."
     if name == "Pipfile":
         return f'Add the line `{distribution} = "*"` to [packages] in {target}.'
