@@ -136,3 +136,24 @@ def test_lfs_advice_matches_the_file_and_skips_small_files(tmp_path: Path) -> No
 )
 def test_the_lfs_pattern_fits_the_file(path: str, pattern: str) -> None:
     assert lfs_pattern(path) == pattern
+
+
+def test_a_library_copied_twice_is_one_finding_naming_both_folders(tmp_path: Path) -> None:
+    """Two vendored copies of one library (5 headers of 1.8 KiB and a small file each):
+    one DU001 naming both folders, not five pairs; a third copy of one header elsewhere is
+    still its own group."""
+    files: dict[str, str] = {}
+    for project in ("ExtendedKalmanFilter", "UnscentedKalmanFilter"):
+        for number in range(5):
+            files[f"{project}/src/Eigen/Core/h{number}.h"] = f"// header {number}\n" * 120
+        files[f"{project}/src/Eigen/README"] = "Eigen\n"
+        files[f"{project}/src/main.cpp"] = f"// {project}\nint main() {{ return 0; }}\n"
+    files["MPC/h0.h"] = "// header 0\n" * 120
+    found = findings(tmp_path, files, ("DU001",))
+    folders = [item for item in found if item.path.endswith("/")]
+    assert [item.path for item in folders] == ["ExtendedKalmanFilter/src/Eigen/"]
+    assert "UnscentedKalmanFilter/src/Eigen/" in folders[0].message
+    assert "6 files" in folders[0].message
+    assert [item.path for item in found if not item.path.endswith("/")] == [
+        "ExtendedKalmanFilter/src/Eigen/Core/h0.h"
+    ]

@@ -16,6 +16,7 @@ from ..scanning.scanner import ScanStream
 from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
 from .duplicates import (
+    FolderSizes,
     SizeIndex,
     archive_findings,
     indexed_duplicate_findings,
@@ -128,6 +129,7 @@ class Inspector:
         self.entries_per_folder: Counter[str] = Counter()
         self.top_level: list[str] = []
         self.sizes = SizeIndex()  # files that could have a twin, with their CRC-32
+        self.folder_sizes = FolderSizes()  # every folder's files, for identical folders
 
     def __call__(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         try:
@@ -148,6 +150,8 @@ class Inspector:
             or is_junk_candidate(path)
         ):
             self.kept.append(record)
+        if record.kind is Kind.FILE:
+            self.folder_sizes.add(path, record.size_bytes, is_duplicate_candidate(record))
         if is_duplicate_candidate(record):
             checksum = None
             if (
@@ -255,7 +259,10 @@ class Inspector:
             ),
             ("asset", lambda: asset_findings(kept, self.entries_per_folder)),
             ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree, self.problems)),
-            ("duplicate", lambda: indexed_duplicate_findings(self.sizes, result.root)),
+            (
+                "duplicate",
+                lambda: indexed_duplicate_findings(self.sizes, result.root, self.folder_sizes),
+            ),
             ("archive", lambda: archive_findings(kept, result.root, self.problems)),
             ("findability", lambda: findability_findings(self.top_level)),
         )
