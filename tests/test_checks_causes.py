@@ -157,3 +157,11 @@ def test_a_library_copied_twice_is_one_finding_naming_both_folders(tmp_path: Pat
     assert [item.path for item in found if not item.path.endswith("/")] == [
         "ExtendedKalmanFilter/src/Eigen/Core/h0.h"
     ]
+
+
+def test_two_folders_of_one_copied_file_are_that_file_s_finding(tmp_path: Path) -> None:
+    """``a/x/big.bin`` and ``b/x/big.bin`` (2 KiB, the same): the file is copied, not a
+    library; one DU001 at the file, none naming the folders ``a/x/`` or ``a/``."""
+    files = {f"{top}/x/big.bin": "same bytes\n" * 200 for top in ("a", "b")}
+    found = findings(tmp_path, files, ("DU001",))
+    assert [item.path for item in found] == ["a/x/big.bin"]

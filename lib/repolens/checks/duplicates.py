@@ -153,10 +153,10 @@ def _parent(folder: str) -> str:
 
 
 def identical_folders(groups: list[tuple[int, list[str]]], folders: FolderSizes) -> list[list[str]]:
-    """Sets of two or more folders whose files are the same at the same places (the
-    outermost such folders): every indexed file matched byte for byte with its twin at
-    the same relative path, and the same number and bytes of files in all (files under
-    ``MIN_BYTES`` are compared by number and size)."""
+    """Sets of two or more folders of two files or more whose files are the same at the
+    same places (the outermost such folders): every indexed file matched byte for byte
+    with its twin at the same relative path, and the same number and bytes of files in
+    all (files under ``MIN_BYTES`` are compared by number and size)."""
     matched: Counter[tuple[str, str]] = Counter()
     for _size, paths in groups:
         if len(paths) > MAX_GROUP_FOR_FOLDERS:
@@ -175,6 +175,8 @@ def identical_folders(groups: list[tuple[int, list[str]]], folders: FolderSizes)
     for (a, b), count in matched.items():
         if a.startswith(b + "/") or b.startswith(a + "/"):
             continue
+        if folders.counts[a] < 2:
+            continue  # a folder of one file: that file's copy is the finding
         if (
             count == folders.indexed[a] == folders.indexed[b]
             and folders.counts[a] == folders.counts[b]
