@@ -84,9 +84,11 @@ shards=$(kubectl kustomize k8s/overlays/portfolio \
 podman volume rm -f repolens-portfolio-output >/dev/null 2>&1 || true
 : >"$scratch/exits"
 claims=()  # the first pod creates the output volume; the others mount it as it is
+run_id="container-test-$(date +%s)-$$"  # one id for every shard and the merge, as k8s-portfolio.sh sets it
 play() {  # play OVERLAY POD [INDEX]: run one pod of the overlay's Job, record its exit
   local file="$scratch/portfolio-$2.yaml"
-  "$PYTHON" scripts/job_to_pod.py "${claims[@]}" "$1" "$IMAGE" "$repos" ${3:+"$3"} >"$file"
+  "$PYTHON" scripts/job_to_pod.py "${claims[@]}" --run-id "$run_id" "$1" "$IMAGE" "$repos" \
+    ${3:+"$3"} >"$file"
   claims=(--no-claims)
   podman kube play --replace "$file" >/dev/null
   local status

@@ -17,7 +17,9 @@ rm -rf dist
 wheel=$(ls dist/*.whl)
 sdist=$(ls dist/*.tar.gz)
 log "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB) and $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KiB)"
-if ! unzip -l "$wheel" | grep -q "repolens/bundled/analyze.ipynb"; then
+# Read with Python's zipfile: a fresh machine may lack unzip, and `unzip | grep -q` fails
+# under pipefail when grep stops reading first.
+if ! "$PYTHON" -c 'import sys, zipfile; sys.exit("repolens/bundled/analyze.ipynb" not in zipfile.ZipFile(sys.argv[1]).namelist())' "$wheel"; then
   log "FAIL: the wheel does not carry the analysis notebook"
   exit 1
 fi
