@@ -90,6 +90,11 @@ CASES = {
         "find_path(EIGEN PATHS /usr/include C:/Program Files/Eigen/include)\n",
         [],
     ),
+    "an escaped newline after 'a:' in a script of an HTML page is no drive": (
+        "plot.html",
+        '<script>var s="  // Assign z = 0, y = a:\\n  // a*-b";</script>\n<p>D:\\lab\\n1</p>\n',
+        [(2, "D:\\lab\\n1")],
+    ),
     "a CI service's machine is not the lab's": (
         "appveyor.yml",
         'environment:\n  PYTHON: "C:\\\\Python313-x64"\n',

@@ -18,10 +18,12 @@ so each needs its context and a value that looks chosen, not written for the rea
   value of that shape.
 
 Never: placeholders (``changeme``, ``<password>``, ``xxx``, ``${VAR}``, ``{password}``,
-``%s``, ``your_token``, ``Enter your WiFi password here``), names of environment variables
-(``"GITHUB_TOKEN"``), environment look-ups (the value is then no literal), tokenizer
-markers (``"[PAD]"``, ``"</s>"``) and base64 image payloads (notebook images are never
-read, and a line longer than ``MAX_LINE`` is a payload, not something someone typed).
+``%s``, ``your_token``, ``Enter your WiFi password here``, ``user:pass@``), password hashes
+(``sha1:...``, ``argon2:...``: what a server stores, not what it asks for), names of
+environment variables (``"GITHUB_TOKEN"``), environment look-ups (the value is then no
+literal), tokenizer markers (``"[PAD]"``, ``"</s>"``) and base64 image payloads (notebook
+images are never read, and a line longer than ``MAX_LINE`` is a payload, not something
+someone typed).
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ _EXAMPLE_HOSTS = re.compile(
 _PLACEHOLDER = re.compile(
     r"^(?:[*x.]+|[<\[{(].*[>\]})]|\$.*|%.*|@.*|.*\{.*\}.*|\.\.\.|none|null|nil|true|false|"
     r".*(?:changeme|change[_-]?me|password|passwd|secret|example|sample|dummy|placeholder|"
-    r"your|enter|insert|replace|fixme|todo|redacted|here|test|fake|xxx|12345).*)$",
+    r"your|enter|insert|replace|fixme|todo|redacted|here|test|fake|xxx|12345).*"
+    # words a reader sees as stand-ins (``user:pass@``, ``pass%20pass``), alone or repeated
+    r"|(?:(?:pass|pwd|pw|user|name|login|foo|bar|baz|qux|admin|root|guest)"
+    r"(?:%[0-9a-f]{2}|[\W_])*)+"
+    # a password hash (Jupyter's ``sha1:salt:digest``, ``argon2:...``): not the password
+    r"|(?:sha1|sha256|sha512|argon2|pbkdf2[\w-]*|bcrypt):.*)$",
     re.IGNORECASE,
 )
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$|^[a-z][a-z0-9_]*$|^[a-z][a-z0-9-]*$|^[\w.-]+\.\w+$")

@@ -63,6 +63,9 @@ _PATH = re.compile(
     r"|(?<![\w/\\:.])\\\\[A-Za-z0-9][\w.$-]*\\(?=[\w.$-]*[A-Za-z])[\w.$-]+"
     r"|(?<![\w./~:-])/(?:(?:home|Users|media)/[\w.-]+/|mnt/[\w.-]+|content/drive(?:/|\b))"
 )
+# A drive, one backslash and an escape letter, then no more of a name: an escaped control
+# character in text that is not decoded (``"a:\\n"`` inside a script of an HTML page).
+_ESCAPED = re.compile(r"[A-Za-z]:\\[ntr](?![\w\\/])")
 _SEGMENT = re.compile(r"[\w .$~()+,@#&'-]+(?=[\\/\s\"']|$)")
 _SYSTEM = re.compile(
     r"[A-Za-z]:[\\/]+(?:program files(?: \(x86\))?|programdata|windows)(?:[\\/]|$)",
@@ -106,6 +109,8 @@ def _judged(text: str, ends: re.Pattern[str]) -> Iterator[tuple[int, str]]:
             rest = match.end()
             if not _SEGMENT.match(text, rest) or _SYSTEM.match(text, start):
                 continue
+            if _ESCAPED.match(text, start):
+                continue  # "y = a:\n" in text not decoded (a script inside HTML): a newline
         end = ends.search(text, match.end())
         after = len(text) if end is None else end.start()
         found = text[start:after].rstrip(_TRAILING)
