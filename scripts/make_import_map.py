@@ -171,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add(installed(None), "this interpreter")
     for site in args.site:
-        add(
-            installed([site]), f"the site-packages of Python {Path(site).parents[2].name}"
-        )
+        add(installed([site]), f"the site-packages of Python {Path(site).parents[2].name}")
     if args.download:
         names = [line.strip() for line in args.download.read_text("utf-8").splitlines()]
         download([name for name in names if name and not name.startswith("#")], args.into)

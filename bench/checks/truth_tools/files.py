@@ -2,8 +2,9 @@
 
 - DU001: tracked regular files of 1 KiB or more grouped by SHA-256; a group of two or more
   is one problem, any member is its place. Folders whose every file is the same at the
-  same place (a vendored library copied twice) are one problem, the outermost such
-  folders its places, and the groups inside them no problem of their own.
+  same place (a vendored library copied twice, 1 KiB or more in all) are one problem,
+  the outermost such folders its places, and the groups inside them no problem of their
+  own.
 - DU002: a zip or tar archive at least half of whose files lie unpacked beside it (in its
   folder, or in a folder named after it).
 - AS001: a tracked file over 10 MiB. AS002: a folder with more than 2,500 entries.
@@ -143,7 +144,12 @@ def duplicate_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     for path in files:
         if (root / path).stat().st_size >= 1024:
             groups[digests[path]].append(path)
-    folders = identical_folders(digests)
+    sizes = {path: (root / path).stat().st_size for path in files}
+    folders = [  # as for single files: copies of less than 1 KiB in all are no problem
+        group
+        for group in identical_folders(digests)
+        if sum(size for path, size in sizes.items() if path.startswith(group[0] + "/")) >= 1024
+    ]
     holder = {folder: number for number, group in enumerate(folders) for folder in group}
 
     def held(path: str) -> int | None:
