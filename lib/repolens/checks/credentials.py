@@ -82,12 +82,25 @@ _PLACEHOLDER = re.compile(
 )
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$|^[a-z][a-z0-9_]*$|^[a-z][a-z0-9-]*$|^[\w.-]+\.\w+$")
 _CLASSES = (str.islower, str.isupper, str.isdigit)
-# What a text must hold for any of these to be there (the check's fast no).
-_HINT = re.compile(rf"://[^\s/@]+:[^\s/@]+@|{_NAMES}|ifttt|[?&]\w+=\w", re.IGNORECASE)
+# What a text must hold for any of these to be there (the check's fast no): every name of
+# _NAMES holds pass, pwd, secret, token or key, in any case; a URI's user and password.
+_NAME = re.compile(
+    r"(?=[PpSsTtKk])(?:[Pp](?:[Aa][Ss][Ss]|[Ww][Dd])|[Ss][Ee][Cc][Rr][Ee][Tt]"
+    r"|[Tt][Oo][Kk][Ee][Nn]|[Kk][Ee][Yy])"
+)
+_USERINFO = re.compile(r"://[^\s/@]+:[^\s/@]+@")
+_PARAMETER = re.compile(r"[?&]\w+=\w")
 
 
 def may_hold_credentials(text: str) -> bool:
-    return _HINT.search(text) is not None
+    """The fast no: no secret name, no ``user:password@`` after ``://`` and no URL
+    parameter (each sought by a literal or a character class, never a case-blind
+    alternation tried at every offset)."""
+    return (
+        _NAME.search(text) is not None
+        or ("://" in text and _USERINFO.search(text) is not None)
+        or _PARAMETER.search(text) is not None
+    )
 
 
 def is_placeholder(value: str) -> bool:
@@ -135,12 +148,12 @@ def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
         return
     long_lines = [match.span() for match in _LONG_LINE.finditer(text)]
     found: list[tuple[int, str, str]] = []
-    for match in _URI.finditer(text):
+    for match in _uris(text):
         password = _uri_password(match)
         if password is not None:
             scheme = match.group("scheme").lower()
             found.append((match.start("password"), f"a password in a {scheme} URI", password))
-    for match in _ASSIGNED.finditer(text):
+    for match in _assignments(text):
         value = match.group("quoted") or (match.group("bare") or "").strip()
         if value and looks_chosen(value):
             name = match.group("name")
@@ -158,6 +171,35 @@ def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
             previous = offset
 
 
+def _assignments(text: str) -> Iterator[re.Match[str]]:
+    """``_ASSIGNED``'s matches, sought only on the lines that hold a secret name: an
+    assignment never spans lines, and most lines hold none (one pass finds the lines)."""
+    end = -1
+    for hint in _NAME.finditer(text):
+        if hint.start() < end:
+            continue  # a line already read
+        start = text.rfind("\n", 0, hint.start()) + 1
+        end = text.find("\n", hint.end())
+        end = len(text) if end < 0 else end
+        if end - start <= MAX_LINE:  # a longer line is a payload, never read
+            yield from _ASSIGNED.finditer(text, start, end)
+
+
+def _uris(text: str) -> Iterator[re.Match[str]]:
+    """``_URI``'s matches, sought only around each ``://`` (a plain find, not a pattern
+    tried at every offset of the text)."""
+    after = 0
+    at = text.find("://")
+    while at >= 0:
+        match = _URI.search(text, max(after, at - _LONGEST_SCHEME), at + _LONGEST_URI)
+        if match is not None and match.start() <= at:
+            yield match
+            after = match.end()
+        at = text.find("://", max(at + 3, after))
+
+
+_LONGEST_SCHEME = len("postgresql+psycopg2")  # characters before "://" a scheme may take
+_LONGEST_URI = 3 + 128 + 1 + 256 + 1 + 253  # "://", user, ":", password, "@", host
 _LONG_LINE = re.compile(rf"[^\n]{{{MAX_LINE + 1},}}")
 
 
