@@ -146,7 +146,6 @@ def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
     of offset; lines longer than ``MAX_LINE`` are not read."""
     if not may_hold_credentials(text):
         return
-    long_lines = [match.span() for match in _LONG_LINE.finditer(text)]
     found: list[tuple[int, str, str]] = []
     for match in _uris(text):
         password = _uri_password(match)
@@ -163,7 +162,10 @@ def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
     for match in _URL_KEY.finditer(text):
         if looks_chosen(match.group("key"), 16):
             found.append((match.start("key"), "a key in a URL", match.group("key")))
+    if not found:
+        return
     found.sort()
+    long_lines = _long_lines(text)
     previous = -1
     for offset, what, value in found:
         if offset != previous and not _inside(long_lines, offset):
@@ -175,9 +177,7 @@ def _assignments(text: str) -> Iterator[re.Match[str]]:
     """``_ASSIGNED``'s matches, sought only on the lines that hold a secret name: an
     assignment never spans lines, and most lines hold none (one pass finds the lines)."""
     end = -1
-    for hint in _NAME.finditer(text):
-        if hint.start() < end:
-            continue  # a line already read
+    while (hint := _NAME.search(text, end + 1)) is not None:
         start = text.rfind("\n", 0, hint.start()) + 1
         end = text.find("\n", hint.end())
         end = len(text) if end < 0 else end
@@ -200,7 +200,19 @@ def _uris(text: str) -> Iterator[re.Match[str]]:
 
 _LONGEST_SCHEME = len("postgresql+psycopg2")  # characters before "://" a scheme may take
 _LONGEST_URI = 3 + 128 + 1 + 256 + 1 + 253  # "://", user, ":", password, "@", host
-_LONG_LINE = re.compile(rf"[^\n]{{{MAX_LINE + 1},}}")
+
+
+def _long_lines(text: str) -> list[tuple[int, int]]:
+    """The spans of the lines longer than ``MAX_LINE``, in order (one pass over the line
+    breaks: a pattern of 2,001 characters tried at every offset would cost 2,000 times
+    the text)."""
+    spans = []
+    start = 0
+    for line in text.split("\n"):
+        if len(line) > MAX_LINE:
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
