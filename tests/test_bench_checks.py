@@ -400,6 +400,11 @@ def test_an_added_dependency_goes_where_the_fix_says_or_the_fix_is_wrong(tmp_pat
         {},
     )
     assert (tmp_path / "setup.cfg").read_text().split("\n")[2] == "    paho-mqtt"
+    (tmp_path / "setup.py").write_text('setup(install_requires=["numpy"])\n')
+    _en002(tmp_path, {"fix": 'Add "regex" to install_requires in setup.py.'}, {})
+    assert (tmp_path / "setup.py").read_text() == 'setup(install_requires=["regex", "numpy"])\n'
+    with pytest.raises(NotApplicable, match="no list where the fix says"):
+        _en002(tmp_path, {"fix": 'Add "regex" to dependencies in [project] of setup.py.'}, {})
     with pytest.raises(NotApplicable, match="no literal way"):
         _en002(tmp_path, {"fix": 'Add "regex" to setup.py.'}, {})
 

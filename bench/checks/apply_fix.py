@@ -115,6 +115,16 @@ def _insert_after(lines: list[str], index: int, text: str) -> None:
     lines.insert(index + 1, text)
 
 
+def _into_list(lines: list[str], opening: str, entry: str, target: str) -> list[str]:
+    """``"entry", `` written first into the list that ``opening`` opens (setup.py's
+    install_requires, pyproject's dependencies)."""
+    text = "\n".join(lines)
+    found = re.search(opening, text)
+    if found is None:
+        raise NotApplicable(f"{target} has no list where the fix says")
+    return (text[: found.end()] + f'"{entry}", ' + text[found.end() :]).split("\n")
+
+
 def _add_entry(root: Path, where: str, entry: str, quoted: bool) -> None:
     """Add ``entry`` where EN002's fix says: a requirements or Dockerfile line, under a
     YAML list, a TOML table or setup.cfg's install_requires, or into a setup.py list."""
@@ -144,19 +154,9 @@ def _add_entry(root: Path, where: str, entry: str, quoted: bool) -> None:
             raise NotApplicable(f"{target} has no install_requires")
         _insert_after(lines, index, entry)
     elif where.startswith("install_requires in "):
-        text = "\n".join(lines)
-        found = re.search(r"install_requires\s*=\s*\[", text)
-        if found is None:
-            raise NotApplicable(f"{target} has no install_requires list")
-        text = text[: found.end()] + f'"{entry}", ' + text[found.end() :]
-        lines = text.split("\n")
+        lines = _into_list(lines, r"install_requires\s*=\s*\[", entry, target)
     elif where.startswith("dependencies in [project] of "):
-        text = "\n".join(lines)
-        found = re.search(r"(?m)^dependencies\s*=\s*\[", text)
-        if found is None:
-            raise NotApplicable(f"{target} has no [project] dependencies")
-        text = text[: found.end()] + f'"{entry}", ' + text[found.end() :]
-        lines = text.split("\n")
+        lines = _into_list(lines, r"(?m)^dependencies\s*=\s*\[", entry, target)
     elif quoted:
         raise NotApplicable(f"no literal way to add {entry!r} to {where}")
     else:
