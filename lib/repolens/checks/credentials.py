@@ -191,13 +191,16 @@ def _uris(text: str) -> Iterator[re.Match[str]]:
     after = 0
     at = text.find("://")
     while at >= 0:
-        match = _URI.search(text, max(after, at - _LONGEST_SCHEME), at + _LONGEST_URI)
-        if match is not None and match.start() <= at:
-            yield match
-            after = match.end()
+        word = _SCHEME_WORD.search(text[max(after, at - _LONGEST_SCHEME) : at])
+        if word is not None:  # one try, at the start of the word before "://"
+            match = _URI.match(text, at - len(word.group()), at + _LONGEST_URI)
+            if match is not None:
+                yield match
+                after = match.end()
         at = text.find("://", max(at + 3, after))
 
 
+_SCHEME_WORD = re.compile(r"[A-Za-z][\w+]*\Z")
 _LONGEST_SCHEME = len("postgresql+psycopg2")  # characters before "://" a scheme may take
 _LONGEST_URI = 3 + 128 + 1 + 256 + 1 + 253  # "://", user, ":", password, "@", host
 
