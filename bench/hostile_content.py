@@ -220,6 +220,18 @@ CASES = [
         units("/* ", "/home/u/ x\n/*"),
     ),
     file_case("key headers on one line", "SE001, suppressions", "keys.py", units(HEADER)),
+    file_case(
+        "'mongodb://' repeated, a secret name after",
+        "SE001 (URIs)",
+        "db.py",
+        units("mongodb://", "", "\npassword = 1\n"),
+    ),
+    file_case(
+        "'password = ' lines, short and long",
+        "SE001 (assignments)",
+        "cfg.py",
+        units("password = 'x'\n" + "token" * 500 + "\n"),
+    ),
     file_case("'a+a+...' in a .py", "imports (EN002)", "big.py", units("a+", "import os\nx = ")),
     notebook_case("'a+a+...' in a notebook cell", "imports, cells", units("a+", "import os\nx = ")),
     Case("'**/a/**/.../**/b' on nested a/ folders", "gitignore **", _globstars, _match_all),  # type: ignore[arg-type]

@@ -375,7 +375,7 @@ def test_a_pin_that_is_not_a_requirement_is_a_wrong_fix(tmp_path: Path) -> None:
         "check": "EN003",
         "path": "requirements.txt",
         "line": 1,
-        "fix": "Pin it: -==<the version you use> (pip freeze shows it).",
+        "fix": "Pin it: write `-==<version>` on line 1 of requirements.txt.",
     }
     with pytest.raises(NotApplicable, match="not a valid requirement"):
         _en003(tmp_path, wrong, {})
@@ -383,7 +383,7 @@ def test_a_pin_that_is_not_a_requirement_is_a_wrong_fix(tmp_path: Path) -> None:
         "check": "EN003",
         "path": "requirements.txt",
         "line": 2,
-        "fix": "Pin it: numpy==<the version you use> (pip freeze shows it).",
+        "fix": "Pin it: write `numpy==<version>` on line 2 of requirements.txt.",
     }
     _en003(tmp_path, right, {})
     assert (tmp_path / "requirements.txt").read_text().split("\n")[1] == "numpy==1.0"
@@ -391,17 +391,22 @@ def test_a_pin_that_is_not_a_requirement_is_a_wrong_fix(tmp_path: Path) -> None:
 
 def test_an_added_dependency_goes_where_the_fix_says_or_the_fix_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("numpy==1.0")
+    _en002(tmp_path, {"fix": "Add the line `opencv-python` to requirements.txt."}, {})
+    assert (tmp_path / "requirements.txt").read_text() == "numpy==1.0\nopencv-python\n"
+    (tmp_path / "setup.cfg").write_text("[options]\ninstall_requires =\n    numpy\n")
     _en002(
         tmp_path,
-        {
-            "fix": "Add opencv-python to requirements.txt "
-            "(with the version you use: pip show opencv-python)."
-        },
+        {"fix": "Add the line `    paho-mqtt` to install_requires in [options] of setup.cfg."},
         {},
     )
-    assert (tmp_path / "requirements.txt").read_text() == "numpy==1.0\nopencv-python\n"
+    assert (tmp_path / "setup.cfg").read_text().split("\n")[2] == "    paho-mqtt"
+    (tmp_path / "setup.py").write_text('setup(install_requires=["numpy"])\n')
+    _en002(tmp_path, {"fix": 'Add "regex" to install_requires in setup.py.'}, {})
+    assert (tmp_path / "setup.py").read_text() == 'setup(install_requires=["regex", "numpy"])\n'
+    with pytest.raises(NotApplicable, match="no list where the fix says"):
+        _en002(tmp_path, {"fix": 'Add "regex" to dependencies in [project] of setup.py.'}, {})
     with pytest.raises(NotApplicable, match="no literal way"):
-        _en002(tmp_path, {"fix": "Add regex to setup.py."}, {})
+        _en002(tmp_path, {"fix": 'Add "regex" to setup.py.'}, {})
 
 
 def _bench_run_module():  # type: ignore[no-untyped-def]

@@ -300,13 +300,18 @@ def git(root: Path, *args: str) -> None:
 
 
 def test_models_tracked_outside_lfs_are_found_and_lfs_ones_are_not(tmp_path: Path) -> None:
+    big = 200 << 10  # over AS003's floor of 100 KiB; the 1 KiB pickle is under it
     root = make_tree(
         tmp_path / "repo",
-        {"model.h5": b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "weights.pt": b"PK\x03\x04" + b"\0" * 64},
+        {
+            "model.h5": b"\x89HDF\r\n\x1a\n" + b"\0" * big,
+            "weights.pt": b"PK\x03\x04" + b"\0" * big,
+            "small.pkl": b"\x80\x04" + b"\0" * 1024,
+        },
     )
     git(root, "init", "-q")
     (root / ".gitattributes").write_text("*.pt filter=lfs diff=lfs merge=lfs -text\n")
-    git(root, "add", "model.h5", "weights.pt", ".gitattributes")
+    git(root, "add", "model.h5", "weights.pt", "small.pkl", ".gitattributes")
     outcome = check(root)
     lfs = [item for item in outcome.findings if item.check == "AS003"]
     assert [item.path for item in lfs] == ["model.h5"]
@@ -453,6 +458,11 @@ def test_the_sample_carries_every_kind_of_problem() -> None:
     families = {check_id[:2] for check_id in ids}
     assert families >= {"NB", "PA", "EN", "JU", "DU", "SE", "FI"}
     assert {"NB001", "NB002", "PA001", "EN002", "SE001", "JU001", "DU001"} <= ids
+
+
+def test_every_level_says_why() -> None:
+    for row in checks_table().values():
+        assert row.level_why.startswith(f"{row.level.value}: "), row.id
 
 
 def test_levels_are_the_three_sarif_levels() -> None:

@@ -88,6 +88,7 @@ def test_the_hook_runs_repolens_check_on_the_files_it_is_given() -> None:
     (hook,) = HOOKS
     assert hook["id"] == "repolens-check" and hook["entry"] == "repolens check"
     assert hook["pass_filenames"] is True and hook["language"] == "python"
+    assert hook["args"] == ["--fail-on", "warning"]  # warnings and errors stop a commit
 
 
 def git(root: Path, *args: str) -> str:
@@ -97,7 +98,9 @@ def git(root: Path, *args: str) -> str:
 
 
 @pytest.mark.slow
-def test_pre_commit_runs_the_hook_and_stops_a_commit_with_an_error(tmp_path: Path) -> None:
+def test_pre_commit_runs_the_hook_and_stops_a_commit_with_an_error_or_a_warning(
+    tmp_path: Path,
+) -> None:
     if (
         shutil.which("pre-commit") is None
         and not (Path(sys.prefix) / "bin" / "pre-commit").exists()
@@ -109,12 +112,12 @@ def test_pre_commit_runs_the_hook_and_stops_a_commit_with_an_error(tmp_path: Pat
     repo = tmp_path / "lab"
     repo.mkdir()
     git(repo, "init", "-q")
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {REPO}\n    rev: {revision}\n    hooks:\n"
-        "      - id: repolens-check\n        args: [--fail-on, error]\n"
+    (repo / ".pre-commit-config.yaml").write_text(  # the hook's documented default args
+        f"repos:\n  - repo: {REPO}\n    rev: {revision}\n    hooks:\n      - id: repolens-check\n"
     )
     (repo / "clean.py").write_text("import os\n")
     (repo / "config.yaml").write_text("key: " + "AKIA" + "Z7Q4XK3MPLW2R9TB" + "\n")
+    (repo / "drive.py").write_text("DATA = r'C:\\Users\\ana\\Desktop\\data'\n")
     env = python_env() | {"PRE_COMMIT_HOME": str(tmp_path / "cache")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
 
@@ -133,3 +136,7 @@ def test_pre_commit_runs_the_hook_and_stops_a_commit_with_an_error(tmp_path: Pat
     dirty = run("clean.py", "config.yaml")
     assert dirty.returncode != 0
     assert "SE001" in dirty.stdout and "config.yaml" in dirty.stdout
+    # a warning stops the commit too: a path of one machine never passes silently
+    path = run("clean.py", "drive.py")
+    assert path.returncode != 0
+    assert "PA001" in path.stdout and "C:\\Users\\ana" in path.stdout

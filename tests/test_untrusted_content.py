@@ -193,7 +193,7 @@ def test_a_malformed_suppression_is_noted_even_where_nothing_is_found(tmp_path: 
         (
             "x.py",
             "A = 'E:\\\\data'\r\nB = r'\\\\srv\\share'\r\n",
-            [("x.py", 1, "E:\\\\data"), ("x.py", 2, "\\\\srv\\share")],
+            [("x.py", 1, "'E:\\data'"), ("x.py", 2, "'\\\\srv\\share'")],  # as Python reads them
         ),
         # a very long single line: one finding per path in code, up to the cap
         (
@@ -207,8 +207,9 @@ def test_a_malformed_suppression_is_noted_even_where_nothing_is_found(tmp_path: 
             'char *p = "/home/u/x";\n/* ' + "/* " * 100_000 + '"/mnt/d/y"\n',
             [("x.c", 1, "/home/u/x")],
         ),
-        # strings that never close do not hide the paths after them
-        ("x.c", '"\\' * 100_000 + '\nchar *p = "/home/u/x";\n', [("x.c", 2, "/home/u/x")]),
+        # strings that never close do not hide the paths after them (a space before the
+        # line break: a backslash there would continue the literal onto the next line)
+        ("x.c", '"\\' * 100_000 + ' \nchar *p = "/home/u/x";\n', [("x.c", 2, "/home/u/x")]),
         # a NUL past the sniffed head: still text, still read
         ("x.py", "x = 1\n" * 2000 + "A = '/home/u/x'\0\n", [("x.py", 2001, "/home/u/x")]),
         # brackets nested deeper than any parser's stack

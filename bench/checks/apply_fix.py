@@ -3,10 +3,13 @@
 "A fix is right when applying it literally removes the finding and breaks nothing."
 Fixes of these kinds are mechanical and are applied here, as written:
 
-- EN002 "Add <dist> to <file>": a line ``<dist>`` in that requirements file, or
-  ``- <dist>`` under an environment.yml's dependencies (any other file: not literal).
-- EN003 "Pin it: <text>==<the version you use>": the line replaced by the fix's text with
-  a version (1.0).
+- EN002 "Add the line `<line>` to <where>" or 'Add "<dist>" to <where>': the line added
+  where it says (a requirements file or Dockerfile, an environment.yml's dependencies or
+  pip list, a Pipfile or pyproject table, setup.cfg's install_requires, setup.py's
+  install_requires list, pyproject's [project] dependencies).
+- EN003 "Pin it: write `<line>` on line N of <file>" (or "Pin a commit: ..."): the line
+  replaced by the fix's text, <version> as 1.0 and <commit> as a commit id.
+- EN004 "Declare <dists> in <file> too": each added as a line of that file.
 - EN001 "Write requirements.txt ...": requirements.txt with the distributions of the code's
   third-party imports (from the truth file).
 - AS003 'git lfs track "<pattern>"': ``<pattern> filter=lfs diff=lfs merge=lfs -text`` in
@@ -103,39 +106,105 @@ def _append_line(root: Path, path: str, line: str) -> None:
     target.write_text(text + line + "\n", "utf-8")
 
 
-def _en002(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
-    match = re.match(r"Add (\S+) to (.+?)(?: \(with the version you use.*\))?\.?$", finding["fix"])
-    if not match:
-        raise NotApplicable("the fix names no distribution and file")
-    distribution, target = match.group(1), match.group(2)
-    leaf = target.rsplit("/", 1)[-1]
-    if re.match(r"requirements.*\.(txt|in)$", leaf):
-        _append_line(root, target, distribution)
-    elif leaf in ("environment.yml", "environment.yaml"):
-        path = _inside(root, target)
-        lines = path.read_text("utf-8").split("\n")
-        index = next((i for i, text in enumerate(lines) if text.startswith("dependencies:")), None)
+_ADD = re.compile(
+    r"^Add (?:the line `(?P<line>[^`]*)`|\"(?P<quoted>[^\"]+)\") to (?P<where>.+?)\.$"
+)
+
+
+def _insert_after(lines: list[str], index: int, text: str) -> None:
+    lines.insert(index + 1, text)
+
+
+def _into_list(lines: list[str], opening: str, entry: str, target: str) -> list[str]:
+    """``"entry", `` written first into the list that ``opening`` opens (setup.py's
+    install_requires, pyproject's dependencies)."""
+    text = "\n".join(lines)
+    found = re.search(opening, text)
+    if found is None:
+        raise NotApplicable(f"{target} has no list where the fix says")
+    return (text[: found.end()] + f'"{entry}", ' + text[found.end() :]).split("\n")
+
+
+def _add_entry(root: Path, where: str, entry: str, quoted: bool) -> None:
+    """Add ``entry`` where EN002's fix says: a requirements or Dockerfile line, under a
+    YAML list, a TOML table or setup.cfg's install_requires, or into a setup.py list."""
+    target = where.rsplit(" ", 1)[-1]  # "... of setup.cfg", "... in Pipfile", "requirements.txt"
+    path = _inside(root, target)
+    lines = path.read_text("utf-8").split("\n") if path.exists() else []
+    if where.startswith("the pip list of "):
+        index = next((i for i, t in enumerate(lines) if t.strip() in ("- pip:", "-pip:")), None)
+        if index is None:
+            raise NotApplicable(f"{target} has no pip list")
+        indent = len(lines[index]) - len(lines[index].lstrip()) + 2
+        _insert_after(lines, index, " " * indent + entry)
+    elif where.startswith("the dependencies of "):
+        index = next((i for i, t in enumerate(lines) if t.startswith("dependencies:")), None)
         if index is None:
             raise NotApplicable(f"{target} has no dependencies list")
-        lines.insert(index + 1, f"  - {distribution}")
-        path.write_text("\n".join(lines), "utf-8")
+        _insert_after(lines, index, f"  {entry}")
+    elif where.startswith("[") and " in " in where:
+        table = where.split(" in ", 1)[0]
+        index = next((i for i, t in enumerate(lines) if t.strip() == table), None)
+        if index is None:
+            raise NotApplicable(f"{target} has no {table}")
+        _insert_after(lines, index, entry)
+    elif where.startswith("install_requires in [options] of "):
+        index = next((i for i, t in enumerate(lines) if t.startswith("install_requires")), None)
+        if index is None:
+            raise NotApplicable(f"{target} has no install_requires")
+        _insert_after(lines, index, entry)
+    elif where.startswith("install_requires in "):
+        lines = _into_list(lines, r"install_requires\s*=\s*\[", entry, target)
+    elif where.startswith("dependencies in [project] of "):
+        lines = _into_list(lines, r"(?m)^dependencies\s*=\s*\[", entry, target)
+    elif quoted:
+        raise NotApplicable(f"no literal way to add {entry!r} to {where}")
     else:
-        raise NotApplicable(f"no literal way to add a line to {target}")
+        if lines and lines[-1] == "":
+            lines.pop()
+        lines.append(entry)
+        lines.append("")
+    path.write_text("\n".join(lines), "utf-8")
+
+
+def _en002(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
+    match = _ADD.match(finding["fix"])
+    if not match:
+        raise NotApplicable("the fix names no line and file")
+    quoted = match.group("quoted") is not None
+    _add_entry(root, match.group("where"), match.group("quoted") or match.group("line"), quoted)
+
+
+def _en004(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
+    match = re.match(r"^Declare (.+?) in (\S+) too", finding["fix"])
+    if not match:
+        raise NotApplicable("the fix names no distributions and file")
+    for name in match.group(1).split(", "):
+        _append_line(root, match.group(2), name)
 
 
 def _en003(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
-    match = re.match(r"Pin it: (.*)==<the version you use>", finding["fix"])
+    match = re.match(
+        r"^Pin (?:it|a commit): write `([^`]*)` on line (\d+) of (.+?)(?: \(.*)?\.?$",
+        finding["fix"],
+    )
     if not match:
         raise NotApplicable("the fix gives no pinned line")
-    pinned = f"{match.group(1)}==1.0"
-    path = _inside(root, finding["path"])
+    pinned = match.group(1).replace("<version>", "1.0").replace("<commit>", "0" * 40)
+    path = _inside(root, match.group(3))
     lines = path.read_text("utf-8").split("\n")
-    number = finding["line"]
+    number = int(match.group(2))
     original = lines[number - 1]
     indent = original[: len(original) - len(original.lstrip())]
     lines[number - 1] = indent + pinned
     path.write_text("\n".join(lines), "utf-8")
     requirement = pinned.strip().removeprefix("- ").strip()
+    if path.name in ("environment.yml", "environment.yaml") and "==" not in requirement:
+        return  # a conda spec (name=1.2), not a pip requirement
+    if path.name == "Pipfile":
+        return
+    if requirement.startswith("git+"):
+        return
     try:
         Requirement(requirement)
     except InvalidRequirement as error:
@@ -220,6 +289,12 @@ def _du001(root: Path, finding: dict[str, Any], truth: dict[str, Any]) -> None:
     match = re.match(r"Keep (.+) and remove or link the other copies\.", finding["fix"])
     if not match:
         raise NotApplicable("the fix names no copy to keep")
+    if match.group(1).endswith("/"):  # identical folders: the others are named as seen
+        others = [p.strip() for p in finding.get("evidence", "").split(",")]
+        others = [p for p in others if p and p != match.group(1)]
+        for path in others:
+            _remove(root, path)
+        return
     group = next(
         (e for e in truth.get("expected", []) if e["check"] == "DU001" and matches(finding, e)),
         None,
@@ -338,6 +413,7 @@ MECHANICAL: dict[str, Callable[[Path, dict[str, Any], dict[str, Any]], None]] = 
     "EN001": _en001,
     "EN002": _en002,
     "EN003": _en003,
+    "EN004": _en004,
     "AS003": _as003,
     "JU001": _ju001,
     "DU001": _du001,
@@ -370,7 +446,8 @@ def judge_fix(
 ) -> FixVerdict:
     """Apply a mechanical fix to a copy of ``tree`` and check again; or look up the verdict
     people gave a prose fix in the truth file."""
-    if finding["check"] not in MECHANICAL:
+    prose = finding["check"] == "EN002" and not finding["fix"].startswith("Add ")
+    if finding["check"] not in MECHANICAL or prose:
         for item in truth.get("fixes", []):
             if matches(finding, item):
                 return FixVerdict(item["verdict"], "read", item.get("reason", ""))

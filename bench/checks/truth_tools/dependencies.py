@@ -26,6 +26,10 @@ distribution that provides it is: ``importlib.metadata.packages_distributions()`
 environment, and a table below of distributions whose import name differs from their
 name (each read off the distribution's own top_level.txt or RECORD).
 
+A notebook that installs a distribution itself (``%pip install x``, ``!pip install x``)
+declares it for that notebook; EN004: such a notebook, when the repository declares not
+all it installs (one problem per notebook, at its first install line).
+
 EN001: Python, R or Julia code and none of repo2docker's files at the top or in binder/.
 EN002: one problem per module imported (not optionally) and not declared; any import of it
 is the place. EN003: a requirement of an environment to install (requirements files,
@@ -575,6 +579,42 @@ def _run_time_modules(root: Path, files: list[str]) -> set[str]:
     return written
 
 
+_INSTALL = re.compile(
+    r"^\s*[!%]\s*(?:python3?\s+-m\s+)?(?:pip3?|conda|mamba)\s+install\b([^\n]*)", re.MULTILINE
+)
+
+
+def notebook_installs(root: Path, files: list[str]) -> dict[str, tuple[Place, list[str]]]:
+    """What each Python notebook installs itself (``%pip install x``, ``!pip install x``):
+    the first such line, and the distributions its install lines name."""
+    found: dict[str, tuple[Place, list[str]]] = {}
+    for path in files:
+        if not path.endswith(".ipynb"):
+            continue
+        notebook = read_notebook(root, path)
+        if notebook is None or not is_python_notebook(notebook):
+            continue
+        for index, cell in code_cells(notebook):
+            source = cell.get("source", "")
+            for match in _INSTALL.finditer(source):
+                words = re.split(r"&&|;|\||#", match.group(1), maxsplit=1)[0].split()
+                names, skip = [], False
+                for word in words:
+                    if skip:
+                        skip = False
+                    elif word in ("-r", "-c", "-e", "-i", "-f", "-t", "--index-url", "--target"):
+                        skip = True
+                    elif not word.startswith(("-", ".", "/", "$", "{", "git+", "http")):
+                        name = re.match(r"^['\"]?([A-Za-z0-9][A-Za-z0-9._-]*)", word)
+                        if name:
+                            names.append(normalise(name.group(1)))
+                if names:
+                    line = source.count("\n", 0, match.start()) + 1
+                    place, known = found.get(path, (Place(path, line, index), []))
+                    found[path] = (place, known + [n for n in names if n not in known])
+    return found
+
+
 def deptry_missing(root: Path, files: list[str]) -> dict[str, object]:
     """deptry's DEP001 (missing) modules, as a cross-check; deptry reads pyproject.toml's
     [project] (or poetry, pdm) or the requirements files it is given, nothing else."""
@@ -613,7 +653,8 @@ def dependency_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     if not code:
         return
     names, unpinned = declared(root, files) if specs else (set(), [])
-    undeclared = _undeclared(root, files, names)
+    installs = notebook_installs(root, files)
+    undeclared = _undeclared(root, files, names, installs)
     if not specs:
         distributions = sorted(DISTRIBUTIONS.get(module, (module,))[0] for module in undeclared)
         yield Expected(
@@ -625,6 +666,14 @@ def dependency_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         return
     for path, _name, line, entry in unpinned:
         yield Expected("EN003", (Place(path, line),), f"requirement without a version: {entry!r}")
+    every = set(names)
+    for meta, members in METAPACKAGES.items():
+        if meta in every:
+            every |= set(members)
+    for _path, (place, installed) in sorted(installs.items()):
+        missing = [name for name in installed if name not in every]
+        if missing:
+            yield Expected("EN004", (place,), f"the notebook installs {', '.join(missing)} itself")
     for module, where in sorted(undeclared.items()):
         yield Expected(
             "EN002",
@@ -634,7 +683,12 @@ def dependency_truth(root: Path, files: list[str]) -> Iterator[Expected]:
         )
 
 
-def _undeclared(root: Path, files: list[str], names: set[str]) -> dict[str, list[Place]]:
+def _undeclared(
+    root: Path,
+    files: list[str],
+    names: set[str],
+    installs: dict[str, tuple[Place, list[str]]] | None = None,
+) -> dict[str, list[Place]]:
     """Third-party modules imported (not optionally) that ``names`` does not declare."""
     file_set = set(files)
     folders = {"/".join(p.split("/")[:d]) for p in files for d in range(1, p.count("/") + 1)}
@@ -668,5 +722,8 @@ def _undeclared(root: Path, files: list[str], names: set[str]) -> dict[str, list
         candidates |= {normalise(d) for d in environment.get(module, [])}
         if names & {normalise(c) for c in candidates}:
             continue
+        own = (installs or {}).get(item.place.path)
+        if own is not None and set(own[1]) & {normalise(c) for c in candidates}:
+            continue  # the notebook installs it itself (EN004 says so)
         places[module].append(item.place)
     return dict(places)

@@ -1,7 +1,10 @@
 """Tree truth from git and checksums: duplicates (DU), assets (AS), junk (JU), findability (FI).
 
 - DU001: tracked regular files of 1 KiB or more grouped by SHA-256; a group of two or more
-  is one problem, any member is its place.
+  is one problem, any member is its place. Folders whose every file is the same at the
+  same place (a vendored library copied twice, 1 KiB or more in all) are one problem,
+  the outermost such folders its places, and the groups inside them no problem of their
+  own.
 - DU002: a zip or tar archive at least half of whose files lie unpacked beside it (in its
   folder, or in a folder named after it).
 - AS001: a tracked file over 10 MiB. AS002: a folder with more than 2,500 entries.
@@ -107,12 +110,69 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def identical_folders(digests: dict[str, str]) -> list[list[str]]:
+    """The outermost sets of folders whose every file (any size) is the same at the same
+    relative path: a folder's digest is the SHA-256 of its sorted (path, file digest)."""
+    contents: dict[str, list[str]] = defaultdict(list)
+    for path, digest in digests.items():
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            contents["/".join(parts[:depth])].append(f"{'/'.join(parts[depth:])}\0{digest}")
+    by_digest: dict[str, list[str]] = defaultdict(list)
+    for folder, items in contents.items():
+        if len(items) < 2:
+            continue  # a folder of one file: that file's copy is the problem
+        folder_digest = hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()
+        by_digest[folder_digest].append(folder)
+    same = {
+        folder: tuple(sorted(group))
+        for group in by_digest.values()
+        if len(group) > 1
+        for folder in group
+    }
+    outer = set()
+    for folder, group in same.items():
+        parent = folder.rsplit("/", 1)[0] if "/" in folder else None
+        if parent is None or parent not in same or len(same[parent]) != len(group):
+            outer.add(group)
+    return [list(group) for group in sorted(outer)]
+
+
 def duplicate_truth(root: Path, files: list[str]) -> Iterator[Expected]:
     groups: dict[str, list[str]] = defaultdict(list)
+    digests = {path: _sha256(root / path) for path in files}
     for path in files:
         if (root / path).stat().st_size >= 1024:
-            groups[_sha256(root / path)].append(path)
+            groups[digests[path]].append(path)
+    sizes = {path: (root / path).stat().st_size for path in files}
+    folders = [  # as for single files: copies of less than 1 KiB in all are no problem
+        group
+        for group in identical_folders(digests)
+        if sum(size for path, size in sizes.items() if path.startswith(group[0] + "/")) >= 1024
+    ]
+    holder = {folder: number for number, group in enumerate(folders) for folder in group}
+
+    def held(path: str) -> int | None:
+        parts = path.split("/")
+        return next(
+            (
+                holder["/".join(parts[:d])]
+                for d in range(len(parts) - 1, 0, -1)
+                if "/".join(parts[:d]) in holder
+            ),
+            None,
+        )
+
+    for group in folders:
+        yield Expected(
+            "DU001",
+            tuple(Place(f"{folder}/") for folder in group),
+            f"sha256 of every file: {len(group)} identical folders",
+        )
     for digest, members in sorted(groups.items(), key=lambda item: min(item[1])):
+        owners = {held(path) for path in members}
+        if len(owners) == 1 and None not in owners:
+            continue  # inside one set of identical folders: one problem, above
         if len(members) > 1:
             members.sort()
             yield Expected(

@@ -27,12 +27,14 @@ __all__ = [
     "folder_of",
     "is_lfs_candidate",
     "lfs_findings",
+    "lfs_pattern",
     "lfs_status",
 ]
 
 LARGE_FILE = 10 << 20
 CROWDED_FOLDER = 2500
 LFS_DATA_MIN = 1 << 20
+LFS_MIN = 100 << 10  # a model, media or archive file smaller than this costs a clone little
 _LFS_CATEGORIES = ("model", "media", "archive")
 
 
@@ -51,7 +53,7 @@ def is_lfs_candidate(record: FileRecord) -> bool:
         record.kind is Kind.FILE
         and record.reason != "Git LFS pointer"
         and (
-            record.category in _LFS_CATEGORIES
+            (record.category in _LFS_CATEGORIES and record.size_bytes >= LFS_MIN)
             or (record.category == "data" and record.size_bytes > LFS_DATA_MIN)
         )
     )
@@ -121,6 +123,19 @@ def lfs_status(
     return tracked, in_lfs
 
 
+def lfs_pattern(path: str) -> str:
+    """The .gitattributes pattern that matches the file, written as its name is (git
+    matches patterns case-sensitively: ``*.h5`` does not match ``Weights.H5``): ``*`` and
+    its last extension, or its exact path when it has none (a pattern with a slash
+    matches from the top of the tree)."""
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    if dot > 0 and dot < len(name) - 1 and not any(c in name[dot:] for c in "*?[] \\"):
+        return f"*{name[dot:]}"
+    exact = "".join(f"\\{c}" if c in "*?[]\\ #!" else c for c in path)
+    return "/" + exact
+
+
 def lfs_findings(
     records: Iterable[FileRecord],
     root: str,
@@ -134,13 +149,12 @@ def lfs_findings(
     if status is None:
         return
     tracked, in_lfs = status
-    by_extension: dict[str, list[FileRecord]] = defaultdict(list)
+    by_pattern: dict[str, list[FileRecord]] = defaultdict(list)
     for record in candidates:
         if record.path in tracked and record.path not in in_lfs:
-            by_extension[record.extension or record.name].append(record)
-    for extension, group in sorted(by_extension.items()):
+            by_pattern[lfs_pattern(record.path)].append(record)
+    for pattern, group in sorted(by_pattern.items()):
         total = sum(record.size_bytes for record in group)
-        pattern = f"*{extension}" if extension.startswith(".") else extension
         first = sorted(group, key=lambda record: record.path)[0]
         yield finding(
             "AS003",

@@ -1,7 +1,9 @@
 """Duplicates (DU): identical files, and archives kept next to their extracted contents.
 
 Size first, then the first 4 KiB of the files that share a size, then a SHA-256 of those
-that still agree (files of 4 KiB or less are compared whole by their first read)."""
+that still agree (files of 4 KiB or less are compared whole by their first read). Folders
+whose files are all the same at the same places (a vendored library copied twice) are one
+finding naming the folders, with the groups of files inside them folded into it."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import hashlib
 import os
 import sqlite3
 import stat as stat_module
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from ..core import safeio
 from ..core.findings import Finding
@@ -20,15 +23,18 @@ from .archives import list_members
 from .source import finding
 
 __all__ = [
+    "FolderSizes",
     "SizeIndex",
     "archive_findings",
     "duplicate_findings",
+    "identical_folders",
     "indexed_duplicate_findings",
     "is_duplicate_candidate",
 ]
 
 MIN_BYTES = 1024
 HEAD_BYTES = 4096
+MAX_GROUP_FOR_FOLDERS = 50  # copies of one file past which folders are not compared
 
 
 def _head(path: str) -> bytes | None:
@@ -123,8 +129,79 @@ def duplicate_findings(
         index.close()
 
 
-def indexed_duplicate_findings(index: SizeIndex, root: str) -> Iterator[Finding]:
-    """DU001 for each group of identical files among those in ``index``."""
+@dataclass
+class FolderSizes:
+    """Every folder's files, recursively: how many, their bytes, and how many of them the
+    duplicate index holds (files of ``MIN_BYTES`` or more)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    sizes: Counter[str] = field(default_factory=Counter)
+    indexed: Counter[str] = field(default_factory=Counter)
+
+    def add(self, path: str, size: int, indexed: bool) -> None:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            self.counts[folder] += 1
+            self.sizes[folder] += size
+            if indexed:
+                self.indexed[folder] += 1
+
+
+def _parent(folder: str) -> str:
+    return folder.rsplit("/", 1)[0] if "/" in folder else ""
+
+
+def identical_folders(groups: list[tuple[int, list[str]]], folders: FolderSizes) -> list[list[str]]:
+    """Sets of two or more folders of two files or more whose files are the same at the
+    same places (the outermost such folders): every indexed file matched byte for byte
+    with its twin at the same relative path, and the same number and bytes of files in
+    all (files under ``MIN_BYTES`` are compared by number and size)."""
+    matched: Counter[tuple[str, str]] = Counter()
+    for _size, paths in groups:
+        if len(paths) > MAX_GROUP_FOR_FOLDERS:
+            continue
+        split = [path.split("/") for path in paths]
+        for i, first in enumerate(split):
+            for second in split[i + 1 :]:
+                depth = 1
+                while (
+                    depth < len(first) and depth < len(second) and first[-depth] == second[-depth]
+                ):
+                    pair = ("/".join(first[:-depth]), "/".join(second[:-depth]))
+                    matched[min(pair), max(pair)] += 1
+                    depth += 1
+    same = set()
+    for (a, b), count in matched.items():
+        if a.startswith(b + "/") or b.startswith(a + "/"):
+            continue
+        if folders.counts[a] < 2:
+            continue  # a folder of one file: that file's copy is the finding
+        if (
+            count == folders.indexed[a] == folders.indexed[b]
+            and folders.counts[a] == folders.counts[b]
+            and folders.sizes[a] == folders.sizes[b]
+        ):
+            same.add((a, b))
+    outer = [
+        (a, b)
+        for a, b in same
+        if (min(_parent(a), _parent(b)), max(_parent(a), _parent(b))) not in same
+    ]
+    clusters: dict[str, set[str]] = {}
+    for a, b in sorted(outer):
+        joined = clusters.get(a, {a}) | clusters.get(b, {b})
+        for folder in joined:
+            clusters[folder] = joined
+    unique = {tuple(sorted(cluster)) for cluster in clusters.values()}
+    return [list(cluster) for cluster in sorted(unique)]
+
+
+def indexed_duplicate_findings(
+    index: SizeIndex, root: str, folders: FolderSizes | None = None
+) -> Iterator[Finding]:
+    """DU001 for each set of identical folders (``folders`` given) and each group of
+    identical files among those in ``index`` outside them."""
     groups: list[tuple[int, list[str]]] = []
     for size, same_size in index.same_size():
         by_head: dict[bytes | int, list[str]] = defaultdict(list)
@@ -144,8 +221,26 @@ def indexed_duplicate_findings(index: SizeIndex, root: str) -> Iterator[Finding]
                 if digest is not None:
                     by_digest[digest].append(path)
             groups.extend((size, group) for group in by_digest.values() if len(group) > 1)
+    clusters = identical_folders(groups, folders) if folders is not None else []
+    inside = {folder: number for number, cluster in enumerate(clusters) for folder in cluster}
+    for cluster in clusters:
+        first = cluster[0]
+        files, size = folders.counts[first], folders.sizes[first]  # type: ignore[union-attr]
+        shown = [f"{folder}/" for folder in cluster]
+        yield finding(
+            "DU001",
+            shown[0],
+            f"{len(cluster)} identical folders of {files:,} file{'s' if files != 1 else ''} "
+            f"and {human_bytes(size)} each ({human_bytes(size * (len(cluster) - 1))} "
+            f"repeated): {', '.join(shown[1:4])}" + (" ..." if len(shown) > 4 else "") + ".",
+            evidence=", ".join(shown[:4]),
+            fix=f"Keep {shown[0]} and remove or link the other copies.",
+        )
     for size, group in sorted(groups, key=lambda item: min(item[1])):
         paths = sorted(group)
+        holders = {_holder(path, inside) for path in paths}
+        if len(holders) == 1 and None not in holders:
+            continue  # inside one set of identical folders: said once, above
         wasted = size * (len(group) - 1)
         yield finding(
             "DU001",
@@ -157,6 +252,16 @@ def indexed_duplicate_findings(index: SizeIndex, root: str) -> Iterator[Finding]
             evidence=", ".join(paths[:4]),
             fix=f"Keep {paths[0]} and remove or link the other copies.",
         )
+
+
+def _holder(path: str, inside: dict[str, int]) -> int | None:
+    """The set of identical folders a path lies in, if any."""
+    parts = path.split("/")
+    for depth in range(len(parts) - 1, 0, -1):
+        found = inside.get("/".join(parts[:depth]))
+        if found is not None:
+            return found
+    return None
 
 
 def archive_findings(

@@ -2,28 +2,37 @@
 
 Specifications are looked for where repo2docker looks, in its order. Imports are read
 from the statements of Python files and notebook code cells (``python_imports.py``: one
-pass, no AST; IPython magics and shell lines blanked out). The standard library comes from
-``sys.stdlib_module_names``, modules and packages of the repository itself are left out,
-and import names map to distributions through ``imports.toml`` (cv2 -> opencv-python,
-sklearn -> scikit-learn, ...).
+pass, no AST; IPython magics and shell lines blanked out); what environment files declare
+is read by ``declarations.py``; which distribution provides a module comes from
+``distributions.py`` (distributions' own metadata, a curated table, and the environment
+repolens runs in).
+
+An import is not the repository's concern when it is:
+
+- the standard library (this Python's, Python 2's, and in a MicroPython or CircuitPython
+  tree, whose code imports ``machine``, ``utime``, ``board``, ... or holds boot.py or
+  code.py, that firmware's built-in modules);
+- the repository's own: a module or package in the importing file's folder or a folder
+  above it, at the top, in ``src/``, in a folder with a setup.py, setup.cfg or
+  pyproject.toml (and its ``src/``), anywhere when the importing file edits ``sys.path``;
+  or a module some file writes at run time (``open('name.py', 'w')``, a notebook's
+  ``%%file name.py``);
+- guarded (``try: ... except ImportError``) in that file;
+- in a notebook, what the kernel brings (IPython, ipykernel), or what the notebook installs
+  itself (``%pip install x``, ``!pip install x``: EN004 notes that instead).
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import re
-import sys
-import tomllib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from ..core.findings import Finding
 from ..scanning.notebooks import CELL_LIMIT
-from .lexers import syntax_named, tokens
+from .declarations import Declared, Include, is_requirements_file, read_declarations
+from .distributions import installed_version, normalise, tables
 from .python_imports import MAX_IMPORTS, imports_in
 from .source import Source, evidence_at, finding
 
@@ -32,14 +41,16 @@ __all__ = [
     "MAX_TOML_CHARS",
     "Declared",
     "Imported",
-    "add_local_names",
+    "Include",
+    "SourceFacts",
+    "Tree",
     "declarations",
     "distribution_of",
     "environment_findings",
     "imports_of",
     "is_requirements_file",
     "is_specification",
-    "normalise",
+    "source_facts",
 ]
 
 # repo2docker's order: these names, at the top of the tree or in binder/ or .binder/.
@@ -58,10 +69,30 @@ SPEC_NAMES = (
     "Project.toml",
     "renv.lock",
 )
+# The order a fix looks for the file the environment is built from (repo2docker's: a
+# Dockerfile only when it installs packages itself; then conda, Pipfile, pip).
+_BUILT_FROM = (
+    "Dockerfile",
+    "environment.yml",
+    "environment.yaml",
+    "Pipfile",
+    "requirements.txt",
+    "setup.py",
+    "setup.cfg",
+    "pyproject.toml",
+)
 MAX_DECLARED = 10_000  # dependencies read from one file; past them, a note
 MAX_TOML_CHARS = 1 << 20  # a pyproject.toml or Pipfile longer than this is not parsed
-_REQUIREMENTS = re.compile(r"^(?:.*/)?requirements[\w.-]*\.(?:txt|in)$")
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_PIP_INSTALL = re.compile(
+    r"^[^\S\n]*(?:[!%]\s*)?(?:python3?\s+-m\s+)?(?:pip3?|conda|mamba)\s+install\b([^\n]*)",
+    re.MULTILINE,
+)
+_WRITTEN = re.compile(
+    r"""open\(\s*[rbfu]?["']([A-Za-z_]\w*)\.py["']\s*,\s*["'][wax]"""
+    r"""|%%(?:write)?file\s+(?:-a\s+)?([A-Za-z_]\w*)\.py"""
+    r"""|["']([A-Za-z_]\w*)\.py["']\s*\)\s*\.write_text"""
+)
+_EDITS_PATH = re.compile(r"\bsys\.path\s*(?:\.\s*(?:append|insert|extend)\b|\+?=)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,58 +102,62 @@ class Imported:
     line: int
     cell: int | None
     text: str
-    optional: bool = False  # under ``try: ... except ImportError`` (so optional everywhere)
+    optional: bool = False  # under ``try: ... except ImportError``: optional in this file
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
-    name: str  # normalised distribution name
+@dataclass(frozen=True)
+class SourceFacts:
+    """What one source says about its own imports beyond the import statements."""
+
     path: str
-    line: int
-    pinned: bool
-    text: str
-    application: bool = True  # an environment to install (requirements, conda, Pipfile),
-    # not a library's metadata (pyproject.toml, setup.py), where ranges are right
+    edits_path: bool = False  # sys.path.append(...): a module may come from anywhere
+    written: frozenset[str] = frozenset()  # modules it writes at run time
+    installs: tuple[tuple[int | None, int, tuple[str, ...]], ...] = ()  # (cell, line, names)
 
 
-def normalise(name: str) -> str:
-    """A distribution name as PEP 503 compares them."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+@dataclass
+class Tree:
+    """What the whole tree tells EN002, gathered as records stream by."""
 
+    provided: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    package_roots: set[str] = field(default_factory=set)
+    firmware: bool = False  # boot.py or code.py somewhere, or a firmware import
+    facts: dict[str, SourceFacts] = field(default_factory=dict)
 
-@cache
-def _table() -> dict[str, object]:
-    text = resources.files("repolens.checks").joinpath("imports.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    def add_path(self, path: str) -> None:
+        """Record the module and packages a path provides, folder by folder."""
+        parts = path.split("/")
+        leaf = parts[-1]
+        if leaf in ("setup.py", "setup.cfg", "pyproject.toml"):
+            self.package_roots.add("/".join(parts[:-1]))
+        if leaf in ("boot.py", "code.py"):
+            self.firmware = True
+        for depth in range(len(parts) - 1):
+            self.provided["/".join(parts[:depth])].add(parts[depth])
+        if leaf.endswith((".py", ".pyw", ".pyx", ".so", ".pyd", ".pyi")):
+            self.provided["/".join(parts[:-1])].add(leaf.split(".", 1)[0])
 
+    def is_local(self, module: str, path: str) -> bool:
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        facts = self.facts.get(path)
+        if facts is not None and facts.edits_path:
+            return any(module in names for names in self.provided.values())
+        places = {"", "src"}
+        parts = folder.split("/") if folder else []
+        places.update("/".join(parts[:depth]) for depth in range(len(parts) + 1))
+        for root in self.package_roots:
+            places.update((root, f"{root}/src" if root else "src"))
+        return any(module in self.provided.get(place, ()) for place in places)
 
-def _distributions() -> dict[str, tuple[str, ...]]:
-    modules = _table()["modules"]
-    assert isinstance(modules, dict)
-    return {module: tuple(normalise(name) for name in names) for module, names in modules.items()}
+    def written(self) -> set[str]:
+        return {name for facts in self.facts.values() for name in facts.written}
 
 
 def distribution_of(module: str) -> str:
     """The distribution to install for an import name (``cv2`` -> ``opencv-python``);
-    the import name itself when ``imports.toml`` does not list it."""
-    found = _distributions().get(module)
+    the import name itself when no distribution is known to provide it."""
+    found = tables().distributions(module)
     return found[0] if found else module
-
-
-def _python2_stdlib() -> frozenset[str]:
-    python2 = _table().get("python2", {})
-    assert isinstance(python2, dict)
-    return frozenset(python2.get("stdlib", []))
-
-
-def is_requirements_file(path: str) -> bool:
-    """A pip requirements file anywhere: ``requirements*.txt`` (or ``.in``), or any ``.txt``
-    or ``.in`` in a folder named ``requirements`` (``requirements/dev.txt``)."""
-    parts = path.split("/")
-    leaf = parts[-1]
-    return bool(_REQUIREMENTS.match(leaf)) or (
-        len(parts) > 1 and parts[-2] == "requirements" and leaf.endswith((".txt", ".in"))
-    )
 
 
 def is_specification(path: str) -> bool:
@@ -132,6 +167,60 @@ def is_specification(path: str) -> bool:
     if len(parts) == 1 or (len(parts) == 2 and parts[0] in ("binder", ".binder")):
         return parts[-1] in SPEC_NAMES or is_requirements_file(path)
     return len(parts) == 2 and is_requirements_file(path)
+
+
+def source_facts(source: Source) -> SourceFacts | None:
+    """Whether a Python source or notebook edits sys.path, which modules it writes, and
+    (a notebook) what it installs itself; None when it says none of these."""
+    text = source.text
+    if not ("sys.path" in text or ".py" in text or "install" in text):
+        return None
+    written = frozenset(
+        next(name for name in match.groups() if name) for match in _WRITTEN.finditer(text)
+    )
+    installs = []
+    if source.notebook is not None:
+        for cell, code in source.code_chunks():
+            if "install" not in code:
+                continue
+            for match in _PIP_INSTALL.finditer(code):
+                names = _installed_names(match.group(1))
+                if names:
+                    line = code.count("\n", 0, match.start()) + 1
+                    installs.append((cell, line, names))
+    facts = SourceFacts(source.path, _EDITS_PATH.search(text) is not None, written, tuple(installs))
+    return facts if facts.edits_path or facts.written or facts.installs else None
+
+
+def _installed_names(arguments: str) -> tuple[str, ...]:
+    """The distributions an install command names (options, files and URLs left out)."""
+    names = []
+    words = re.split(r"\s+", re.split(r"&&|;|\||#", arguments, maxsplit=1)[0].strip())
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word in (
+            "-r",
+            "-c",
+            "-e",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--target",
+            "-t",
+            "-c",
+        ):
+            skip = True
+            continue
+        if not word or word.startswith(("-", ".", "/", "$", "{", "git+", "http")):
+            continue
+        match = re.match(r"^['\"]?([A-Za-z0-9][A-Za-z0-9._-]*)", word)
+        if match:
+            names.append(normalise(match.group(1)))
+    return tuple(names)
 
 
 def imports_of(source: Source, notes: list[str] | None = None) -> Iterator[Imported]:
@@ -183,25 +272,24 @@ def imports_of(source: Source, notes: list[str] | None = None) -> Iterator[Impor
             yield Imported(module, source.path, number, cell, last[1])
 
 
-def _requirement(line: str) -> tuple[str, bool] | None:
-    text = line.split("#", 1)[0].strip()
-    if not text or text.startswith(("-", "git+", "http:", "https:", "file:", ".")):
-        return None
-    match = _NAME.match(text)
-    if match is None:
-        return None
-    rest = text[match.end() :].strip()
-    if rest.startswith("["):
-        rest = rest[rest.find("]") + 1 :].strip()
-    return match.group(1), bool(re.match(r"^(==|~=|>=|<=|>|<|===|!=|@|=)", rest))
-
-
-def declarations(source: Source, notes: list[str] | None = None) -> Iterator[Declared]:
-    """What an environment file declares (requirements, environment.yml, Pipfile,
-    pyproject.toml, setup.py, setup.cfg), with whether each entry names a version: at
-    most ``MAX_DECLARED`` entries, and a TOML file only up to ``MAX_TOML_CHARS`` (TOML is
-    parsed whole, at about a second per MiB); ``notes`` says when either stops it."""
-    for count, item in enumerate(_declarations(source, notes), 1):
+def declarations(source: Source, notes: list[str] | None = None) -> Iterator[Declared | Include]:
+    """What an environment file declares, with whether each entry names a version: at
+    most ``MAX_DECLARED`` entries, and a TOML file only up to ``MAX_TOML_CHARS``;
+    ``notes`` says when either stops it. A Dockerfile declares what it installs itself."""
+    name = source.path.rsplit("/", 1)[-1]
+    if name in ("Pipfile", "pyproject.toml") and len(source.text) > MAX_TOML_CHARS:
+        if notes is not None:
+            notes.append(
+                f"{source.path}: not read for dependencies: {len(source.text):,} characters, "
+                f"over the {MAX_TOML_CHARS:,} a TOML specification is read up to"
+            )
+        return
+    found = (
+        _dockerfile(source)
+        if name == "Dockerfile"
+        else read_declarations(source.path, source.text, notes)
+    )
+    for count, item in enumerate(found, 1):
         if count > MAX_DECLARED:
             if notes is not None:
                 notes.append(
@@ -212,158 +300,109 @@ def declarations(source: Source, notes: list[str] | None = None) -> Iterator[Dec
         yield item
 
 
-def _declarations(source: Source, notes: list[str] | None) -> Iterator[Declared]:
-    name = source.path.rsplit("/", 1)[-1]
-    lines = source.lines
-    if is_requirements_file(source.path):
-        for number, line in enumerate(lines, 1):
-            found = _requirement(line)
-            if found:
-                yield Declared(normalise(found[0]), source.path, number, found[1], line.strip())
-    elif name in ("environment.yml", "environment.yaml"):
-        section = ""
-        for number, line in enumerate(lines, 1):
-            if line[:1].isalpha():  # a top-level key: channels, dependencies, ...
-                section = line.split(":", 1)[0].strip()
-                continue
-            stripped = line.strip()
-            if section != "dependencies" or not stripped.startswith("- "):
-                continue
-            if stripped.endswith(":"):  # "- pip:" opens the pip list
-                continue
-            entry = stripped[2:].strip().strip("'\"")
-            if "::" in entry:
-                entry = entry.split("::", 1)[1]
-            match = _NAME.match(entry)
-            if match and match.group(1) not in ("pip", "python"):
-                pinned = bool(re.search(r"[=<>]", entry[match.end() :]))
-                yield Declared(normalise(match.group(1)), source.path, number, pinned, stripped)
-    elif name in ("Pipfile", "pyproject.toml") and len(source.text) > MAX_TOML_CHARS:
-        if notes is not None:
-            notes.append(
-                f"{source.path}: not read for dependencies: {len(source.text):,} characters, "
-                f"over the {MAX_TOML_CHARS:,} a TOML specification is read up to"
-            )
-    elif name in ("Pipfile", "pyproject.toml", "setup.cfg", "setup.py"):
-        yield from _declared_in_text(source, name)
+def _dockerfile(source: Source) -> Iterator[Declared]:
+    """The distributions a Dockerfile installs by name (``pip install x``, ``conda install
+    x``), not through a file (``-r requirements.txt``, ``.``)."""
+    text = re.sub(r"\\\r?\n", " ", source.text)  # continued lines, one
+    for number, line in enumerate(text.split("\n"), 1):
+        for match in _PIP_INSTALL.finditer(line.replace("RUN ", "", 1)):
+            for name in _installed_names(match.group(1)):
+                yield Declared(
+                    name, source.path, number, False, line.strip()[:120], False, "main", "docker"
+                )
 
 
-def _toml_entries(table: dict[str, Any], name: str) -> Iterator[str]:
-    """The requirement strings a Pipfile or a pyproject.toml declares."""
+def _built_from(specifications: list[str], declared: list[Declared]) -> str:
+    """The file the environment is built from, as repo2docker chooses (binder/ first; a
+    Dockerfile only when it installs packages itself)."""
+    installs = {item.path for item in declared if item.syntax == "docker"}
+    binder = [path for path in specifications if path.startswith(("binder/", ".binder/"))]
+    candidates = binder or [path for path in specifications if "/" not in path]
+    by_name = {path.rsplit("/", 1)[-1]: path for path in candidates}
+    for name in _BUILT_FROM:
+        path = by_name.get(name)
+        if path is not None and (name != "Dockerfile" or path in installs):
+            return path
+    requirements = [path for path in specifications if is_requirements_file(path)]
+    return (requirements or candidates or specifications)[0]
+
+
+def _add_line(target: str, distribution: str, declared: list[Declared]) -> str:
+    """The exact change that declares ``distribution`` in ``target``, in its syntax."""
+    name = target.rsplit("/", 1)[-1]
+    syntaxes = {item.syntax for item in declared if item.path == target}
+    if name == "Dockerfile":
+        return f"Add the line `RUN pip install {distribution}` to {target}."
+    if name in ("environment.yml", "environment.yaml"):
+        if "pip" in syntaxes:
+            return f"Add the line `- {distribution}` to the pip list of {target}."
+        named = next(
+            (conda for conda, pypi in tables().conda.items() if pypi == distribution),
+            distribution,
+        )
+        return f"Add the line `- {named}` to the dependencies of {target}."
     if name == "Pipfile":
-        for section in ("packages", "dev-packages"):
-            for package, version in (table.get(section) or {}).items():
-                pinned = isinstance(version, str) and version.strip() not in ("*", "")
-                yield f"{package}{'==' if pinned else ''}"
-        return
-    project = table.get("project") or {}
-    yield from project.get("dependencies") or []
-    for extra in (project.get("optional-dependencies") or {}).values():
-        yield from extra
-    yield from (table.get("build-system") or {}).get("requires") or []
-    for group in (table.get("dependency-groups") or {}).values():
-        yield from (item for item in group if isinstance(item, str))
-    poetry = ((table.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
-    yield from (f"{package}==" for package in poetry if package != "python")
+        return f'Add the line `{distribution} = "*"` to [packages] in {target}.'
+    if name == "setup.py":
+        return f'Add "{distribution}" to install_requires in {target}.'
+    if name == "setup.cfg":
+        return f"Add the line `    {distribution}` to install_requires in [options] of {target}."
+    if name == "pyproject.toml":
+        if "poetry" in syntaxes:
+            return f'Add the line `{distribution} = "*"` to [tool.poetry.dependencies] in {target}.'
+        return f'Add "{distribution}" to dependencies in [project] of {target}.'
+    return f"Add the line `{distribution}` to {target}."
 
 
-def _declared_in_text(source: Source, name: str) -> Iterator[Declared]:
-    if name in ("Pipfile", "pyproject.toml"):
-        try:
-            table = tomllib.loads(source.text)
-        except (tomllib.TOMLDecodeError, ValueError):
-            table = {}
-        entries = [
-            entry
-            for entry in itertools.islice(_toml_entries(table, name), MAX_DECLARED + 1)
-            if isinstance(entry, str)
-        ]
-        del table
-        wanted = {item for entry in entries for item in (entry, entry.rstrip("="))}
-        where = _lines_of_values(source.text, wanted)
-        for entry in entries:
-            found = _requirement(entry)
-            if found:
-                number = where.get(entry) or where.get(entry.rstrip("=")) or 1
-                yield Declared(
-                    normalise(found[0]),
-                    source.path,
-                    number,
-                    found[1],
-                    entry,
-                    application=name == "Pipfile",
-                )
-        return
-    # setup.py / setup.cfg: quoted requirement strings and install_requires lines
-    quoted_count = "install_requires" in source.text or name == "setup.cfg"
-    for number, line in enumerate(source.lines, 1):
-        for quoted in _QUOTED_REQUIREMENT.findall(line) if quoted_count else ():
-            found = _requirement(quoted)
-            if found:
-                yield Declared(
-                    normalise(found[0]), source.path, number, found[1], line.strip(), False
-                )
-        if name == "setup.cfg" and line.startswith((" ", "\t")):
-            found = _requirement(line)
-            if found:
-                yield Declared(
-                    normalise(found[0]), source.path, number, found[1], line.strip(), False
-                )
+def _pinned_line(item: Declared) -> str | None:
+    """EN003's fix: the entry written with a version, in its file's syntax; None when no
+    version belongs there."""
+    requirement = item.requirement
+    if item.syntax == "conda":
+        version = installed_version(item.name)
+        short = ".".join(version.split(".")[:2]) if version else "<version>"
+        head = item.text.lstrip("- ").split()[0].split("=")[0]
+        return f"Pin it: write `- {head}={short}` on line {item.line} of {item.path}" + _whence(
+            version
+        )
+    if requirement is None:
+        return None
+    if requirement.url:
+        base = requirement.url.split("#", 1)
+        egg = f"#{base[1]}" if len(base) > 1 else ""
+        return (
+            f"Pin a commit: write `{base[0]}@<commit>{egg}` on line {item.line} of {item.path} "
+            "(the commit you ran: git rev-parse HEAD in its clone)."
+        )
+    version = installed_version(requirement.name)
+    shown = version or "<version>"
+    if item.syntax == "pipfile":
+        line = f'{requirement.name} = "=={shown}"'
+    else:
+        line = f"{requirement.name}{requirement.extras}=={shown}"
+        if requirement.marker:
+            line += f"; {requirement.marker}"
+        if item.text.startswith("- "):
+            line = f"- {line}"
+    return f"Pin it: write `{line}` on line {item.line} of {item.path}" + _whence(version)
 
 
-_QUOTED_REQUIREMENT = re.compile(
-    r"""["']([A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]"']*\])?\s*(?:[=<>~!]=?[^"']*)?)["']"""
-)
-_TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_.-]+)[ \t]*=", re.MULTILINE)
-
-
-def _lines_of_values(text: str, wanted: set[str]) -> dict[str, int]:
-    """The line each ``wanted`` string value or key of a TOML text is first written on:
-    one lexer pass and one of the keys, so finding the line of every dependency costs
-    the text's length once."""
-    strings = (
-        (token.start, text[token.start + 1 : token.end - 1])
-        for token in tokens(text, syntax_named("hash"))
-        if token.kind == "string"
-    )
-    keys = ((match.start(1), match.group(1)) for match in _TOML_KEY.finditer(text))
-    lines: dict[str, int] = {}
-    line, position = 1, 0
-    for offset, value in heapq.merge(strings, keys):
-        line += text.count("\n", position, offset)
-        position = offset
-        if value in wanted:
-            lines.setdefault(value, line)
-    return lines
-
-
-def add_local_names(path: str, names: set[str]) -> None:
-    """Add the module and package names a path provides (its folders, a module file)."""
-    parts = path.split("/")
-    names.update(parts[:-1])
-    leaf = parts[-1]
-    if leaf.endswith((".py", ".pyw", ".pyx", ".so", ".pyd")):
-        names.add(leaf.split(".", 1)[0])
-
-
-def _local_names(paths: Iterable[str]) -> set[str]:
-    """Module and package names the repository provides itself."""
-    names: set[str] = set()
-    for path in paths:
-        add_local_names(path, names)
-    return names
+def _whence(version: str | None) -> str:
+    if version:
+        return " (the version installed where repolens ran: put the one you used)."
+    return " (put the version you used in place of <version>: pip show or conda list)."
 
 
 def environment_findings(
-    paths: Iterable[str],
     code_files: int,
     specifications: list[str],
     imported: list[Imported],
     declared: list[Declared],
-    local_names: set[str] | None = None,
+    tree: Tree | None = None,
 ) -> Iterator[Finding]:
     """EN001 when nothing is declared at all; else EN002 per undeclared module (at its first
-    import) and EN003 per dependency without a version."""
+    import), EN003 per dependency of an environment without a version, and EN004 per
+    notebook that installs what the repository does not declare."""
     if code_files and not specifications:
         yield finding(
             "EN001",
@@ -377,50 +416,126 @@ def environment_findings(
         return
     if not specifications:
         return
-    declared_names = {item.name for item in declared}
-    optional = {item.module for item in imported if item.optional}
-    imported = [item for item in imported if not item.optional]
-    local = local_names if local_names is not None else _local_names(paths)
-    stdlib = set(sys.stdlib_module_names) | {"__future__"} | _python2_stdlib()
-    table = _distributions()
-    reported: set[str] = set()
-    for item in sorted(imported, key=lambda i: (i.path, -1 if i.cell is None else i.cell, i.line)):
-        module = item.module
-        if module in reported or module in stdlib or module in local or module in optional:
-            continue
-        if module.startswith("_") or module.endswith(("_pb2", "_pb2_grpc")):  # generated
-            continue
-        candidates = table.get(module, (normalise(module),))
-        if declared_names.intersection(candidates) or normalise(module) in declared_names:
-            continue
-        reported.add(module)
-        distribution = distribution_of(module)
-        target = specifications[0]
-        yield finding(
-            "EN002",
-            item.path,
-            f"imports {module}"
-            + (f" (distribution {distribution})" if distribution != module else "")
-            + f", which {', '.join(specifications[:3])} "
-            + ("does" if len(specifications) == 1 else "do")
-            + " not declare.",
-            evidence=item.text,
-            line=item.line,
-            cell=item.cell,
-            fix=f"Add {distribution} to {target}"
-            + (
-                " (with the version you use: pip show " + distribution + ")."
-                if target.endswith(".txt")
-                else "."
-            ),
-        )
+    tree = tree or Tree()
+    table = tables()
+    names = {item.name for item in declared}
+    for meta, members in table.metapackages.items():
+        if meta in names:
+            names.update(members)
+    target = _built_from(specifications, declared)
+    yield from _undeclared(imported, names, tree, target, declared, specifications)
+    yield from _installed_in_notebooks(tree, names, target)
     for item in declared:
-        if not item.pinned and item.application:
+        if not item.pinned and item.application and item.syntax != "docker":
+            fix = _pinned_line(item)
+            if fix is None:
+                continue
             yield finding(
                 "EN003",
                 item.path,
-                f"{item.text.split('#')[0].strip().lstrip('- ')} names no version.",
+                f"{item.text.split(' #')[0].strip().lstrip('- ')} names no version.",
                 evidence=item.text,
                 line=item.line,
-                fix=f"Pin it: {item.text.split()[0]}==<the version you use> (pip freeze shows it).",
+                fix=fix,
             )
+
+
+def _undeclared(
+    imported: list[Imported],
+    names: set[str],
+    tree: Tree,
+    target: str,
+    declared: list[Declared],
+    specifications: list[str],
+) -> Iterator[Finding]:
+    table = tables()
+    stdlib = table.stdlib
+    firmware = tree.firmware or any(item.module in table.firmware_markers for item in imported)
+    if firmware:
+        stdlib = stdlib | table.firmware
+    optional = {(item.path, item.module) for item in imported if item.optional}
+    written = tree.written()
+    installed = {
+        path: {name for _cell, _line, found in facts.installs for name in found}
+        for path, facts in tree.facts.items()
+        if facts.installs
+    }
+    reported: set[str] = set()
+    for item in sorted(
+        (item for item in imported if not item.optional),
+        key=lambda i: (i.path, -1 if i.cell is None else i.cell, i.line),
+    ):
+        module = item.module
+        if module in reported or module in stdlib or module in written:
+            continue
+        if (item.path, module) in optional or module.startswith("_"):
+            continue
+        if module.endswith(("_pb2", "_pb2_grpc")):  # generated
+            continue
+        if item.cell is not None and module in table.kernel:
+            continue
+        candidates = {normalise(module), *table.distributions(module)}
+        if names & candidates or installed.get(item.path, set()) & candidates:
+            continue
+        if tree.is_local(module, item.path):
+            continue
+        reported.add(module)
+        yield _undeclared_finding(item, target, declared, specifications)
+
+
+def _undeclared_finding(
+    item: Imported, target: str, declared: list[Declared], specifications: list[str]
+) -> Finding:
+    table = tables()
+    module = item.module
+    known = table.distributions(module)
+    files = ", ".join(specifications[:3])
+    verb = "does" if len(specifications) == 1 else "do"
+    if known or table.is_known(module):
+        distribution = known[0] if known else normalise(module)
+        shown = f" (distribution {distribution})" if distribution != normalise(module) else ""
+        return finding(
+            "EN002",
+            item.path,
+            f"imports {module}{shown}, which {files} {verb} not declare.",
+            evidence=item.text,
+            line=item.line,
+            cell=item.cell,
+            fix=_add_line(target, distribution, declared),
+        )
+    return finding(
+        "EN002",
+        item.path,
+        f"imports {module}, which {files} {verb} not declare; no known distribution "
+        f"provides `{module}`: a local module missing from the repository?",
+        evidence=item.text,
+        line=item.line,
+        cell=item.cell,
+        fix=f"If {module} is this repository's own module, add the missing file; if it is a "
+        f"distribution, add its name to {target}.",
+    )
+
+
+def _installed_in_notebooks(tree: Tree, names: set[str], target: str) -> Iterator[Finding]:
+    """EN004: a notebook that installs, for itself, what the repository does not declare."""
+    for path, facts in sorted(tree.facts.items()):
+        missing: list[str] = []
+        first: tuple[int | None, int] | None = None
+        for cell, line, found in facts.installs:
+            new = [name for name in found if name not in names and name not in missing]
+            if new and first is None:
+                first = (cell, line)
+            missing += new
+        if first is None:
+            continue
+        cell, line = first
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        yield finding(
+            "EN004",
+            path,
+            f"installs {shown} itself (cell {(cell or 0) + 1}): declared for this notebook "
+            "only, not for the repository.",
+            line=line,
+            cell=cell,
+            fix=f"Declare {shown} in {target} too (the install line may stay, for Colab).",
+        )

@@ -23,7 +23,12 @@ _FOLDERS = {
     "node_modules": "installed JavaScript packages",
     ".pytest_cache": "pytest's cache",
     ".mypy_cache": "mypy's cache",
+    "CMakeFiles": "CMake's build files",
 }
+# Folders named by a pattern: an IDE's build output (CLion's cmake-build-debug/).
+_FOLDER_PATTERNS = (
+    (re.compile(r"^cmake-build-[\w.-]+$"), "an IDE's CMake build folder", "cmake-build-*/"),
+)
 _FILES = (
     (re.compile(r".*\.py[co]$"), "Python bytecode", "*.py[co]"),
     (re.compile(r"^\.DS_Store$"), "macOS folder metadata", ".DS_Store"),
@@ -32,6 +37,15 @@ _FILES = (
     (re.compile(r"^\..+\.sw[a-p]$"), "a Vim swap file", "*.sw?"),
     (re.compile(r"^\.#.+|.+~$"), "an editor backup", "*~"),
     (re.compile(r"^Thumbs\.db$"), "Windows thumbnails", "Thumbs.db"),
+    (re.compile(r"^~WRL\d*\.tmp$", re.IGNORECASE), "a Word temporary file", "~WRL*.tmp"),
+    (re.compile(r"^CMakeCache\.txt$"), "CMake's cache of one build", "CMakeCache.txt"),
+    (re.compile(r"^cmake_install\.cmake$"), "a script CMake generated", "cmake_install.cmake"),
+    (re.compile(r"^CTestTestfile\.cmake$"), "a script CMake generated", "CTestTestfile.cmake"),
+    (
+        re.compile(r"^install_manifest\.txt$"),
+        "CMake's list of installed files",
+        "install_manifest.txt",
+    ),
 )
 
 
@@ -39,10 +53,20 @@ _FILES = (
 _ANY_FILE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _what, _glob in _FILES))
 
 
+def _junk_folder(part: str) -> tuple[str, str] | None:
+    """What a folder of this name is and its .gitignore pattern, when it is junk."""
+    if part in _FOLDERS:
+        return _FOLDERS[part], f"{part}/"
+    for pattern, what, glob in _FOLDER_PATTERNS:
+        if pattern.match(part):
+            return what, glob
+    return None
+
+
 def is_junk_candidate(path: str) -> bool:
     """Whether ``junk_findings`` could say anything about a path (the others it skips)."""
     parts = path.split("/")
-    if any(part in _FOLDERS for part in parts[:-1]) or parts[-1] == "pyvenv.cfg":
+    if any(_junk_folder(part) for part in parts[:-1]) or parts[-1] == "pyvenv.cfg":
         return True
     return _ANY_FILE.match(parts[-1]) is not None
 
@@ -54,10 +78,11 @@ def junk_findings(records: Iterable[FileRecord]) -> Iterator[Finding]:
     for record in records:
         parts = record.path.split("/")
         for depth, part in enumerate(parts[:-1]):
-            if part in _FOLDERS:
+            junk = _junk_folder(part)
+            if junk is not None:
                 folder = "/".join(parts[: depth + 1])
                 folders[folder].append(record)
-                why[folder] = (_FOLDERS[part], f"{part}/")
+                why[folder] = junk
                 break
         else:
             if parts[-1] == "pyvenv.cfg":

@@ -38,6 +38,8 @@ class Syntax:
     quotes: tuple[str, ...] = ()
     triple_quotes: bool = False
     escaped_newlines: bool = False
+    escapes: tuple[tuple[str, str], ...] = ()  # (quote, how its strings decode: literals.py)
+    paths: str = "text"  # what PA001 reads: "strings" only, or all "text" but comments
 
 
 class Token(NamedTuple):
@@ -71,6 +73,8 @@ def _table() -> _Table:
             tuple(row.get("quotes", ())),
             bool(row.get("triple_quotes", False)),
             bool(row.get("escaped_newlines", False)),
+            tuple(sorted(row.get("escapes", {}).items())),
+            str(row.get("paths", "text")),
         )
         by_name[name] = syntax
         by_extension.update(dict.fromkeys(row.get("extensions", ()), syntax))

@@ -1,7 +1,8 @@
 """One fast look at a file's bytes: may the content checks find (or say) anything of it?
 
 Every secret pattern and every absolute-path form holds one of a few literals (``AKIA``,
-``PRIVATE KEY``, ``ghp_``, ``:\\``, ``/home/``, ...). One pass of a DFA over the bytes (RE2,
+``PRIVATE KEY``, ``ghp_``, ``:\\``, ``/home/``, ...) or shapes (a name like password then
+``=``, ``://user:password@``). One pass of a DFA over the bytes (RE2,
 about 700 MB/s here) says whether any is there; nearly every file of a real tree has none and
 is never decoded. Without the RE2 wheel the same expression runs on Python's ``re``.
 """
@@ -41,8 +42,15 @@ _LITERALS = (
 # "%s:\n" and escaped backslashes are everywhere in C): a letter that starts a value, then
 # ":\" or ":/" and a path character; "\\" (or "\\\\") then a name, a backslash, a name.
 _SHAPES = (
-    rb"""(?:^|[\s"'`=(\[{,;<>|])[A-Za-z]:(?:\\\\|\\|/)[\w.$ ~-]""",
+    rb"""(?:^|[\s"'`=(\[{,;<>|]|\\[ntr])[A-Za-z]:(?:\\\\|\\|/)[\w.$ ~-]""",
     rb"\\\\(?:\\\\)?[A-Za-z0-9][\w.$-]*\\\\?[A-Za-z0-9]",
+    # credentials by their context (checks/credentials.py): a password in a URI, a literal
+    # assigned to a name like password or api_key, a key in a URL
+    rb"://[^\s/@:]+:[^\s/@]+@",
+    rb"(?i:(?:pass|pwd|secret|token|api.?key|apikey|access.?key|auth.?key|private.?key)"
+    rb"""[\w-]*["']?[ \t]*[:=])""",
+    rb"(?i:[?&](?:key|token|api_?key|apikey|access_?token|auth|secret)=)",
+    b"ifttt",
 )
 _PATTERN = b"|".join([*(re.escape(literal) for literal in _LITERALS), *_SHAPES])
 

@@ -16,6 +16,7 @@ from ..scanning.scanner import ScanStream
 from .assets import LARGE_FILE, asset_findings, folder_of, is_lfs_candidate, lfs_findings
 from .config import CheckSettings
 from .duplicates import (
+    FolderSizes,
     SizeIndex,
     archive_findings,
     indexed_duplicate_findings,
@@ -24,14 +25,17 @@ from .duplicates import (
 from .environment import (
     Declared,
     Imported,
-    add_local_names,
+    Include,
+    Tree,
     declarations,
     environment_findings,
     imports_of,
     is_requirements_file,
     is_specification,
+    source_facts,
 )
 from .findability import findability_findings
+from .includes import read_includes
 from .junk import is_junk_candidate, junk_findings
 from .notebook import check_notebook
 from .paths import check_paths
@@ -40,11 +44,45 @@ from .secrets import check_secrets
 from .source import Source
 from .streaming import stream_findings
 
-__all__ = ["FILE_CHECKS", "CheckResult", "Inspector", "check"]
+__all__ = ["FILE_CHECKS", "CheckResult", "Folded", "Inspector", "check"]
 
 FileCheck = Callable[[FileRecord, Source], Iterable[Finding]]
 FILE_CHECKS: tuple[FileCheck, ...] = (check_notebook, check_paths, check_secrets)
 """Checks of one file's content, in the order they run."""
+
+
+# Findings a junk file or folder explains: its paths, its notebooks, its copies. A secret
+# stays a secret wherever it lies.
+_FOLDED_FAMILIES = ("PA", "NB", "EN", "DU", "AS")
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The junk of a tree (JU001's folders and files): what lies there is one cause."""
+
+    folders: frozenset[str]  # "a/__pycache__", without the slash
+    files: frozenset[str]
+
+    @classmethod
+    def of(cls, junk: Iterable[Finding]) -> Folded:
+        paths = [item.path for item in junk]
+        folders = frozenset(path.rstrip("/") for path in paths if path.endswith("/"))
+        return cls(folders, frozenset(path for path in paths if not path.endswith("/")))
+
+    def holds(self, path: str) -> bool:
+        """Whether the path is junk or lies in a junk folder (its ancestors looked up)."""
+        if path in self.files:
+            return True
+        parts = path.rstrip("/").split("/")
+        return any("/".join(parts[:depth]) in self.folders for depth in range(1, len(parts)))
+
+    def covers(self, finding: Finding) -> bool:
+        return (
+            finding.check[:2] in _FOLDED_FAMILIES
+            and finding.check != "JU001"
+            and bool(finding.path)
+            and self.holds(finding.path)
+        )
 
 
 @dataclass(frozen=True)
@@ -80,15 +118,18 @@ class Inspector:
         self.findings: list[Finding] = []
         self.imported: list[Imported] = []
         self.declared: list[Declared] = []
+        self.includes: list[Include] = []
+        self.read_specifications: set[str] = set()  # files read for what they declare
+        self.tree = Tree()
         self.specifications: list[str] = []
         self.code_files = 0
         self.problems: list[str] = []  # checks that failed on some input: said, never fatal
         # What the checks over the whole tree need, gathered as records stream by:
         self.kept: list[FileRecord] = []  # records some tree check looks at (few)
         self.entries_per_folder: Counter[str] = Counter()
-        self.local_names: set[str] = set()
         self.top_level: list[str] = []
         self.sizes = SizeIndex()  # files that could have a twin, with their CRC-32
+        self.folder_sizes = FolderSizes()  # every folder's files, for identical folders
 
     def __call__(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         try:
@@ -99,7 +140,7 @@ class Inspector:
     def _gather(self, record: FileRecord, content: bytes | ContentStream | None) -> None:
         path = record.path
         self.entries_per_folder[folder_of(path)] += 1
-        add_local_names(path, self.local_names)
+        self.tree.add_path(path)
         if "/" not in path:
             self.top_level.append(path)
         if (
@@ -109,6 +150,8 @@ class Inspector:
             or is_junk_candidate(path)
         ):
             self.kept.append(record)
+        if record.kind is Kind.FILE:
+            self.folder_sizes.add(path, record.size_bytes, is_duplicate_candidate(record))
         if is_duplicate_candidate(record):
             checksum = None
             if (
@@ -152,8 +195,14 @@ class Inspector:
         self.problems += source.suppression_notes(kept)
         for imported in imports_of(source, self.problems):
             self.imported.append(imported)
+        if python or record.category == "notebook":
+            facts = source_facts(source)
+            if facts is not None:
+                self.tree.facts[record.path] = facts
         if declares:
-            self.declared.extend(declarations(source, self.problems))
+            self.read_specifications.add(record.path)
+            for item in declarations(source, self.problems):
+                (self.includes if isinstance(item, Include) else self.declared).append(item)  # type: ignore[arg-type]
 
     def _inspect_stream(self, record: FileRecord, content: ContentStream) -> None:
         """A text file past the content cap: secrets and paths read in windows, and a note
@@ -178,37 +227,48 @@ class Inspector:
                 f"{' and '.join(unread)} not read"
             )
 
+    def _run(self, name: str, run: Callable[[], Iterable[Finding]]) -> list[Finding]:
+        """A tree check's findings; one that fails is said, and the others still report."""
+        try:
+            return list(run())
+        except Exception as error:
+            self.problems.append(f"the {name} checks failed: {type(error).__name__}: {error}")
+            return []
+
     def finish(self, result: ScanResult) -> list[Finding]:
         """Run the checks over the whole tree and return every finding kept, sorted."""
-        found = list(self.findings)
         kept = self.kept
+        junk = self._run("junk", lambda: junk_findings(kept))
+        folded = Folded.of(junk)  # what lies in junk is said once, by its JU001
+        found = [item for item in self.findings if not folded.covers(item)]
+        imported = [item for item in self.imported if not folded.holds(item.path)]
+        found += junk
         tree_checks: tuple[tuple[str, Callable[[], Iterable[Finding]]], ...] = (
             (
                 "environment",
                 lambda: environment_findings(
-                    (),
                     self.code_files,
                     sorted(self.specifications),
-                    self.imported,
-                    self.declared,
-                    self.local_names,
+                    imported,
+                    self.declared
+                    + read_includes(
+                        result.root, self.includes, self.read_specifications, self.problems
+                    ),
+                    self.tree,
                 ),
             ),
             ("asset", lambda: asset_findings(kept, self.entries_per_folder)),
             ("Git LFS", lambda: lfs_findings(kept, result.root, result.work_tree, self.problems)),
-            ("junk", lambda: junk_findings(kept)),
-            ("duplicate", lambda: indexed_duplicate_findings(self.sizes, result.root)),
+            (
+                "duplicate",
+                lambda: indexed_duplicate_findings(self.sizes, result.root, self.folder_sizes),
+            ),
             ("archive", lambda: archive_findings(kept, result.root, self.problems)),
             ("findability", lambda: findability_findings(self.top_level)),
         )
         try:
             for name, run in tree_checks:
-                try:
-                    found += list(run())
-                except Exception as error:  # said, and the other checks still report
-                    self.problems.append(
-                        f"the {name} checks failed: {type(error).__name__}: {error}"
-                    )
+                found += [item for item in self._run(name, run) if not folded.covers(item)]
         finally:
             self.sizes.close()
         selected = {item for item in found if self.settings.keeps(item)}

@@ -1,16 +1,21 @@
 """Secrets (SE001): high-precision patterns only, evidence redacted.
 
-Code, configuration and docs, and in notebooks the cells and their text outputs;
-never embedded image payloads (base64 produces false positives in other tools).
+Fixed formats by their shape (a private key block, an AWS key id, a GitHub token, ...), and
+credentials that need their context (``credentials.py``: a password in a URI, a chosen
+literal assigned to a name like password or api_key, a webhook key in a URL). Code,
+configuration and docs, and in notebooks the cells and their text outputs; never embedded
+image payloads (base64 produces false positives in other tools).
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterator
 
 from ..core.findings import Finding
 from ..core.records import FileRecord
+from .credentials import credential_hits
 from .source import Source, finding, is_test_path, text_of
 
 __all__ = [
@@ -90,13 +95,20 @@ def _texts(source: Source) -> Iterator[tuple[int | None, str, str]]:
                     yield cell.index, "output", text_of(output[key])
 
 
-def secret_hits(text: str) -> Iterator[tuple[int, str, str]]:
-    """``(offset, what, secret)`` of every credential in a text: one pass of one expression,
-    and none at all when no pattern's literal is there."""
+def _fixed_hits(text: str) -> Iterator[tuple[int, str, str]]:
+    """The credentials of a fixed format: one pass of one expression, and none at all when
+    no pattern's literal is there."""
     if not any(anchor in text for anchor in _ANCHORS):
         return
     for match in _ANY.finditer(text):
         yield match.start(), PATTERNS[int(match.lastgroup[1:])][0], match.group(0)  # type: ignore[index]
+
+
+def secret_hits(text: str) -> Iterator[tuple[int, str, str]]:
+    """``(offset, what, secret)`` of every credential in a text, in order of offset: the
+    fixed formats, then those found by their context where no fixed format stands."""
+    generic = (hit for hit in credential_hits(text) if _ANY.search(hit[2]) is None)
+    yield from heapq.merge(_fixed_hits(text), generic)
 
 
 def secret_check(path: str) -> str:

@@ -37,6 +37,7 @@ class Cell:
     source: str
     execution_count: int | None
     outputs: tuple[dict[str, Any], ...]
+    tags: tuple[str, ...] = ()  # metadata.tags: raises-exception, parameters, ...
 
     def lines(self) -> list[str]:
         return self.source.split("\n")
@@ -118,6 +119,8 @@ class Source:
 
     def suppresses(self, finding: Finding) -> bool:
         """Whether a suppression comment on the finding's line covers its check."""
+        if self.notebook is not None and finding.cell is None:
+            return False  # a finding of the whole notebook: no cell's comment covers it
         table = self.suppressions.get(finding.cell if self.notebook is not None else None)
         return table is not None and table.covers(finding.check, finding.line)
 
@@ -189,6 +192,8 @@ def _cells(document: dict[str, Any]) -> Iterator[Cell]:
         key = "input" if version3 and kind == "code" else "source"
         count = cell.get("execution_count", cell.get("prompt_number"))
         outputs = cell.get("outputs")
+        metadata = cell.get("metadata")
+        tags = metadata.get("tags") if isinstance(metadata, dict) else None
         yield Cell(
             index,
             kind,
@@ -197,6 +202,7 @@ def _cells(document: dict[str, Any]) -> Iterator[Cell]:
             tuple(item for item in outputs if isinstance(item, dict))
             if isinstance(outputs, list)
             else (),
+            tuple(tag for tag in tags if isinstance(tag, str)) if isinstance(tags, list) else (),
         )
 
 

@@ -23,12 +23,11 @@ from .paths import (
     MAX_PER_FILE,
     code_finding,
     code_hits,
-    count_paths,
     data_finding,
+    data_hits,
     is_checked,
     may_hold_paths,
     open_at_end,
-    path_hits,
 )
 from .secrets import CATEGORIES, secret_check, secret_finding, secret_hits
 from .source import evidence_at
@@ -99,19 +98,17 @@ def stream_findings(
                 if window.start <= offset < window.end:
                     kept.append(secret_finding(check_id, path, what, secret, line))
         if paths and may_hold_paths(text):
-            counted = (hit for hit in path_hits(text) if window.start <= hit[1] < window.end)
-            if data and window.whole:
-                data_count += count_paths(text)
-                first = first or next(
-                    ((window.line + n - 1, what) for n, _o, what in counted), None
-                )
-            elif data:
-                for number, _offset, what in counted:
-                    data_count += 1
-                    first = first or (window.line + number - 1, what)
+            if data:
+                for number, offset, what in data_hits(path, text):
+                    if window.start <= offset < window.end:
+                        data_count += 1
+                        first = first or (window.line + number - 1, what)
             elif code_count <= MAX_PER_FILE:
-                hits = code_hits(path, record.category, text, python, inside)
-                for number, offset, what in hits if window.whole else counted:
+                hits = code_hits(
+                    path, record.category, text, python, inside if window.whole else None
+                )
+                counted = (hit for hit in hits if window.start <= hit[1] < window.end)
+                for number, offset, what in counted:
                     code_count += 1
                     if code_count > MAX_PER_FILE:
                         break

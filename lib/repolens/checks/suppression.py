@@ -13,7 +13,8 @@ suppression, and a file of a kind without comments (CSV, JSON, plain text) has n
 Anything else that starts ``repolens:`` then ``ignore`` (``ignore[PA001`` unclosed,
 ``ignore[PA-001]``, ``ignored``, ``ignore [PA001]``, an unknown id, ``ignore[]``) is not a
 suppression, and a note says why; so is a suppression outside a comment on a line where a
-finding is kept. A suppression covers the line it is written on.
+finding is kept. A suppression covers the line it is written on; in a notebook cell, a
+finding of the whole cell (NB001, NB003) is covered by a suppression on any of its lines.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ class Suppressions:
     outside: frozenset[int] = frozenset()  # lines with "repolens: ignore" outside a comment
 
     def covers(self, check: str, line: int | None) -> bool:
-        if line is None or line not in self.lines:
+        """Whether the suppression on ``line`` covers ``check``; a finding with no line (of
+        a whole notebook cell) is covered by a suppression on any line of its text."""
+        if line is None:
+            return any(ids is None or check in ids for ids in self.lines.values())
+        if line not in self.lines:
             return False
         ids = self.lines[line]
         return ids is None or check in ids

@@ -19,6 +19,7 @@ class Check:
     id: str
     name: str
     level: Level
+    level_why: str
     what: str
     why: str
     anchor: str
@@ -39,6 +40,7 @@ def checks_table() -> dict[str, Check]:
             id=row["id"],
             name=row["name"],
             level=Level(row["level"]),
+            level_why=row["level_why"],
             what=row["what"],
             why=row["why"],
             anchor=row["anchor"],

@@ -45,12 +45,18 @@ INFORMATION_URI = "https://github.com/repolens/repolens#checks"
 
 
 def checks_markdown() -> str:
-    """The table of checks as README shows it (generated, so the two cannot drift)."""
-    rows = ["| id | level | what it catches | why it matters | anchor |", "|---|---|---|---|---|"]
+    """The table of checks as docs/checks.md and README show it (generated, so they cannot
+    drift): each check's level and why it has it."""
+    rows = [
+        "| id | level | what it catches | why it matters | why this level | anchor |",
+        "|---|---|---|---|---|---|",
+    ]
     for check in checks_table().values():
-        cells = (check.what, check.why, check.anchor)
-        what, why, anchor = (text.replace("|", "\\|") for text in cells)
-        rows.append(f"| `{check.id}` | {check.level.value} | {what} | {why} | {anchor} |")
+        cells = (check.what, check.why, check.level_why, check.anchor)
+        what, why, level_why, anchor = (text.replace("|", "\\|") for text in cells)
+        rows.append(
+            f"| `{check.id}` | {check.level.value} | {what} | {why} | {level_why} | {anchor} |"
+        )
     return "\n".join(rows) + "\n"
 
 

@@ -23,7 +23,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..checks.environment import distribution_of, normalise
+from ..checks.distributions import normalise
+from ..checks.environment import distribution_of
 from ..core.findings import Finding
 from .model import (
     Cause,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from ..checks.environment import add_local_names, declarations, is_specification
+from ..checks.declarations import Declared
+from ..checks.environment import Tree, declarations, is_specification
 from ..checks.source import Source
 from ..core import safeio
 from ..core.findings import Finding
@@ -113,7 +114,8 @@ def declared_names(root: str) -> dict[str, str]:
             continue
         source = Source(path, "text", data.decode("utf-8", "replace"))
         for item in declarations(source):
-            found.setdefault(item.name, f"{item.path}:{item.line}")
+            if isinstance(item, Declared):
+                found.setdefault(item.name, f"{item.path}:{item.line}")
     return found
 
 
@@ -140,9 +142,10 @@ def gather(
     if work_tree is not None and wanted:
         listing = git_output(root, "--literal-pathspecs", "ls-files", "-z", "--", *wanted)
         tracked = {os.fsdecode(item) for item in (listing or b"").split(b"\0") if item}
-    local: set[str] = set()
+    tree = Tree()
     for path in paths:
-        add_local_names(path, local)
+        tree.add_path(path)
+    local = {name for names in tree.provided.values() for name in names}
     return Context(
         findings=tuple(findings),
         files={path: _facts(root, path, work_tree, tracked) for path in wanted},
