@@ -125,6 +125,14 @@ CASES = {
         },
         [],
     ),
+    "CircuitPython's own modules (usb_cdc in boot.py, bitbangio) are no packages": (
+        {
+            "environment.yml": "dependencies:\n  - numpy=1.26\n",
+            "cam/boot.py": "import usb_cdc\nusb_cdc.enable(data=True)\n",
+            "cam/camera.py": "import board\nimport bitbangio\nimport keypad\n",
+        },
+        [],
+    ),
     "conda names map to PyPI's (pytorch is torch, pytables is tables)": (
         {
             "environment.yml": "dependencies:\n  - pytorch=2.1\n  - pytables=3.9\n  - pip\n"
@@ -204,6 +212,27 @@ def test_en002_names_the_file_the_environment_is_built_from(
     assert [item.fix for item in found] == [fix]
     if "qzxv" in fix:
         assert "no known distribution provides `qzxv_helpers`" in found[0].message
+
+
+def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environment(
+    tmp_path: Path,
+) -> None:
+    """Code that runs on a microcontroller (a board's code.py, or a module importing
+    MicroPython's own modules) gets its libraries with mip or circup; a notebook that
+    imports the same module runs on a host and is told to declare it."""
+    files = {
+        "environment.yml": "dependencies:\n  - numpy=1.26\n",
+        "board/code.py": "import adafruit_minimqtt\n",
+        "pico/main.py": "import machine\nimport microdot\n",
+        "host.ipynb": notebook_json([cell("import board\nimport blinkt\n")]),
+    }
+    found = {item.path: item for item in run(tmp_path, files) if item.check == "EN002"}
+    assert sorted(found) == ["board/code.py", "host.ipynb", "pico/main.py"]
+    for path, module in (("board/code.py", "adafruit_minimqtt"), ("pico/main.py", "microdot")):
+        fix = found[path].fix
+        assert f"mpremote mip install {module}" in fix and f"circup install {module}" in fix
+        assert "environment.yml is the host's environment" in fix
+    assert "mip" not in found["host.ipynb"].fix and "environment.yml" in found["host.ipynb"].fix
 
 
 def test_en003_writes_the_pinned_line_in_the_files_own_syntax(tmp_path: Path) -> None:

@@ -157,6 +157,23 @@ def test_requirements_include_inside_the_tree_only(tmp_path: Path) -> None:
     assert any("not built or installed" in note for note in spec.notes)
 
 
+def test_an_environment_yml_pip_list_reads_its_requirements_file(tmp_path: Path) -> None:
+    """conda runs the pip list's ``-r requirements.txt`` beside the environment.yml (as a
+    notebook book declares its packages); a file outside the tree is never read."""
+    (tmp_path / "outside.txt").write_text("stolen-name\n")
+    root = make_tree(
+        tmp_path / "repo",
+        {
+            "environment.yml": "name: book\ndependencies:\n  - python=3.5\n  - pip\n"
+            "  - pip:\n    - -r requirements.txt\n    - -r ../outside.txt\n    - six\n",
+            "requirements.txt": "numpy==1.26.4\npandas>=2  # the book's own pins\n",
+        },
+    )
+    spec = read_specification(str(root))
+    assert spec.installed == ("numpy==1.26.4", "pandas>=2", "six")
+    assert [item.text for item in spec.left_out] == ["-r ../outside.txt"]
+
+
 def test_a_pipfile_lock_comes_before_requirements(tmp_path: Path) -> None:
     lock = {"default": {"six": {"version": "==1.16.0"}, "x": {"git": "https://e.org/x"}}}
     root = make_tree(tmp_path, {"Pipfile.lock": json.dumps(lock), "requirements.txt": "never\n"})

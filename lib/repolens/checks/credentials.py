@@ -60,8 +60,8 @@ _ASSIGNED = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _IFTTT = re.compile(r"maker\.ifttt\.com/trigger/[^/\s\"']+/with/key/(?P<key>[\w-]{16,64})")
-_URL_KEY = re.compile(
-    r"(?<=[?&])(?:key|token|api_?key|apikey|access_?token|auth|secret)=(?P<key>[\w-]{16,128})",
+_URL_KEY = re.compile(  # [?&] first: a character to look for, not a look-behind at each offset
+    r"[?&](?:key|token|api_?key|apikey|access_?token|auth|secret)=(?P<key>[\w-]{16,128})",
     re.IGNORECASE,
 )
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
@@ -83,21 +83,23 @@ _PLACEHOLDER = re.compile(
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$|^[a-z][a-z0-9_]*$|^[a-z][a-z0-9-]*$|^[\w.-]+\.\w+$")
 _CLASSES = (str.islower, str.isupper, str.isdigit)
 # What a text must hold for any of these to be there (the check's fast no): every name of
-# _NAMES holds pass, pwd, secret, token or key, in any case; a URI's user and password.
-_NAME = re.compile(
-    r"(?=[PpSsTtKk])(?:[Pp](?:[Aa][Ss][Ss]|[Ww][Dd])|[Ss][Ee][Cc][Rr][Ee][Tt]"
-    r"|[Tt][Oo][Kk][Ee][Nn]|[Kk][Ee][Yy])"
-)
+# _NAMES holds pass, pwd, secret, token or key (sought as literals in the text lowered in
+# ASCII); a URI's user and password.
 _USERINFO = re.compile(r"://[^\s/@]+:[^\s/@]+@")
 _PARAMETER = re.compile(r"[?&]\w+=\w")
 
 
-def may_hold_credentials(text: str) -> bool:
+def _lowered(text: str) -> str:
+    """``text`` with A-Z lowered and nothing else changed (the same offsets)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def may_hold_credentials(text: str, lowered: str | None = None) -> bool:
     """The fast no: no secret name, no ``user:password@`` after ``://`` and no URL
-    parameter (each sought by a literal or a character class, never a case-blind
-    alternation tried at every offset)."""
+    parameter (each sought by literals or a character class, never a case-blind
+    alternation tried at every offset). ``lowered``: ``_lowered(text)``, when at hand."""
     return (
-        _NAME.search(text) is not None
+        _HINT.search(_lowered(text) if lowered is None else lowered) is not None
         or ("://" in text and _USERINFO.search(text) is not None)
         or _PARAMETER.search(text) is not None
     )
@@ -144,7 +146,8 @@ def _uri_password(match: re.Match[str]) -> str | None:
 def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
     """``(offset, what, value)`` of every credential of these kinds in ``text``, in order
     of offset; lines longer than ``MAX_LINE`` are not read."""
-    if not may_hold_credentials(text):
+    lowered = _lowered(text)
+    if not may_hold_credentials(text, lowered):
         return
     found: list[tuple[int, str, str]] = []
     for match in _uris(text):
@@ -152,7 +155,7 @@ def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
         if password is not None:
             scheme = match.group("scheme").lower()
             found.append((match.start("password"), f"a password in a {scheme} URI", password))
-    for match in _assignments(text):
+    for match in _assignments(text, lowered):
         value = match.group("quoted") or (match.group("bare") or "").strip()
         if value and looks_chosen(value):
             name = match.group("name")
@@ -173,16 +176,29 @@ def credential_hits(text: str) -> Iterator[tuple[int, str, str]]:
             previous = offset
 
 
-def _assignments(text: str) -> Iterator[re.Match[str]]:
-    """``_ASSIGNED``'s matches, sought only on the lines that hold a secret name: an
-    assignment never spans lines, and most lines hold none (one pass finds the lines)."""
+def _assignments(text: str, lowered: str) -> Iterator[re.Match[str]]:
+    """``_ASSIGNED``'s matches, sought only on the lines where a secret name is followed by
+    ``=`` or ``:``: an assignment never spans lines, and most lines hold none. The names are
+    found in ``lowered`` (the text lowered in ASCII only: the same offsets), by literals."""
     end = -1
-    while (hint := _NAME.search(text, end + 1)) is not None:
+    while (hint := _HINT.search(lowered, end + 1)) is not None:
         start = text.rfind("\n", 0, hint.start()) + 1
         end = text.find("\n", hint.end())
         end = len(text) if end < 0 else end
-        if end - start <= MAX_LINE:  # a longer line is a payload, never read
+        if end - start > MAX_LINE:  # a longer line is a payload, never read
+            continue
+        if any(
+            _ASSIGNS.match(lowered, found.end(), end)
+            for found in _HINT.finditer(lowered, start, end)
+        ):
             yield from _ASSIGNED.finditer(text, start, end)
+
+
+# The words every name of _NAMES ends in (lowered), and what follows a name that is assigned:
+# the rest of its word, an optional closing quote, blanks, then = or : (as in _ASSIGNED).
+_HINT = re.compile(r"pass|pwd|secret|token|key")
+_ASSIGNS = re.compile(r"[\w-]*[\"']?[ \t]*(?<![=!<>])(?:=(?!=)|:(?![:/]))")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _uris(text: str) -> Iterator[re.Match[str]]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..core.findings import Finding
 from ..scanning.notebooks import CELL_LIMIT
@@ -53,6 +53,7 @@ __all__ = [
     "source_facts",
 ]
 
+BOARD_FILES = ("boot.py", "code.py")  # what a CircuitPython or MicroPython board runs first
 # repo2docker's order: these names, at the top of the tree or in binder/ or .binder/.
 SPEC_NAMES = (
     "Dockerfile",
@@ -460,6 +461,8 @@ def _undeclared(
         for path, facts in tree.facts.items()
         if facts.installs
     }
+    on_board = {item.path for item in imported if item.module in table.firmware_markers}
+    on_board |= {item.path for item in imported if _leaf(item.path) in BOARD_FILES}
     reported: set[str] = set()
     for item in sorted(
         (item for item in imported if not item.optional),
@@ -480,7 +483,29 @@ def _undeclared(
         if tree.is_local(module, item.path):
             continue
         reported.add(module)
-        yield _undeclared_finding(item, target, declared, specifications)
+        finding_ = _undeclared_finding(item, target, declared, specifications)
+        board = item.path in on_board and item.cell is None  # a notebook runs on a host
+        if board:
+            finding_ = _for_the_board(finding_, module, target)
+        yield finding_
+
+
+def _leaf(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _for_the_board(found: Finding, module: str, target: str) -> Finding:
+    """EN002 in code that runs on a microcontroller (it imports MicroPython's or
+    CircuitPython's own modules, or is a board's boot.py or code.py): a library goes onto
+    the board, the project's own module into the board's folder, never into the host's
+    environment."""
+    return replace(
+        found,
+        fix=f"Put {module} on the board (a library: mpremote mip install {module} on "
+        f"MicroPython, circup install {module} on CircuitPython; the project's own module: "
+        f"add its file beside this one or in the board's lib/ folder) and name it in the "
+        f"README: {target} is the host's environment, not the board's.",
+    )
 
 
 def _undeclared_finding(

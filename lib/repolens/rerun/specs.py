@@ -175,9 +175,13 @@ def conda_requirement(entry: str, source: str) -> Requirement | None:
     return Requirement(kept, source)
 
 
-def environment_yml_requirements(text: str, source: str) -> Iterator[Requirement]:
+def environment_yml_requirements(
+    text: str, source: str, include: Callable[[str], str | None] | None = None
+) -> Iterator[Requirement]:
     """The dependencies of an environment.yml, read line by line (its list form is all a
-    conda environment uses): conda ones mapped, the ``pip:`` list kept as requirements."""
+    conda environment uses): conda ones mapped, the ``pip:`` list kept as requirements;
+    ``include`` reads a file a ``-r`` line of that list names, beside the environment.yml
+    (as conda runs pip there)."""
     section = ""
     pip_indent = -1
     for number, raw in enumerate(text.splitlines(), 1):
@@ -197,7 +201,7 @@ def environment_yml_requirements(text: str, source: str) -> Iterator[Requirement
         value = item[2:].strip()
         where = f"{source}:{number}"
         if pip_indent >= 0 and indent > pip_indent:
-            yield from requirement_lines(value, where)
+            yield from requirement_lines(value, where, include)
             continue
         pip_indent = -1
         if value.rstrip(":").strip() == "pip" and value.endswith(":"):
@@ -319,7 +323,7 @@ def read_specification(root: str) -> Specification:
             text = read(conda)
             if text is None:
                 return Specification((where(conda),), (), (*notes, f"{where(conda)} unreadable"))
-            found = tuple(environment_yml_requirements(text, where(conda)))
+            found = tuple(environment_yml_requirements(text, where(conda), read))
             return Specification((where(conda),), found, tuple(notes))
     for pipfile in ("Pipfile.lock", "Pipfile"):
         if pipfile in names:
