@@ -228,6 +228,9 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
         "cp/code.py": "import board\nimport adafruit_minimqtt\nimport netman\n",
         "cp/lib/netman.py": "import wifi\nimport helpers_on_board\n",
         "cp/lib/helpers_on_board.py": "x = 1\n",
+        "cp/scripts/log.py": "import netman\nimport helpers_on_board\n",  # below the board
+        "scripts/sensor.py": "import board\n",  # Blinka on a computer, or a board: itself only
+        "scripts/optimise.py": "import httpx\n",
         "pico/main.py": "import machine\nimport microdot\n",
         "host/watch.py": "import watchdog\nimport jpegio\nimport netman\n",
         "research/code.py": "import pandas\n",
@@ -246,12 +249,17 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
         ("host/watch.py", "watchdog"),
         ("pico/main.py", "microdot"),
         ("research/code.py", "pandas"),
+        ("scripts/optimise.py", "httpx"),
     ]
     for key in (("cp/code.py", "adafruit_minimqtt"), ("pico/main.py", "microdot")):
         fix = found[key].fix
         assert "on the board" in fix and "mip install" in fix and "circup" in fix
         assert "environment.yml is the host's environment" in fix
-    for key in (("host.ipynb", "blinkt"), ("research/code.py", "pandas")):
+    for key in (
+        ("host.ipynb", "blinkt"),
+        ("research/code.py", "pandas"),
+        ("scripts/optimise.py", "httpx"),
+    ):
         assert "board" not in found[key].fix and "environment.yml" in found[key].fix
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "source_facts",
 ]
 
+BOARD_ENTRIES = ("boot.py", "main.py", "code.py")  # what a board runs when it starts
 # repo2docker's order: these names, at the top of the tree or in binder/ or .binder/.
 SPEC_NAMES = (
     "Dockerfile",
@@ -465,7 +466,10 @@ def _undeclared(
         for path, facts in tree.facts.items()
         if facts.installs
     }
-    on_board = _board_files(imported, table.firmware_markers | table.board)
+    # What only a board has: the markers, CircuitPython's built-ins and the firmware's
+    # modules CPython lacks (network, ujson, urequests, ...).
+    board_only = table.firmware_markers | table.board | (table.firmware - table.stdlib)
+    on_board = _board_files(imported, board_only)
     reported: set[str] = set()
     for item in sorted(
         (item for item in imported if not item.optional),
@@ -495,13 +499,19 @@ def _undeclared(
 
 def _board_files(imported: list[Imported], markers: frozenset[str]) -> set[str]:
     """The files that run on a microcontroller: those importing one of MicroPython's or
-    CircuitPython's own modules (never a notebook cell: a notebook runs on a computer), and
-    the files of a ``lib/`` folder beside one of them (the board's libraries)."""
+    CircuitPython's own modules (never a notebook cell: a notebook runs on a computer), and,
+    where such a file is a board's entry point (boot.py, main.py, code.py), every file below
+    that board's folder (its lib/, its scripts); at the top of the tree only lib/, as the
+    rest may be the host's."""
     marked = {item.path for item in imported if item.cell is None and item.module in markers}
-    roots = {path.rsplit("/", 1)[0] if "/" in path else "" for path in marked}
-    libraries = tuple(f"{root}/lib/" if root else "lib/" for root in roots)
+    roots = {
+        path.rsplit("/", 1)[0] if "/" in path else ""
+        for path in marked
+        if path.rsplit("/", 1)[-1] in BOARD_ENTRIES
+    }
+    prefixes = tuple(f"{root}/" if root else "lib/" for root in roots)
     return marked | {
-        item.path for item in imported if item.cell is None and item.path.startswith(libraries)
+        item.path for item in imported if item.cell is None and item.path.startswith(prefixes)
     }
 
 
