@@ -11,6 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge behaviour, never speed: on a shared machine a slow example is no
+# failure (speed is measured in bench/). Tests that set their own settings keep them.
+settings.register_profile("repolens", deadline=None)
+settings.load_profile("repolens")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "Detect_Lines"

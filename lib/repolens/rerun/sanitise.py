@@ -115,7 +115,9 @@ SANITISERS: tuple[Sanitiser, ...] = (
 """The built-in sanitisers, in the order they apply."""
 
 _BACKSPACE = re.compile(r"[^\n]\x08")
-_CARRIAGE = re.compile(r"^[^\n]*\r(?=[^\n])", re.M)
+# A carriage return followed on its line by something visible: what came before is
+# rewritten (only blanks after it leave the line as it was: whitespace is layout).
+_CARRIAGE = re.compile(r"^[^\n]*\r(?=[^\n]*\S)", re.M)
 
 
 def settle(text: str) -> str:
