@@ -228,7 +228,7 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
         "cp/code.py": "import board\nimport adafruit_minimqtt\nimport netman\n",
         "cp/lib/netman.py": "import wifi\nimport helpers_on_board\n",
         "cp/lib/helpers_on_board.py": "x = 1\n",
-        "cp/scripts/log.py": "import netman\nimport helpers_on_board\n",  # below the board
+        "cp/scripts/log.py": "import netman\nimport helpers_on_board\nimport my_secrets\n",
         "scripts/sensor.py": "import board\n",  # Blinka on a computer, or a board: itself only
         "scripts/optimise.py": "import httpx\n",
         "pico/main.py": "import machine\nimport microdot\n",
@@ -243,6 +243,7 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
     }
     assert sorted(found) == [
         ("cp/code.py", "adafruit_minimqtt"),
+        ("cp/scripts/log.py", "my_secrets"),  # below the board: board code
         ("host.ipynb", "blinkt"),
         ("host/watch.py", "jpegio"),
         ("host/watch.py", "netman"),  # a board's lib/ is no module of the host's

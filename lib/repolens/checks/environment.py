@@ -518,6 +518,13 @@ def _board_files(imported: list[Imported], markers: frozenset[str]) -> set[str]:
 def _for_the_board(found: Finding, module: str, target: str) -> Finding:
     """EN002 in code that runs on a microcontroller (``_board_files``): what it imports goes
     onto the board, never into the host's environment."""
+    if any(word in module.lower() for word in ("secret", "credential")):
+        return replace(
+            found,
+            fix=f"{module} holds credentials kept out of the repository: write it on the board "
+            "from a template (commit one without the values, as sample_secrets.py) and say so "
+            "in the README; never commit the real one.",
+        )
     return replace(
         found,
         fix=f"Put what provides {module} on the board, in its lib/ folder: a library with "
