@@ -200,6 +200,22 @@ def test_the_dockerfile_pins_and_drops_root() -> None:
     assert "!requirements.lock" in ignored and "!lib/" in ignored
 
 
+def test_everything_the_dockerfile_copies_passes_the_dockerignore() -> None:
+    """A COPY of a file that .dockerignore leaves out fails the build only where an image is
+    built; here it fails a test."""
+    ignored = set((REPO / ".dockerignore").read_text().splitlines())
+    copied = [
+        source
+        for line in DOCKERFILE.splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    assert "setup.py" in copied and "lib" in copied
+    for source in copied:
+        assert f"!{source}" in ignored or f"!{source}/" in ignored, source
+        assert (REPO / source).exists(), source
+
+
 def steps() -> list[tuple[str, dict]]:
     return [(name, step) for name, job in WORKFLOW["jobs"].items() for step in job["steps"]]
 
