@@ -217,22 +217,50 @@ def test_en002_names_the_file_the_environment_is_built_from(
 def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environment(
     tmp_path: Path,
 ) -> None:
-    """Code that runs on a microcontroller (a board's code.py, or a module importing
-    MicroPython's own modules) gets its libraries with mip or circup; a notebook that
-    imports the same module runs on a host and is told to declare it."""
+    """Code that runs on a microcontroller (it imports MicroPython's or CircuitPython's own
+    modules; a board's lib/ folder) gets its libraries on the board, finds its own modules
+    in lib/, and has CircuitPython's built-ins; the host code beside it, a notebook that
+    imports ``board`` (Blinka on a Raspberry Pi) and a ``code.py`` that is no board's are
+    told to declare what they import, CircuitPython's names included."""
     files = {
         "environment.yml": "dependencies:\n  - numpy=1.26\n",
-        "board/code.py": "import adafruit_minimqtt\n",
+        "cp/boot.py": "import usb_cdc\nusb_cdc.enable(data=True)\n",
+        "cp/code.py": "import board\nimport adafruit_minimqtt\nimport netman\n",
+        "cp/lib/netman.py": "import wifi\nimport helpers_on_board\n",
+        "cp/lib/helpers_on_board.py": "x = 1\n",
+        "cp/scripts/log.py": "import netman\nimport helpers_on_board\n",  # below the board
+        "scripts/sensor.py": "import board\n",  # Blinka on a computer, or a board: itself only
+        "scripts/optimise.py": "import httpx\n",
         "pico/main.py": "import machine\nimport microdot\n",
+        "host/watch.py": "import watchdog\nimport jpegio\nimport netman\n",
+        "research/code.py": "import pandas\n",
         "host.ipynb": notebook_json([cell("import board\nimport blinkt\n")]),
     }
-    found = {item.path: item for item in run(tmp_path, files) if item.check == "EN002"}
-    assert sorted(found) == ["board/code.py", "host.ipynb", "pico/main.py"]
-    for path, module in (("board/code.py", "adafruit_minimqtt"), ("pico/main.py", "microdot")):
-        fix = found[path].fix
-        assert f"mpremote mip install {module}" in fix and f"circup install {module}" in fix
+    found = {
+        (item.path, item.message.split()[1].rstrip(",")): item
+        for item in run(tmp_path, files)
+        if item.check == "EN002"
+    }
+    assert sorted(found) == [
+        ("cp/code.py", "adafruit_minimqtt"),
+        ("host.ipynb", "blinkt"),
+        ("host/watch.py", "jpegio"),
+        ("host/watch.py", "netman"),  # a board's lib/ is no module of the host's
+        ("host/watch.py", "watchdog"),
+        ("pico/main.py", "microdot"),
+        ("research/code.py", "pandas"),
+        ("scripts/optimise.py", "httpx"),
+    ]
+    for key in (("cp/code.py", "adafruit_minimqtt"), ("pico/main.py", "microdot")):
+        fix = found[key].fix
+        assert "on the board" in fix and "mip install" in fix and "circup" in fix
         assert "environment.yml is the host's environment" in fix
-    assert "mip" not in found["host.ipynb"].fix and "environment.yml" in found["host.ipynb"].fix
+    for key in (
+        ("host.ipynb", "blinkt"),
+        ("research/code.py", "pandas"),
+        ("scripts/optimise.py", "httpx"),
+    ):
+        assert "board" not in found[key].fix and "environment.yml" in found[key].fix
 
 
 def test_en003_writes_the_pinned_line_in_the_files_own_syntax(tmp_path: Path) -> None:

@@ -255,3 +255,16 @@ def test_views_rank_name_outliers_and_escape(portfolio: Path, tmp_path: Path) ->
     for plot in (view.plot_distributions, view.plot_committed_bytes, view.plot_checks):
         assert plot(frame).get_title(loc="left")
         assert plot(frame.iloc[0:0]).texts  # nothing to draw: it says so
+
+
+def test_the_league_sentence_counts_in_words_that_agree() -> None:
+    from repolens.portfolio.view import league_sentence, portfolio_frame
+
+    rows = [
+        {**dict.fromkeys(COLUMNS, 0), "name": name, "status": "ok", "reason": "",
+         "errors": errors, "warnings": 0, "top_language": "", "largest_file": "", "checks": ""}
+        for name, errors in (("a", 1), ("b", 0))
+    ]  # fmt: skip
+    sentence = league_sentence(portfolio_frame({"rows": rows}))
+    assert "(1 error, 0 warnings)" in sentence
+    assert "1 has no error or warning" in sentence and "1 have" not in sentence

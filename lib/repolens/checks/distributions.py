@@ -35,6 +35,7 @@ class Tables:
     stdlib: frozenset[str]  # this Python's and Python 2's
     firmware: frozenset[str]
     firmware_markers: frozenset[str]
+    board: frozenset[str]  # CircuitPython's own modules, built in where a file runs on a board
     kernel: frozenset[str]
 
     def distributions(self, module: str) -> tuple[str, ...]:
@@ -85,6 +86,7 @@ def tables() -> Tables:
         | frozenset(curated["python2"]["stdlib"]),
         firmware=frozenset(firmware["stdlib"]),
         firmware_markers=frozenset(firmware["markers"]),
+        board=frozenset(firmware.get("board", ())),
         kernel=frozenset(curated["kernel"]["provided"]),
     )
 

@@ -53,7 +53,7 @@ __all__ = [
     "source_facts",
 ]
 
-BOARD_FILES = ("boot.py", "code.py")  # what a CircuitPython or MicroPython board runs first
+BOARD_ENTRIES = ("boot.py", "main.py", "code.py")  # what a board runs when it starts
 # repo2docker's order: these names, at the top of the tree or in binder/ or .binder/.
 SPEC_NAMES = (
     "Dockerfile",
@@ -138,7 +138,10 @@ class Tree:
         if leaf.endswith((".py", ".pyw", ".pyx", ".so", ".pyd", ".pyi")):
             self.provided["/".join(parts[:-1])].add(leaf.split(".", 1)[0])
 
-    def is_local(self, module: str, path: str) -> bool:
+    def is_local(self, module: str, path: str, board: bool = False) -> bool:
+        """Whether ``module`` is the repository's own for the file at ``path``; ``board``:
+        the file runs on a microcontroller, which also imports from ``lib/`` beside it and
+        in the folders above it (the board's root)."""
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
         facts = self.facts.get(path)
         if facts is not None and facts.edits_path:
@@ -146,6 +149,8 @@ class Tree:
         places = {"", "src"}
         parts = folder.split("/") if folder else []
         places.update("/".join(parts[:depth]) for depth in range(len(parts) + 1))
+        if board:
+            places.update("/".join([*parts[:depth], "lib"]) for depth in range(len(parts) + 1))
         for root in self.package_roots:
             places.update((root, f"{root}/src" if root else "src"))
         return any(module in self.provided.get(place, ()) for place in places)
@@ -461,15 +466,20 @@ def _undeclared(
         for path, facts in tree.facts.items()
         if facts.installs
     }
-    on_board = {item.path for item in imported if item.module in table.firmware_markers}
-    on_board |= {item.path for item in imported if _leaf(item.path) in BOARD_FILES}
+    # What only a board has: the markers, CircuitPython's built-ins and the firmware's
+    # modules CPython lacks (network, ujson, urequests, ...).
+    board_only = table.firmware_markers | table.board | (table.firmware - table.stdlib)
+    on_board = _board_files(imported, board_only)
     reported: set[str] = set()
     for item in sorted(
         (item for item in imported if not item.optional),
         key=lambda i: (i.path, -1 if i.cell is None else i.cell, i.line),
     ):
         module = item.module
+        board = item.path in on_board
         if module in reported or module in stdlib or module in written:
+            continue
+        if board and module in table.board:
             continue
         if (item.path, module) in optional or module.startswith("_"):
             continue
@@ -480,31 +490,41 @@ def _undeclared(
         candidates = {normalise(module), *table.distributions(module)}
         if names & candidates or installed.get(item.path, set()) & candidates:
             continue
-        if tree.is_local(module, item.path):
+        if tree.is_local(module, item.path, board):
             continue
         reported.add(module)
         finding_ = _undeclared_finding(item, target, declared, specifications)
-        board = item.path in on_board and item.cell is None  # a notebook runs on a host
-        if board:
-            finding_ = _for_the_board(finding_, module, target)
-        yield finding_
+        yield _for_the_board(finding_, module, target) if board else finding_
 
 
-def _leaf(path: str) -> str:
-    return path.rsplit("/", 1)[-1]
+def _board_files(imported: list[Imported], markers: frozenset[str]) -> set[str]:
+    """The files that run on a microcontroller: those importing one of MicroPython's or
+    CircuitPython's own modules (never a notebook cell: a notebook runs on a computer), and,
+    where such a file is a board's entry point (boot.py, main.py, code.py), every file below
+    that board's folder (its lib/, its scripts); at the top of the tree only lib/, as the
+    rest may be the host's."""
+    marked = {item.path for item in imported if item.cell is None and item.module in markers}
+    roots = {
+        path.rsplit("/", 1)[0] if "/" in path else ""
+        for path in marked
+        if path.rsplit("/", 1)[-1] in BOARD_ENTRIES
+    }
+    prefixes = tuple(f"{root}/" if root else "lib/" for root in roots)
+    return marked | {
+        item.path for item in imported if item.cell is None and item.path.startswith(prefixes)
+    }
 
 
 def _for_the_board(found: Finding, module: str, target: str) -> Finding:
-    """EN002 in code that runs on a microcontroller (it imports MicroPython's or
-    CircuitPython's own modules, or is a board's boot.py or code.py): a library goes onto
-    the board, the project's own module into the board's folder, never into the host's
-    environment."""
+    """EN002 in code that runs on a microcontroller (``_board_files``): what it imports goes
+    onto the board, never into the host's environment."""
     return replace(
         found,
-        fix=f"Put {module} on the board (a library: mpremote mip install {module} on "
-        f"MicroPython, circup install {module} on CircuitPython; the project's own module: "
-        f"add its file beside this one or in the board's lib/ folder) and name it in the "
-        f"README: {target} is the host's environment, not the board's.",
+        fix=f"Put what provides {module} on the board, in its lib/ folder: a library with "
+        "mpremote mip install (MicroPython: its micropython-lib package name) or circup "
+        "install (CircuitPython), or its file copied into the board's lib/ folder in this "
+        f"repository; name it in the README. {target} is the host's environment, not "
+        "the board's.",
     )
 
 

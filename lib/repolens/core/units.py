@@ -6,7 +6,7 @@ One convention everywhere: prose, tables and chart axes. 176,112,081 bytes read
 
 from __future__ import annotations
 
-__all__ = ["UNITS", "human_bytes"]
+__all__ = ["UNITS", "counted", "human_bytes"]
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -18,3 +18,9 @@ def human_bytes(size: float, _position: object = None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} {UNITS[-1]}"
+
+
+def counted(count: int, word: str) -> str:
+    """``count`` with separators and ``word``, plural unless it is one ("1 error", "2,000
+    errors")."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..core.units import human_bytes
+from ..core.units import counted, human_bytes
 from ..render.chartstyle import (
     CATEGORY_COLOURS,
     axes_for,
@@ -243,8 +243,10 @@ def league_sentence(frame: pd.DataFrame) -> str:
     clean = frame[(frame["errors"] == 0) & (frame["warnings"] == 0)]
     return (
         f"<p>{len(frame):,} repositories; <code>{escape(str(worst['name']))}</code> has the "
-        f"most to fix ({int(worst['errors']):,} errors, {int(worst['warnings']):,} warnings). "
-        f"{len(clean):,} have no error or warning. Sort by any column with "
+        f"most to fix ({counted(int(worst['errors']), 'error')}, "
+        f"{counted(int(worst['warnings']), 'warning')}). "
+        f"{len(clean):,} {'has' if len(clean) == 1 else 'have'} no error or warning. "
+        "Sort by any column with "
         '<code>league(frame, "code")</code>.</p>' + reproduction_sentence(frame)
     )
 

@@ -16,6 +16,7 @@ from ..checks.table import checks_table
 from ..core.findings import Finding, Level
 from ..core.linekinds import other_lines
 from ..core.records import FileRecord
+from ..core.units import counted
 from ..core.units import human_bytes as _size
 from ..scanning.activity import GitActivity
 from .baseline import Comparison
@@ -33,10 +34,6 @@ __all__ = [
     "overview_sentence",
     "problems_sentence",
 ]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def _strong(text: str) -> str:
@@ -67,14 +64,14 @@ def overview_sentence(summary: Summary) -> str:
         )
     notebooks = summary.notebooks.notebooks
     parts = [
-        f"{_strong(_plural(summary.total_files, 'file'))} taking "
+        f"{_strong(counted(summary.total_files, 'file'))} taking "
         f"{_strong(_size(summary.total_size_bytes))}",
-        f"{_plural(summary.code_lines, 'line')} of code",
+        f"{counted(summary.code_lines, 'line')} of code",
     ]
     if summary.source_files:
-        parts.append(f"{_plural(summary.source_files, 'source file')}")
+        parts.append(f"{counted(summary.source_files, 'source file')}")
     if notebooks:
-        parts.append(_plural(notebooks, "notebook"))
+        parts.append(counted(notebooks, "notebook"))
     others = [f"{count:,} {name}" for name, count in other_lines(summary.files.kinds)]
     text = "This tree holds " + ", ".join(parts) + "."
     if others:
@@ -95,7 +92,7 @@ def bytes_sentence(summary: Summary) -> str:
     )
     return _paragraph(
         f"{_strong(name.capitalize())} files hold the most bytes: {_size(group.size_bytes)} "
-        f"({group.size_bytes / total:.0%}) in {_plural(group.files, 'file')}. "
+        f"({group.size_bytes / total:.0%}) in {counted(group.files, 'file')}. "
         f"Code, notebooks, configuration and docs together take {_size(text_like)} "
         f"({text_like / total:.0%}); the rest is data, images, media, models, archives "
         "and other files."
@@ -111,7 +108,7 @@ def languages_sentence(summary: Summary) -> str:
     code, comment = group.kinds.code, group.kinds.comment
     comment_share = comment / (code + comment or 1)
     lead = (
-        f"{_strong(name)} has the most code: {_plural(code, 'line')} "
+        f"{_strong(name)} has the most code: {counted(code, 'line')} "
         f"({code / total:.0%} of all code), "
     )
     if comment_share:
@@ -129,12 +126,12 @@ def largest_sentence(summary: Summary) -> str:
     share = sum(record.size_bytes for record in top) / (summary.total_size_bytes or 1)
     lines = summary.most_lines[0] if summary.most_lines else None
     text = (
-        f"The {_plural(len(top), 'largest file')} {'holds' if len(top) == 1 else 'hold'} "
+        f"The {counted(len(top), 'largest file')} {'holds' if len(top) == 1 else 'hold'} "
         f"{share:.0%} of all bytes; the largest "
         f"is {_code(top[0].path)} ({_size(top[0].size_bytes)}, {escape(top[0].category)})."
     )
     if lines is not None and lines.lines is not None:
-        text += f" The longest text is {_code(lines.path)} with {_plural(lines.lines, 'line')}."
+        text += f" The longest text is {_code(lines.path)} with {counted(lines.lines, 'line')}."
     return _paragraph(text)
 
 
@@ -143,8 +140,8 @@ def notebooks_sentence(summary: Summary) -> str:
     if notebooks.notebooks == 0 and notebooks.invalid == 0:
         return _paragraph("There are no notebooks in this tree.")
     parts = [
-        f"{_plural(notebooks.notebooks, 'readable notebook')} with "
-        f"{_plural(notebooks.cells, 'cell')} carry {_size(notebooks.output_bytes)} of outputs"
+        f"{counted(notebooks.notebooks, 'readable notebook')} with "
+        f"{counted(notebooks.cells, 'cell')} carry {_size(notebooks.output_bytes)} of outputs"
         + (
             f", {_size(notebooks.image_bytes)} of it embedded images"
             if notebooks.image_bytes
@@ -154,17 +151,17 @@ def notebooks_sentence(summary: Summary) -> str:
     ]
     if notebooks.with_errors:
         parts.append(
-            f"{_strong(_plural(notebooks.with_errors, 'notebook'))} "
+            f"{_strong(counted(notebooks.with_errors, 'notebook'))} "
             f"{_was(notebooks.with_errors)} saved with an error output."
         )
     if notebooks.out_of_order:
         parts.append(
-            f"{_strong(_plural(notebooks.out_of_order, 'notebook'))} ran cells out of "
+            f"{_strong(counted(notebooks.out_of_order, 'notebook'))} ran cells out of "
             "order, so the saved outputs may not come back when run top to bottom."
         )
     if notebooks.invalid:
         parts.append(
-            f"{_strong(_plural(notebooks.invalid, 'notebook'))} could not be read at all "
+            f"{_strong(counted(notebooks.invalid, 'notebook'))} could not be read at all "
             "(see the last section)."
         )
     return _paragraph(" ".join(parts))
@@ -178,7 +175,7 @@ def activity_sentence(
         folders = list(history.last_by_folder.items())
         stale = folders[-1] if len(folders) > 1 else None
         text = (
-            f"From git: {_plural(history.commits, 'commit')} touched this folder between "
+            f"From git: {counted(history.commits, 'commit')} touched this folder between "
             f"{history.first} and {history.last}"
             + (" (a shallow clone: older commits are missing)" if history.shallow else "")
             + "."
@@ -213,7 +210,7 @@ def problems_sentence(summary: Summary | Sequence[FileRecord]) -> str:
     text = []
     if bad:
         text.append(
-            f"{_strong(_plural(bad, 'file'))} could not be analysed (unreadable or "
+            f"{_strong(counted(bad, 'file'))} could not be analysed (unreadable or "
             "invalid); the table lists why"
             + (" (the first 50; files.csv has every one)." if bad + other > 50 else ".")
         )
@@ -243,8 +240,8 @@ def findings_html(findings: Sequence[Finding], settings_source: str = "") -> str
     counts = {level: sum(1 for item in findings if item.level is level) for level in Level}
     parts = [
         _paragraph(
-            f"{_strong(_plural(len(findings), 'finding'))}: "
-            + ", ".join(_plural(counts[level], level.value) for level in Level)
+            f"{_strong(counted(len(findings), 'finding'))}: "
+            + ", ".join(counted(counts[level], level.value) for level in Level)
             + ". Errors first; every finding says where it is and how to remove it."
         )
     ]
@@ -302,8 +299,8 @@ def baseline_html(comparison: Comparison | None) -> str:
     )
     if comparison.had_findings:
         found = (
-            f"{_strong(_plural(len(comparison.new), 'new finding'))}, "
-            f"{_strong(_plural(len(comparison.fixed), 'finding'))} fixed."
+            f"{_strong(counted(len(comparison.new), 'new finding'))}, "
+            f"{_strong(counted(len(comparison.fixed), 'finding'))} fixed."
         )
         items = "".join(
             f"<li>new: {_code(item.where)} {escape(item.check)} {escape(item.message)}</li>"

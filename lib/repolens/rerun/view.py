@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..core import safeio
+from ..core.units import counted
 from .causes import recall
 from .model import Cause, CauseKind, Verdict
 
@@ -113,10 +114,6 @@ def verdict_order(item: dict[str, Any]) -> tuple[int, str]:
     return (_ORDER.index(found) if found else len(_ORDER), _text(item.get("path"), 10_000))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 def _cell_number(value: Any) -> str:
     return str(value + 1) if isinstance(value, int) and not isinstance(value, bool) else "?"
 
@@ -144,7 +141,7 @@ def _headline(document: dict[str, Any], notebooks: list[dict[str, Any]]) -> str:
     ]
     sandboxed = "without a sandbox" if sandbox == "none" else f"in a {escape(sandbox)} sandbox"
     text = (
-        f"<p><strong>{reproduced:,} of {_plural(total, 'notebook')} reproduced</strong>{rate}"
+        f"<p><strong>{reproduced:,} of {counted(total, 'notebook')} reproduced</strong>{rate}"
         f", run from the {escape(mode)} environment {sandboxed}{took}."
         + (f" {escape(', '.join(rest))}." if rest else "")
         + "</p>"
@@ -222,7 +219,7 @@ def _why(item: dict[str, Any], verdict: Verdict | None) -> str:
             if isinstance(value := _dict(comparison).get("compared"), int)
         )
         parts.append(
-            f"{_plural(compared, 'output')} compared"
+            f"{counted(compared, 'output')} compared"
             if compared
             else "ran; no saved output to compare"
         )
