@@ -227,13 +227,13 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
         "cp/boot.py": "import usb_cdc\nusb_cdc.enable(data=True)\n",
         "cp/code.py": "import board\nimport adafruit_minimqtt\nimport netman\n",
         "cp/lib/netman.py": "import wifi\nimport helpers_on_board\n",
-        "cp/lib/helpers_on_board.py": "x = 1\n",
+        "cp/lib/helpers_on_board.py": "import watchdog\nimport usb\nimport requests\n",
         "cp/scripts/log.py": "import netman\nimport helpers_on_board\nimport my_secrets\n",
-        "scripts/sensor.py": "import board\n",  # Blinka on a computer, or a board: itself only
+        "scripts/sensor.py": "import board\nimport adafruit_as7341\n",  # Blinka on a Pi
         "scripts/optimise.py": "import httpx\n",
         "pico/main.py": "import machine\nimport microdot\n",
         "host/watch.py": "import watchdog\nimport jpegio\nimport netman\n",
-        "research/code.py": "import pandas\n",
+        "research/code.py": "import pandas\nimport requests\n",
         "host.ipynb": notebook_json([cell("import board\nimport blinkt\n")]),
     }
     found = {
@@ -243,6 +243,7 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
     }
     assert sorted(found) == [
         ("cp/code.py", "adafruit_minimqtt"),
+        ("cp/lib/helpers_on_board.py", "requests"),  # the board's, and the host's below
         ("cp/scripts/log.py", "my_secrets"),  # below the board: board code
         ("host.ipynb", "blinkt"),
         ("host/watch.py", "jpegio"),
@@ -250,7 +251,9 @@ def test_a_library_of_board_code_goes_onto_the_board_not_into_the_hosts_environm
         ("host/watch.py", "watchdog"),
         ("pico/main.py", "microdot"),
         ("research/code.py", "pandas"),
+        ("research/code.py", "requests"),
         ("scripts/optimise.py", "httpx"),
+        ("scripts/sensor.py", "adafruit_as7341"),
     ]
     for key in (("cp/code.py", "adafruit_minimqtt"), ("pico/main.py", "microdot")):
         fix = found[key].fix

@@ -36,6 +36,7 @@ class Tables:
     firmware: frozenset[str]
     firmware_markers: frozenset[str]
     board: frozenset[str]  # CircuitPython's own modules, built in where a file runs on a board
+    board_shared: frozenset[str]  # built in on a board too, but PyPI names: no sign of a board
     kernel: frozenset[str]
 
     def distributions(self, module: str) -> tuple[str, ...]:
@@ -87,6 +88,7 @@ def tables() -> Tables:
         firmware=frozenset(firmware["stdlib"]),
         firmware_markers=frozenset(firmware["markers"]),
         board=frozenset(firmware.get("board", ())),
+        board_shared=frozenset(firmware.get("board_shared", ())),
         kernel=frozenset(curated["kernel"]["provided"]),
     )
 

@@ -54,6 +54,11 @@ __all__ = [
 ]
 
 BOARD_ENTRIES = ("boot.py", "main.py", "code.py")  # what a board runs when it starts
+# CircuitPython's modules that Adafruit Blinka provides on a computer too (a Raspberry Pi).
+BLINKA = frozenset(
+    {"board", "digitalio", "busio", "analogio", "pwmio", "microcontroller", "neopixel_write",
+     "pulseio", "rainbowio", "keypad", "usb_hid"}
+)  # fmt: skip
 # repo2docker's order: these names, at the top of the tree or in binder/ or .binder/.
 SPEC_NAMES = (
     "Dockerfile",
@@ -470,16 +475,17 @@ def _undeclared(
     # modules CPython lacks (network, ujson, urequests, ...).
     board_only = table.firmware_markers | table.board | (table.firmware - table.stdlib)
     on_board = _board_files(imported, board_only)
-    reported: set[str] = set()
+    reported: set[tuple[str, bool]] = set()  # (module, on a board): a board and its host
+    # each get their own finding
     for item in sorted(
         (item for item in imported if not item.optional),
         key=lambda i: (i.path, -1 if i.cell is None else i.cell, i.line),
     ):
         module = item.module
         board = item.path in on_board
-        if module in reported or module in stdlib or module in written:
+        if (module, board) in reported or module in stdlib or module in written:
             continue
-        if board and module in table.board:
+        if board and module in table.board | table.board_shared:
             continue
         if (item.path, module) in optional or module.startswith("_"):
             continue
@@ -492,27 +498,29 @@ def _undeclared(
             continue
         if tree.is_local(module, item.path, board):
             continue
-        reported.add(module)
+        reported.add((module, board))
         finding_ = _undeclared_finding(item, target, declared, specifications)
         yield _for_the_board(finding_, module, target) if board else finding_
 
 
 def _board_files(imported: list[Imported], markers: frozenset[str]) -> set[str]:
-    """The files that run on a microcontroller: those importing one of MicroPython's or
-    CircuitPython's own modules (never a notebook cell: a notebook runs on a computer), and,
-    where such a file is a board's entry point (boot.py, main.py, code.py), every file below
-    that board's folder (its lib/, its scripts); at the top of the tree only lib/, as the
-    rest may be the host's."""
-    marked = {item.path for item in imported if item.cell is None and item.module in markers}
+    """The files that run on a microcontroller: those importing a module only a board has
+    (never a notebook cell: a notebook runs on a computer), and every file below a board's
+    root, the folder of an entry point (boot.py, main.py, code.py) importing one; at the top
+    of the tree only lib/, as the rest may be the host's. A module Blinka also gives a
+    computer (``board``, ``digitalio``: a Raspberry Pi script) makes a board only in an
+    entry point."""
+    code = [item for item in imported if item.cell is None]
+    marked = {item.path for item in code if item.module in markers}
+    sure = {item.path for item in code if item.module in markers - BLINKA}
     roots = {
         path.rsplit("/", 1)[0] if "/" in path else ""
         for path in marked
         if path.rsplit("/", 1)[-1] in BOARD_ENTRIES
     }
     prefixes = tuple(f"{root}/" if root else "lib/" for root in roots)
-    return marked | {
-        item.path for item in imported if item.cell is None and item.path.startswith(prefixes)
-    }
+    entries = {path for path in marked if path.rsplit("/", 1)[-1] in BOARD_ENTRIES}
+    return sure | entries | {item.path for item in code if item.path.startswith(prefixes)}
 
 
 def _for_the_board(found: Finding, module: str, target: str) -> Finding:
