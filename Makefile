@@ -60,7 +60,7 @@ bench-hostile: ## every check on adversarial inputs of several MiB: time and mem
 bench-rerun: ## repolens rerun against papermill on the same notebooks, and the environment's build and reuse, into bench/RESULTS.md
 	$(PYTHON) bench/rerun.py $(BENCH_RERUN_ARGS)
 
-bench-nbval: ## repolens rerun's comparison against nbval's on real notebooks (needs nbval and /work/realrepos)
+bench-nbval: ## repolens rerun's comparison against nbval's on real notebooks (needs nbval, and clones in REPOLENS_BENCH_REPOS)
 	$(PYTHON) bench/nbval_study.py --validate --write
 
 deploy-lint: ## hadolint, actionlint (with shellcheck), yamllint, kustomize + kubernetes-validate

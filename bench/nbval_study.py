@@ -1,6 +1,7 @@
 """repolens rerun's comparison against nbval's on real notebooks (``make bench-nbval``).
 
-Each repository of ``STUDY`` (clones under ``--repos``, /work/realrepos by default) is
+Each repository of ``STUDY`` (clones under ``--repos``, by default the benchmark's clones
+folder: ``$REPOLENS_BENCH_REPOS``, as ``bench/checks`` uses it) is
 rerun by ``repolens rerun`` in bubblewrap with this interpreter's packages
 (``--env current``: one repository declares no environment, the other pins 2016 releases
 that have no wheels for this Python). Then, on the SAME executions, every code cell that
@@ -331,13 +332,17 @@ def replace_section(text: str, section: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repos", type=Path, default=Path("/work/realrepos"))
+    parser.add_argument("--repos", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=Path("/tmp/repolens-nbval-study"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="judge the reruns already in --out")
     parser.add_argument("--validate", action="store_true", help="also run pytest --nbval")
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args(argv)
+    if args.repos is None:
+        configured = os.environ.get("REPOLENS_BENCH_REPOS")
+        data = Path(os.environ.get("REPOLENS_BENCH_DATA", "/var/tmp/repolens-bench"))
+        args.repos = Path(configured) if configured else data / "checks" / "repos"
     try:
         import nbval  # noqa: F401
     except ImportError:
