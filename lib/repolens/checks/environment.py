@@ -27,10 +27,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..core.findings import Finding
 from ..scanning.notebooks import CELL_LIMIT
+from .board import board_files, for_the_board
 from .declarations import Declared, Include, is_requirements_file, read_declarations
 from .distributions import installed_version, normalise, tables
 from .python_imports import MAX_IMPORTS, imports_in
@@ -53,12 +54,6 @@ __all__ = [
     "source_facts",
 ]
 
-BOARD_ENTRIES = ("boot.py", "main.py", "code.py")  # what a board runs when it starts
-# CircuitPython's modules that Adafruit Blinka provides on a computer too (a Raspberry Pi).
-BLINKA = frozenset(
-    {"board", "digitalio", "busio", "analogio", "pwmio", "microcontroller", "neopixel_write",
-     "pulseio", "rainbowio", "keypad", "usb_hid"}
-)  # fmt: skip
 # repo2docker's order: these names, at the top of the tree or in binder/ or .binder/.
 SPEC_NAMES = (
     "Dockerfile",
@@ -474,7 +469,9 @@ def _undeclared(
     # What only a board has: the markers, CircuitPython's built-ins and the firmware's
     # modules CPython lacks (network, ujson, urequests, ...).
     board_only = table.firmware_markers | table.board | (table.firmware - table.stdlib)
-    on_board = _board_files(imported, board_only)
+    on_board = board_files(
+        [(item.path, item.module) for item in imported if item.cell is None], board_only
+    )
     reported: set[tuple[str, bool]] = set()  # (module, on a board): a board and its host
     # each get their own finding
     for item in sorted(
@@ -500,47 +497,7 @@ def _undeclared(
             continue
         reported.add((module, board))
         finding_ = _undeclared_finding(item, target, declared, specifications)
-        yield _for_the_board(finding_, module, target) if board else finding_
-
-
-def _board_files(imported: list[Imported], markers: frozenset[str]) -> set[str]:
-    """The files that run on a microcontroller: those importing a module only a board has
-    (never a notebook cell: a notebook runs on a computer), and every file below a board's
-    root, the folder of an entry point (boot.py, main.py, code.py) importing one; at the top
-    of the tree only lib/, as the rest may be the host's. A module Blinka also gives a
-    computer (``board``, ``digitalio``: a Raspberry Pi script) makes a board only in an
-    entry point."""
-    code = [item for item in imported if item.cell is None]
-    marked = {item.path for item in code if item.module in markers}
-    sure = {item.path for item in code if item.module in markers - BLINKA}
-    roots = {
-        path.rsplit("/", 1)[0] if "/" in path else ""
-        for path in marked
-        if path.rsplit("/", 1)[-1] in BOARD_ENTRIES
-    }
-    prefixes = tuple(f"{root}/" if root else "lib/" for root in roots)
-    entries = {path for path in marked if path.rsplit("/", 1)[-1] in BOARD_ENTRIES}
-    return sure | entries | {item.path for item in code if item.path.startswith(prefixes)}
-
-
-def _for_the_board(found: Finding, module: str, target: str) -> Finding:
-    """EN002 in code that runs on a microcontroller (``_board_files``): what it imports goes
-    onto the board, never into the host's environment."""
-    if any(word in module.lower() for word in ("secret", "credential")):
-        return replace(
-            found,
-            fix=f"{module} holds credentials kept out of the repository: write it on the board "
-            "from a template (commit one without the values, as sample_secrets.py) and say so "
-            "in the README; never commit the real one.",
-        )
-    return replace(
-        found,
-        fix=f"Put what provides {module} on the board, in its lib/ folder: a library with "
-        "mpremote mip install (MicroPython: its micropython-lib package name) or circup "
-        "install (CircuitPython), or its file copied into the board's lib/ folder in this "
-        f"repository; name it in the README. {target} is the host's environment, not "
-        "the board's.",
-    )
+        yield for_the_board(finding_, module, target) if board else finding_
 
 
 def _undeclared_finding(
