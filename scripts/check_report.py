@@ -30,7 +30,7 @@ def main(output: Path, data: Path) -> list[str]:
         ("total_files", expected.total_files),
         ("total_lines", expected.total_lines),
         ("total_size_bytes", expected.total_size_bytes),
-        ("code_lines", expected.files.counts.code),
+        ("code_lines", expected.code_lines),  # code files and code cells, never data rows
     ):
         if summary[key] != value:
             problems.append(f"{key}: container says {summary[key]}, the library {value}")
