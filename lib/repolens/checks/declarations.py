@@ -95,6 +95,22 @@ class Include:
     target: str
 
 
+def _parsed(
+    found: Requirement,
+    path: str,
+    line: int,
+    text: str,
+    application: bool,
+    scope: str,
+    syntax: str = "pip",
+) -> Declared:
+    """A dependency read from a requirement parsed out of ``text`` (one written as a PEP 508
+    string, in whichever file)."""
+    return Declared(
+        normalise(found.name), path, line, found.pinned, text, application, scope, syntax, found
+    )
+
+
 def is_requirements_file(path: str) -> bool:
     """A pip requirements file anywhere: ``requirements*.txt`` (or ``.in``), or any ``.txt``
     or ``.in`` in a folder named ``requirements`` (``requirements/dev.txt``)."""
@@ -147,17 +163,7 @@ def _requirements(path: str, text: str) -> Iterator[Declared | Include]:
             continue
         found = parse_requirement(line)
         if found is not None:
-            yield Declared(
-                normalise(found.name),
-                path,
-                number,
-                found.pinned,
-                line.strip(),
-                True,
-                scope,
-                "pip",
-                found,
-            )
+            yield _parsed(found, path, number, line.strip(), True, scope)
 
 
 def _environment_yml(path: str, text: str) -> Iterator[Declared]:
@@ -179,17 +185,7 @@ def _environment_yml(path: str, text: str) -> Iterator[Declared]:
         if pip_indent >= 0 and indent > pip_indent:
             found = parse_requirement(entry)
             if found is not None:
-                yield Declared(
-                    normalise(found.name),
-                    path,
-                    number,
-                    found.pinned,
-                    stripped,
-                    True,
-                    "main",
-                    "pip",
-                    found,
-                )
+                yield _parsed(found, path, number, stripped, True, "main")
             continue
         pip_indent = -1
         if "::" in entry:
@@ -271,17 +267,7 @@ def _toml(path: str, text: str, name: str, notes: list[str] | None) -> Iterator[
         found = parse_requirement(entry)
         if found is not None:
             number = where.get(entry) or where.get(entry.rstrip("=")) or 1
-            yield Declared(
-                normalise(found.name),
-                path,
-                number,
-                found.pinned,
-                entry,
-                name == "Pipfile",
-                scope,
-                syntax,
-                found,
-            )
+            yield _parsed(found, path, number, entry, name == "Pipfile", scope, syntax)
 
 
 _TOML_KEY = re.compile(r"^[ \t]*([A-Za-z0-9_.-]+)[ \t]*=", re.MULTILINE)
@@ -333,17 +319,7 @@ def _setup_cfg(path: str, text: str) -> Iterator[Declared]:
         )
         found = parse_requirement(value.strip())
         if found is not None:
-            yield Declared(
-                normalise(found.name),
-                path,
-                number,
-                found.pinned,
-                line.strip(),
-                False,
-                scope,
-                "pip",
-                found,
-            )
+            yield _parsed(found, path, number, line.strip(), False, scope)
 
 
 def _literal_strings(
@@ -394,17 +370,7 @@ def _setup_py(path: str, text: str) -> Iterator[Declared]:
             for constant in _literal_strings(keyword.value, names):
                 found = parse_requirement(constant.value)
                 if found is not None:
-                    yield Declared(
-                        normalise(found.name),
-                        path,
-                        constant.lineno,
-                        found.pinned,
-                        constant.value,
-                        False,
-                        scope,
-                        "pip",
-                        found,
-                    )
+                    yield _parsed(found, path, constant.lineno, constant.value, False, scope)
 
 
 _QUOTED = re.compile(
@@ -421,17 +387,7 @@ def _quoted_requirements(path: str, text: str) -> Iterator[Declared]:
         for quoted in _QUOTED.findall(line):
             found = parse_requirement(quoted)
             if found is not None:
-                yield Declared(
-                    normalise(found.name),
-                    path,
-                    number,
-                    found.pinned,
-                    quoted,
-                    False,
-                    "main",
-                    "pip",
-                    found,
-                )
+                yield _parsed(found, path, number, quoted, False, "main")
 
 
 def read_declarations(
