@@ -469,6 +469,7 @@ def _undeclared(
     # What only a board has: the markers, CircuitPython's built-ins and the firmware's
     # modules CPython lacks (network, ujson, urequests, ...).
     board_only = table.firmware_markers | table.board | (table.firmware - table.stdlib)
+    built_in_on_board = table.board | table.board_shared
     on_board = board_files(
         [(item.path, item.module) for item in imported if item.cell is None], board_only
     )
@@ -482,7 +483,7 @@ def _undeclared(
         board = item.path in on_board
         if (module, board) in reported or module in stdlib or module in written:
             continue
-        if board and module in table.board | table.board_shared:
+        if board and module in built_in_on_board:
             continue
         if (item.path, module) in optional or module.startswith("_"):
             continue
